@@ -1,0 +1,54 @@
+# The README's two commands: `make run` and `make test`. Each does its own
+# set-up on a fresh Debian bookworm machine and is quick when already set up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: run test system-packages translations extract-messages bench
+
+run: $(RUN_STAMP) $(COMPILED)
+	$(BIN)/flask --app kiosk init
+	@echo "Nuantu kiosk: http://127.0.0.1:$(PORT)"
+	$(BIN)/waitress-serve --host=127.0.0.1 --port=$(PORT) --threads=8 --call kiosk:create_app
+
+test: $(TEST_STAMP) $(COMPILED) system-packages
+	$(BIN)/pytest
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || { $(APT_GET) update -q && $(APT_GET) install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(RUN_STAMP)
+
+# Debian's chromium drives the browser tests (Playwright never downloads one
+# here) and a CJK font draws Chinese in screenshots and ticket previews.
+system-packages:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends chromium fonts-noto-cjk fontconfig; \
+	fi
+
+%.mo: %.po | $(RUN_STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+translations: $(COMPILED)
+
+# For developers adding strings: refresh the template and catalogs, then translate.
+extract-messages: $(RUN_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o kiosk/translations/messages.pot .
+	$(BIN)/pybabel update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --ignore-obsolete
+
+bench: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_home.py

@@ -1,0 +1,69 @@
+"""Nuantu (暖途): the touchscreen kiosk of a migrant-worker service point."""
+
+import os
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version
+
+from flask import Flask
+from flask_htmx import HTMX
+
+from kiosk import config
+from kiosk import database
+from kiosk import i18n
+from kiosk import schema
+from kiosk import stations
+
+try:
+    __version__ = version("nuantu-kiosk")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0+src"
+
+htmx = HTMX()
+
+
+def create_app(test_config=None):
+    """Build the kiosk app: config → database → extensions → blueprints → errors → CLI."""
+    test_config = test_config or {}
+    instance_path = test_config.get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    app.config.from_mapping(config.load_or_create_secrets(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("KIOSK")
+    app.config.from_mapping(test_config)
+    app.config["VERSION"] = __version__
+
+    database.init_app(app)
+    with app.app_context():
+        prepare_database(app)
+    i18n.init_app(app)
+    htmx.init_app(app)
+
+    from kiosk.views import errors
+    from kiosk.views import health
+    from kiosk.views import screen
+
+    app.register_blueprint(screen.bp)
+    app.register_blueprint(health.bp)
+    errors.init_app(app)
+
+    from kiosk import cli
+
+    cli.init_app(app)
+    return app
+
+
+def prepare_database(app):
+    """Upgrade the schema and provision the configured station (both idempotent)."""
+    from kiosk.models import database as db
+
+    with db.connection_context():
+        applied = schema.upgrade()
+        stations.provision(
+            app.config["STATION"],
+            app.config["STATION_NAME"],
+            str(app.config["STATION_COUNTY"]),
+            app.config["STATION_HOTLINE"],
+        )
+    return applied

@@ -1,0 +1,45 @@
+"""``flask --app kiosk …`` commands for the people who set up and run a kiosk."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
+
+from kiosk import schema
+from kiosk import stations
+from kiosk.models import database
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database and provision the station (safe to re-run)."""
+    with database.connection_context():
+        applied = schema.upgrade()
+        info = stations.current()
+    click.echo(f"database: {current_app.config['DATABASE_URL']}")
+    click.echo(f"migrations applied now: {', '.join(applied) or 'none (up to date)'}")
+    click.echo(f"station: {info.name} ({info.code}), kiosk id {info.kiosk_id}")
+
+
+@click.group("station", cls=AppGroup)
+def station_group():
+    """Show the station this kiosk serves."""
+
+
+@station_group.command("show")
+def station_show():
+    """Print the station's name, code, county, hotline and this kiosk's id."""
+    with database.connection_context():
+        info = stations.current()
+    click.echo(f"name:     {info.name}")
+    click.echo(f"code:     {info.code}")
+    click.echo(f"county:   {info.county_code}")
+    click.echo(f"hotline:  {info.hotline or '-'}")
+    click.echo(f"kiosk id: {info.kiosk_id}")
+
+
+def init_app(app):
+    """Register the kiosk's commands on the app's CLI."""
+    app.cli.add_command(init_command)
+    app.cli.add_command(station_group)

@@ -1,0 +1,68 @@
+"""Configuration defaults and the instance secrets they are merged with.
+
+Order of precedence (later wins): these defaults, ``instance/secrets.json``
+(generated once per deployment), ``instance/config.py``, environment
+variables ``KIOSK_<KEY>``, and finally the ``test_config`` mapping.
+"""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+# The demo station `make run` provisions: Leshan's central bus station, in
+# Shizhong district (GB/T 2260 code 511102).
+DEMO_STATION = {
+    "code": "leshan-kyzx",
+    "name": "乐山客运中心站",
+    "county_code": "511102",
+    "hotline": "0833-12345",
+}
+
+SECRET_KEYS = ("SECRET_KEY", "PII_KEY", "SIGNING_KEY", "SYNC_TOKEN")
+
+
+def defaults(instance_path):
+    """Return the built-in configuration for an instance folder."""
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'kiosk.sqlite3'}",
+        "PRINTER_URL": f"preview://{instance / 'prints'}",
+        "STATION": DEMO_STATION["code"],
+        "STATION_NAME": DEMO_STATION["name"],
+        "STATION_COUNTY": DEMO_STATION["county_code"],
+        "STATION_HOTLINE": DEMO_STATION["hotline"],
+        "LANGUAGE": "zh_Hans",
+        "TIMEZONE": "Asia/Shanghai",
+        # Seconds without a touch before the screen returns home and forgets
+        # whatever the last person typed.
+        "IDLE_SECONDS": 60,
+        "IDLE_WARNING_SECONDS": 10,
+        # Forms here are a few hundred bytes; anything near this is abuse.
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "SESSION_COOKIE_HTTPONLY": True,
+    }
+
+
+def load_or_create_secrets(instance_path):
+    """Read the deployment's secrets, generating any that are missing.
+
+    The file is written with mode 0600 and is never committed: each kiosk
+    gets its own keys the first time it starts.
+    """
+    path = Path(instance_path) / "secrets.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    missing = [key for key in SECRET_KEYS if not stored.get(key)]
+    if missing:
+        for key in missing:
+            stored[key] = secrets.token_urlsafe(32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(stored, f, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    return stored

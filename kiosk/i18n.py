@@ -1,0 +1,71 @@
+"""Languages: Simplified Chinese first, English second, every string in a catalog.
+
+Source strings (msgids) are English; ``translations/zh_Hans`` holds the Chinese
+that workers see by default. The language a person picks lives in their
+session only, so the idle reset hands the next person a Chinese screen again.
+"""
+
+from datetime import datetime
+from datetime import timezone
+
+from flask import current_app
+from flask import request
+from flask import session
+from flask_babel import Babel
+from flask_babel import format_date
+from flask_babel import format_time
+from flask_babel import get_locale
+
+# Code → the language's own name, shown on the switch button.
+LANGUAGES = {"zh_Hans": "中文", "en": "English"}
+
+# BCP 47 tags for <html lang>, so screen readers and fonts pick the right glyphs.
+HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en"}
+
+babel = Babel()
+
+
+def select_locale():
+    """Return the session's language, else the kiosk's configured default."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return current_app.config["LANGUAGE"]
+
+
+def select_timezone():
+    """Return the station's time zone for every date shown on screen."""
+    return current_app.config["TIMEZONE"]
+
+
+def init_app(app):
+    """Attach Flask-Babel with the kiosk's selectors."""
+    if app.config["LANGUAGE"] not in LANGUAGES:
+        raise ValueError(f"KIOSK_LANGUAGE must be one of {sorted(LANGUAGES)}")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.add_template_filter(kiosk_time)
+    app.add_template_filter(kiosk_date)
+    app.add_template_filter(html_lang)
+    app.context_processor(language_context)
+
+
+def kiosk_time(moment=None):
+    """Format a UTC moment (default now) as the station's local HH:mm."""
+    return format_time(moment or datetime.now(timezone.utc), "HH:mm")
+
+
+def kiosk_date(moment=None):
+    """Format a UTC moment (default now) as the station's local full date."""
+    return format_date(moment or datetime.now(timezone.utc), "full")
+
+
+def html_lang(code):
+    """Return the BCP 47 tag for one of our language codes."""
+    return HTML_LANG.get(code, code)
+
+
+def language_context():
+    """Expose the current language and whether an idle reset has anything to undo."""
+    current = str(get_locale())
+    at_rest = request.endpoint == "screen.home" and not session
+    return {"current_lang": current, "html_lang": html_lang(current), "idle_needed": not at_rest}

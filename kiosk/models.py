@@ -1,0 +1,70 @@
+"""Peewee models of the kiosk. Imports peewee only.
+
+The database is declared here unbound (a proxy) and bound by
+``kiosk.database.init_app`` from the ``DATABASE_URL`` setting.
+"""
+
+import datetime
+import uuid
+
+from peewee import CharField
+from peewee import DatabaseProxy
+from peewee import DateTimeField
+from peewee import ForeignKeyField
+from peewee import Model
+
+database = DatabaseProxy()
+
+
+def utcnow():
+    """Return the current time in UTC without tzinfo, as stored in every table."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def new_kiosk_id():
+    """Return a fresh random kiosk identity."""
+    return uuid.uuid4().hex
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+
+
+class SchemaMigration(BaseModel):
+    """One row per schema migration already applied to this database."""
+
+    name = CharField(unique=True)
+    applied_at = DateTimeField(default=utcnow)
+
+
+class Station(BaseModel):
+    """A service point (服务站): a train station, bus station or highway exit."""
+
+    code = CharField(unique=True, max_length=64)
+    name = CharField(max_length=64)
+    county_code = CharField(max_length=6)
+    hotline = CharField(max_length=32, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def by_code(cls, code):
+        """Return the station with this code, or None."""
+        return cls.get_or_none(cls.code == code)
+
+
+class Kiosk(BaseModel):
+    """This machine's identity.
+
+    It lives in the database on purpose: a kiosk whose data is wiped gets a
+    new id, so the central office never mixes two histories under one name.
+    """
+
+    kiosk_id = CharField(unique=True, max_length=32, default=new_kiosk_id)
+    station = ForeignKeyField(Station, backref="kiosks")
+    created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def current(cls):
+        """Return this machine's kiosk row, or None before provisioning."""
+        return cls.select(cls, Station).join(Station).order_by(cls.id).first()

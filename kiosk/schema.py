@@ -1,0 +1,39 @@
+"""Creating and upgrading the kiosk's schema so an upgraded kiosk keeps its data.
+
+A brand-new database gets every table at once and every migration marked as
+applied. An existing one gets any new tables, then the migrations it has not
+seen, in order, each recorded in ``schemamigration``. Migrations are named
+functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
+"""
+
+from playhouse.migrate import SchemaMigrator
+
+from kiosk.models import Kiosk
+from kiosk.models import SchemaMigration
+from kiosk.models import Station
+from kiosk.models import database
+
+MODELS = [SchemaMigration, Station, Kiosk]
+
+# (name, function(migrator, database)) in the order they must run.
+MIGRATIONS = []
+
+
+def upgrade(models=None, migrations=None):
+    """Bring the database up to date; return the names of migrations applied."""
+    models = MODELS if models is None else models
+    migrations = MIGRATIONS if migrations is None else migrations
+    with database.atomic():
+        fresh = not SchemaMigration.table_exists()
+        database.create_tables(models, safe=True)
+        done = {row.name for row in SchemaMigration.select()}
+        applied = []
+        migrator = SchemaMigrator.from_database(database.obj)
+        for name, step in migrations:
+            if name in done:
+                continue
+            if not fresh:
+                step(migrator, database)
+            SchemaMigration.create(name=name)
+            applied.append(name)
+    return applied if not fresh else []

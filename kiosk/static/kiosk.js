@@ -1,0 +1,43 @@
+// Kiosk behaviour shared by every screen: the idle reset and touch hygiene.
+// No inline scripts anywhere (the CSP forbids them); settings come from data-* on <body>.
+(function () {
+  "use strict";
+  var body = document.body;
+  var idleSeconds = parseInt(body.dataset.idleSeconds, 10) || 60;
+  var warningSeconds = Math.min(parseInt(body.dataset.idleWarningSeconds, 10) || 10, idleSeconds);
+  var warning = document.getElementById("idle-warning");
+  var countdown = document.getElementById("idle-countdown");
+  var resetForm = document.getElementById("reset-form");
+  var lastActivity = Date.now();
+
+  function idleNeeded() {
+    // Re-read each tick: htmx swaps may have changed what is on screen.
+    return document.body.dataset.idleNeeded === "true";
+  }
+
+  function activity() {
+    lastActivity = Date.now();
+    if (!warning.hidden) { warning.hidden = true; }
+  }
+
+  function tick() {
+    if (!idleNeeded()) { return; }
+    var idle = (Date.now() - lastActivity) / 1000;
+    var left = Math.ceil(idleSeconds - idle);
+    if (left <= 0) {
+      resetForm.submit();
+      lastActivity = Date.now() + 60000; // submit once, not every tick
+    } else if (left <= warningSeconds) {
+      countdown.textContent = String(left);
+      warning.hidden = false;
+    }
+  }
+
+  ["pointerdown", "keydown", "touchstart", "input"].forEach(function (type) {
+    document.addEventListener(type, activity, { passive: true, capture: true });
+  });
+  document.getElementById("idle-continue").addEventListener("click", activity);
+  // A long press must not open the browser's context menu on a touchscreen.
+  document.addEventListener("contextmenu", function (e) { e.preventDefault(); });
+  setInterval(tick, 250);
+})();

@@ -1,0 +1,35 @@
+"""Machine-readable health for the watchdog and the central office."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+
+from kiosk import stations
+from kiosk.models import database
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report database reachability, printer state and version as JSON."""
+    try:
+        database.execute_sql("SELECT 1").fetchone()
+        info = stations.current()
+        db_state = "ok"
+    except Exception as exc:  # the point is to report it, not to crash
+        current_app.logger.exception("health check: database unreachable")
+        info, db_state = None, f"error: {type(exc).__name__}"
+    healthy = db_state == "ok"
+    body = {
+        "status": "ok" if healthy else "error",
+        "database": db_state,
+        "printer": {"state": "unknown"},
+        "station": info.code if info else None,
+        "kiosk_id": info.kiosk_id if info else None,
+        "version": current_app.config["VERSION"],
+    }
+    response = jsonify(body)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,82 @@
+"""The worker's touchscreen: home, status bar, language switch and idle reset."""
+
+from datetime import datetime
+from datetime import timezone
+
+from flask import Blueprint
+from flask import abort
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+
+from kiosk import stations
+from kiosk.errors import DomainError
+from kiosk.errors import N_
+from kiosk.i18n import LANGUAGES
+
+bp = Blueprint("screen", __name__)
+
+# The home screen's tiles, in the order a worker scans them. Each later
+# feature points its tile at its own endpoint; until then a tile opens a
+# "being set up" page rather than a dead button.
+TILES = [
+    {"key": "register", "label": N_("Register"), "hint": N_("Arriving home or leaving for work"), "tone": "blue"},
+    {"key": "pack", "label": N_("Gift pack"), "hint": N_("Collect a warm gift pack"), "tone": "red"},
+    {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green"},
+    {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange"},
+]
+SERVICE_KEYS = {tile["key"] for tile in TILES} | {"volunteer"}
+
+
+@bp.app_context_processor
+def inject_station():
+    """Make the station and the idle settings available to every page."""
+    return {"station": stations.current(), "languages": LANGUAGES}
+
+
+@bp.get("/")
+def home():
+    """Show the home screen with one large button per service."""
+    return render_template("screen/home.html", tiles=TILES)
+
+
+@bp.get("/statusbar")
+def statusbar():
+    """Return the status bar alone, for its periodic htmx refresh."""
+    return render_template("screen/_statusbar.html", now=datetime.now(timezone.utc))
+
+
+@bp.get("/soon/<service>")
+def soon(service):
+    """Show a friendly placeholder for a service that is not set up yet."""
+    if service not in SERVICE_KEYS:
+        abort(404)
+    tile = next((t for t in TILES if t["key"] == service), None)
+    label = tile["label"] if tile else N_("Volunteer")
+    return render_template("screen/soon.html", label=label)
+
+
+@bp.post("/language")
+def language():
+    """Switch this person's language and go back to where they were."""
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        raise DomainError(N_("That language is not available."))
+    session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+@bp.post("/reset")
+def reset():
+    """Forget everything this person entered and return to the home screen."""
+    session.clear()
+    return redirect(url_for("screen.home"), code=303)
+
+
+def _safe_next(target):
+    """Return target if it is a path on this kiosk, else the home screen."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("screen.home")
