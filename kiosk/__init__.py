@@ -7,6 +7,7 @@ from importlib.metadata import version
 from flask import Flask
 from flask_htmx import HTMX
 
+from kiosk import clock
 from kiosk import config
 from kiosk import database
 from kiosk import i18n
@@ -34,6 +35,7 @@ def create_app(test_config=None):
     app.config.from_mapping(test_config)
     app.config["VERSION"] = __version__
 
+    clock.configure(app.config["TIMEZONE"])
     database.init_app(app)
     with app.app_context():
         prepare_database(app)

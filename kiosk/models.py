@@ -9,8 +9,10 @@ import uuid
 
 from peewee import CharField
 from peewee import DatabaseProxy
+from peewee import DateField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
+from peewee import IntegerField
 from peewee import Model
 
 database = DatabaseProxy()
@@ -68,3 +70,16 @@ class Kiosk(BaseModel):
     def current(cls):
         """Return this machine's kiosk row, or None before provisioning."""
         return cls.select(cls, Station).join(Station).order_by(cls.id).first()
+
+
+class CountCell(BaseModel):
+    """A per-day count (see kiosk.counts): absolute value plus change sequence."""
+
+    day = DateField()
+    metric = CharField(max_length=64)
+    dims = CharField(max_length=255, default="")
+    value = IntegerField(default=0)
+    seq = IntegerField(unique=True)
+
+    class Meta:
+        indexes = ((("day", "metric", "dims"), True),)

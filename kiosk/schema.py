@@ -8,12 +8,13 @@ functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
 
 from playhouse.migrate import SchemaMigrator
 
+from kiosk.models import CountCell
 from kiosk.models import Kiosk
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
 from kiosk.models import database
 
-MODELS = [SchemaMigration, Station, Kiosk]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []

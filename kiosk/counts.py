@@ -1,0 +1,109 @@
+"""Count cells: the kiosk's per-day numbers, the only thing that leaves the kiosk.
+
+A cell is (day, metric, dimensions) → an absolute value. Domain modules call
+``add()`` inside the same write transaction as the record they create, so a
+count can never disagree with the records behind it. Every change stamps the
+cell with the next kiosk-wide sequence number; the central office pulls
+"cells changed since N" and upserts them, so re-pulls never double-count.
+
+Dimensions are short codes only (direction, county code, pack type…), never
+personal data.
+"""
+
+from dataclasses import dataclass
+
+from kiosk.errors import DomainError
+from kiosk.errors import N_
+from kiosk.models import CountCell
+from kiosk.models import database
+
+DIMENSION_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One count cell as it travels: day, metric, dimensions, value, sequence."""
+
+    day: str
+    metric: str
+    dims: dict
+    value: int
+    seq: int
+
+
+def write_transaction():
+    """Open a write transaction that takes SQLite's write lock at once.
+
+    Sequence numbers are read and written in the same transaction; taking the
+    lock up front (BEGIN IMMEDIATE) serialises writers instead of letting two
+    read the same maximum and one fail on commit.
+    """
+    return database.atomic("IMMEDIATE")
+
+
+def encode_dims(dims):
+    """Return the canonical text of a dimension mapping (sorted key=value pairs)."""
+    for key, value in dims.items():
+        text = f"{key}{value}"
+        if any(ch in text for ch in "=;") or not str(key).isidentifier():
+            raise ValueError(f"bad dimension {key!r}={value!r}")
+    return DIMENSION_SEPARATOR.join(f"{k}={v}" for k, v in sorted(dims.items()) if v is not None)
+
+
+def decode_dims(text):
+    """Return the mapping a canonical dimension text stands for."""
+    return dict(pair.split("=", 1) for pair in text.split(DIMENSION_SEPARATOR) if pair)
+
+
+def next_seq():
+    """Return the next kiosk-wide sequence number (call inside write_transaction)."""
+    top = CountCell.select(CountCell.seq).order_by(CountCell.seq.desc()).limit(1).scalar()
+    return (top or 0) + 1
+
+
+def add(metric, day, delta=1, **dims):
+    """Add delta to a cell and stamp it with a new sequence; return the new value.
+
+    Must run inside the caller's write transaction. A cell never goes below zero.
+    """
+    key = encode_dims(dims)
+    cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
+    value = (cell.value if cell else 0) + delta
+    if value < 0:
+        raise DomainError(N_("A count cannot go below zero."))
+    if delta == 0:
+        return value
+    if cell is None:
+        CountCell.create(day=day, metric=metric, dims=key, value=value, seq=next_seq())
+    else:
+        CountCell.update(value=value, seq=next_seq()).where(CountCell.id == cell.id).execute()
+    return value
+
+
+def value(metric, day, **dims):
+    """Return one cell's value (0 if it was never counted)."""
+    cell = CountCell.get_or_none(day=day, metric=metric, dims=encode_dims(dims))
+    return cell.value if cell else 0
+
+
+def total(metric, day, **match):
+    """Sum a metric over every cell of a day whose dimensions include ``match``."""
+    wanted = {k: str(v) for k, v in match.items()}
+    query = CountCell.select().where(CountCell.day == day, CountCell.metric == metric)
+    return sum(c.value for c in query if wanted.items() <= decode_dims(c.dims).items())
+
+
+def cells_for_day(day):
+    """Return every cell of a station-local day, ordered for display."""
+    query = CountCell.select().where(CountCell.day == day).order_by(CountCell.metric, CountCell.dims)
+    return [_as_cell(c) for c in query]
+
+
+def changed_since(cursor, limit=500):
+    """Return up to ``limit`` cells whose sequence is above ``cursor``, oldest first."""
+    query = CountCell.select().where(CountCell.seq > cursor).order_by(CountCell.seq).limit(limit)
+    return [_as_cell(c) for c in query]
+
+
+def _as_cell(row):
+    return Cell(day=row.day.isoformat(), metric=row.metric, dims=decode_dims(row.dims), value=row.value, seq=row.seq)
