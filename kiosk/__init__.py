@@ -6,6 +6,7 @@ from importlib.metadata import version
 
 from flask import Flask
 from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
 
 from kiosk import clock
 from kiosk import config
@@ -20,6 +21,7 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+src"
 
 htmx = HTMX()
+csrf = CSRFProtect()
 
 
 def create_app(test_config=None):
@@ -41,13 +43,16 @@ def create_app(test_config=None):
         prepare_database(app)
     i18n.init_app(app)
     htmx.init_app(app)
+    csrf.init_app(app)
 
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import screen
+    from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(volunteer.bp)
     errors.init_app(app)
 
     from kiosk import cli

@@ -7,6 +7,7 @@ The database is declared here unbound (a proxy) and bound by
 import datetime
 import uuid
 
+from peewee import BooleanField
 from peewee import CharField
 from peewee import DatabaseProxy
 from peewee import DateField
@@ -83,3 +84,21 @@ class CountCell(BaseModel):
 
     class Meta:
         indexes = ((("day", "metric", "dims"), True),)
+
+
+class Volunteer(BaseModel):
+    """Someone who may sign in to the volunteer console with a PIN."""
+
+    name = CharField(max_length=32)
+    role = CharField(max_length=16, default="volunteer")  # volunteer | manager
+    pin_hash = CharField(max_length=255)
+    active = BooleanField(default=True)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_sign_in = DateTimeField(null=True)
+
+    @classmethod
+    def signable(cls):
+        """Return active volunteers in the order their names are shown."""
+        return cls.select().where(cls.active == True).order_by(cls.name)  # noqa: E712

@@ -5,6 +5,7 @@ from datetime import timezone
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -27,13 +28,26 @@ TILES = [
     {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green"},
     {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange"},
 ]
-SERVICE_KEYS = {tile["key"] for tile in TILES} | {"volunteer"}
+SERVICE_KEYS = {tile["key"] for tile in TILES}
+
+
+# Session keys that are not a person's data: their presence alone does not
+# make an idle reset necessary.
+HOUSEKEEPING_KEYS = {"csrf_token"}
 
 
 @bp.app_context_processor
 def inject_station():
     """Make the station and the idle settings available to every page."""
-    return {"station": stations.current(), "languages": LANGUAGES}
+    at_rest = request.endpoint == "screen.home" and not (set(session) - HOUSEKEEPING_KEYS)
+    console = request.blueprint == "volunteer"
+    idle_key = "VOLUNTEER_IDLE_SECONDS" if console else "IDLE_SECONDS"
+    return {
+        "station": stations.current(),
+        "languages": LANGUAGES,
+        "idle_needed": not at_rest,
+        "idle_seconds": current_app.config[idle_key],
+    }
 
 
 @bp.get("/")
@@ -53,8 +67,8 @@ def soon(service):
     """Show a friendly placeholder for a service that is not set up yet."""
     if service not in SERVICE_KEYS:
         abort(404)
-    tile = next((t for t in TILES if t["key"] == service), None)
-    label = tile["label"] if tile else N_("Volunteer")
+    tile = next(t for t in TILES if t["key"] == service)
+    label = tile["label"]
     return render_template("screen/soon.html", label=label)
 
 
