@@ -14,6 +14,7 @@ from kiosk import database
 from kiosk import i18n
 from kiosk import schema
 from kiosk import stations
+from kiosk import tallies as tally_rules
 
 try:
     __version__ = version("nuantu-kiosk")
@@ -38,6 +39,7 @@ def create_app(test_config=None):
     app.config["VERSION"] = __version__
 
     clock.configure(app.config["TIMEZONE"])
+    tally_rules.check_configured(app.config["TALLY_SERVICES"])
     database.init_app(app)
     with app.app_context():
         prepare_database(app)
@@ -48,11 +50,13 @@ def create_app(test_config=None):
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import screen
+    from kiosk.views import tallies
     from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
+    app.register_blueprint(tallies.bp)
     errors.init_app(app)
 
     from kiosk import cli

@@ -40,6 +40,8 @@ def defaults(instance_path):
         "IDLE_WARNING_SECONDS": 10,
         # The volunteer console signs out after this long without a touch.
         "VOLUNTEER_IDLE_SECONDS": 300,
+        # Service tallies shown on the console, in order (keys of kiosk.tallies.SERVICES).
+        "TALLY_SERVICES": ["guidance", "tea_water", "medicine", "care", "transport_info", "road_rescue", "protective"],
         # CSRF tokens are bound to the session, not to the clock: the home
         # screen can sit open for hours between two people.
         "WTF_CSRF_TIME_LIMIT": None,

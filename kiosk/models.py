@@ -102,3 +102,14 @@ class Volunteer(BaseModel):
     def signable(cls):
         """Return active volunteers in the order their names are shown."""
         return cls.select().where(cls.active == True).order_by(cls.name)  # noqa: E712
+
+
+class Tally(BaseModel):
+    """One tap on a service tally (tea, guidance…), possibly for several people."""
+
+    service = CharField(max_length=32)
+    people = IntegerField(default=1)
+    day = DateField()
+    volunteer = ForeignKeyField(Volunteer, backref="tallies")
+    created_at = DateTimeField(default=utcnow)
+    undone_at = DateTimeField(null=True)

@@ -12,10 +12,11 @@ from kiosk.models import CountCell
 from kiosk.models import Kiosk
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
+from kiosk.models import Tally
 from kiosk.models import Volunteer
 from kiosk.models import database
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []

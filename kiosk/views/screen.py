@@ -13,6 +13,7 @@ from flask import session
 from flask import url_for
 
 from kiosk import stations
+from kiosk import tallies
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.i18n import LANGUAGES
@@ -26,7 +27,8 @@ TILES = [
     {"key": "register", "label": N_("Register"), "hint": N_("Arriving home or leaving for work"), "tone": "blue"},
     {"key": "pack", "label": N_("Gift pack"), "hint": N_("Collect a warm gift pack"), "tone": "red"},
     {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green"},
-    {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange"},
+    {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange",
+     "endpoint": "screen.services"},
 ]
 SERVICE_KEYS = {tile["key"] for tile in TILES}
 
@@ -60,6 +62,13 @@ def home():
 def statusbar():
     """Return the status bar alone, for its periodic htmx refresh."""
     return render_template("screen/_statusbar.html", now=datetime.now(timezone.utc))
+
+
+@bp.get("/services")
+def services():
+    """Tell a worker which services this point offers and where to ask (read-only)."""
+    offered = [tallies.SERVICES[key] for key in current_app.config["TALLY_SERVICES"]]
+    return render_template("screen/services.html", offered=offered)
 
 
 @bp.get("/soon/<service>")

@@ -79,7 +79,9 @@ def index():
     """Show the console to a signed-in volunteer, else the sign-in page."""
     if g.volunteer is None:
         return sign_in()
-    return render_template("volunteer/home.html")
+    from kiosk.views.tallies import tally_context
+
+    return render_template("volunteer/home.html", **tally_context())
 
 
 @bp.get("/sign-in")
