@@ -113,3 +113,19 @@ class Tally(BaseModel):
     volunteer = ForeignKeyField(Volunteer, backref="tallies")
     created_at = DateTimeField(default=utcnow)
     undone_at = DateTimeField(null=True)
+
+
+class AuditEntry(BaseModel):
+    """Who did what to which ticket, and why: voids, reprints, overrides, releases."""
+
+    at = DateTimeField(default=utcnow)
+    action = CharField(max_length=32)
+    subject = CharField(max_length=64)  # e.g. "voucher:7K9MQ2XA"
+    volunteer = ForeignKeyField(Volunteer, null=True, backref="audit_entries")
+    reason = CharField(max_length=255, default="")
+    detail = CharField(max_length=255, default="")
+
+    @classmethod
+    def about(cls, subject):
+        """Return the entries about one subject, oldest first."""
+        return cls.select().where(cls.subject == subject).order_by(cls.at, cls.id)

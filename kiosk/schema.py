@@ -8,6 +8,7 @@ functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
 
 from playhouse.migrate import SchemaMigrator
 
+from kiosk.models import AuditEntry
 from kiosk.models import CountCell
 from kiosk.models import Kiosk
 from kiosk.models import SchemaMigration
@@ -16,7 +17,7 @@ from kiosk.models import Tally
 from kiosk.models import Volunteer
 from kiosk.models import database
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []
