@@ -11,13 +11,15 @@ from playhouse.migrate import SchemaMigrator
 from kiosk.models import AuditEntry
 from kiosk.models import CountCell
 from kiosk.models import Kiosk
+from kiosk.models import LuggageBag
+from kiosk.models import LuggageDeposit
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
 from kiosk.models import Tally
 from kiosk.models import Volunteer
 from kiosk.models import database
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, LuggageDeposit, LuggageBag]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []
