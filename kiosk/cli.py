@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from kiosk import schema
 from kiosk import stations
 from kiosk import volunteers
+from kiosk.luggage_cli import luggage_group
 from kiosk.errors import DomainError
 from kiosk.models import database
 
@@ -78,3 +79,4 @@ def init_app(app):
     app.cli.add_command(init_command)
     app.cli.add_command(station_group)
     app.cli.add_command(volunteers_group)
+    app.cli.add_command(luggage_group)

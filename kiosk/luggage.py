@@ -32,11 +32,14 @@ from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
+from kiosk.models import CountCell
 from kiosk.models import LuggageBag
 from kiosk.models import LuggageDeposit
 from kiosk.models import Volunteer
 
 METRIC = "luggage"
+# Count-cell events (dimension ``event``), each counted in ``unit`` tickets and bags.
+EVENTS = ("checked_in", "claimed", "overdue", "lost_release")
 TOKEN_KIND = "L"
 HIGHEST_MAX_BAGS = 20
 # How long a check-in form may sit open before its pick-up choice is stale.
@@ -265,6 +268,8 @@ def find(scanned, keys, today=None):
     deposit = LuggageDeposit.get_or_none(LuggageDeposit.code == ref.code)
     if deposit is None:
         raise NotFound(N_("No luggage was checked in with this code. Check the code and try again."))
+    if deposit.expires < today:  # a typed code carries no expiry of its own
+        raise tokens.BadTicket(N_("This ticket expired on %(day)s."), day=deposit.expires.isoformat())
     return deposit
 
 
@@ -549,10 +554,13 @@ def board(rules, now=None):
 
 
 def day_counts(day):
-    """Return {event: (tickets, bags)} for a station-local day."""
-    events = ("checked_in", "claimed", "overdue", "lost_release")
-    return {e: (counts.value(METRIC, day, event=e, unit="tickets"), counts.value(METRIC, day, event=e, unit="bags"))
-            for e in events}
+    """Return {event: (tickets, bags)} for a station-local day (one query)."""
+    totals = {event: {"tickets": 0, "bags": 0} for event in EVENTS}
+    for cell in CountCell.select().where(CountCell.day == day, CountCell.metric == METRIC):
+        dims = counts.decode_dims(cell.dims)
+        if dims.get("event") in totals and dims.get("unit") in ("tickets", "bags"):
+            totals[dims["event"]][dims["unit"]] = cell.value
+    return {event: (units["tickets"], units["bags"]) for event, units in totals.items()}
 
 
 def bags_of(deposit):

@@ -152,7 +152,7 @@ class LuggageDeposit(BaseModel):
     reprints = IntegerField(default=0)
 
     class Meta:
-        indexes = ((("closed_at", "shelf"), False),)
+        indexes = ((("closed_at", "shelf"), False), (("closed_at", "due_at"), False))
 
     @classmethod
     def open(cls):
@@ -172,3 +172,8 @@ class LuggageBag(BaseModel):
 
     class Meta:
         indexes = ((("deposit", "number"), True),)
+
+
+# The board, shelf capacity and the lost-ticket search look only at bags still
+# in custody: a partial index keeps them fast however long the history grows.
+LuggageBag.add_index(LuggageBag.index(LuggageBag.deposit, LuggageBag.kind).where(LuggageBag.released_at.is_null()))

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from kiosk import clock
 from kiosk import counts
 from kiosk import luggage
 from kiosk import stations
@@ -216,11 +217,12 @@ def test_a_claim_past_the_due_time_counts_the_ticket_overdue_even_if_nobody_look
     assert (count("overdue", "tickets"), count("overdue", "bags")) == (1, 1)
 
 
-def test_a_qr_past_the_unclaimed_limit_is_refused(db, volunteer, rules, keys):
+def test_a_ticket_past_the_unclaimed_limit_is_refused_scanned_or_typed(db, volunteer, rules, keys):
     deposit = check_in(volunteer, rules, keys)
     much_later = MORNING + datetime.timedelta(days=rules.unclaimed_days + 1)
-    with pytest.raises(tokens.BadTicket, match="expired"):
-        luggage.claim(qr_of(deposit, keys), [1], volunteer, keys, now=much_later)
+    for scanned in (qr_of(deposit, keys), deposit.code):
+        with pytest.raises(tokens.BadTicket, match="expired"):
+            luggage.claim(scanned, [1], volunteer, keys, now=much_later)
 
 
 def test_two_simultaneous_claims_of_the_same_bag_release_it_once(app, volunteer, rules, keys):
@@ -356,3 +358,23 @@ def test_the_board_shows_bags_by_shelf_with_overdue_tickets_first(db, volunteer,
         (late.code, True, 1, ("backpack",)),
         (on_time.code, False, 1, ("box",)),
     ]
+
+
+def test_the_cli_board_lists_bags_by_shelf_with_overdue_flagged(app, runner, volunteer, rules, keys):
+    this_morning = clock.now() - 3 * HOUR
+    late = check_in(volunteer, rules, keys, kinds=["box", "box"], now=this_morning, due=this_morning + HOUR)
+    result = runner.invoke(args=["luggage", "board"])
+    assert result.exit_code == 0
+    assert "shelf A: 2/12 bags" in result.output and f"OVERDUE …{late.code[-4:]}  2 of 2 bags" in result.output
+    assert late.code not in result.output
+    assert count("overdue", "tickets", day=clock.local_day(this_morning + HOUR)) == 1
+
+
+def test_the_days_numbers_add_up_tickets_and_bags_per_event(db, volunteer, manager, rules, keys):
+    first = check_in(volunteer, rules, keys, kinds=["box", "box", "box"])
+    check_in(volunteer, rules, keys, kinds=["suitcase"])
+    luggage.claim(first.code, [1, 2], volunteer, keys, now=MORNING)
+    luggage.release_lost(first.id, [3], "", volunteer, manager, "8642", "票丢了", keys, now=MORNING)
+    assert luggage.day_counts(DAY) == {
+        "checked_in": (2, 4), "claimed": (0, 2), "overdue": (0, 0), "lost_release": (1, 1),
+    }
