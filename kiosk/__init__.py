@@ -45,9 +45,11 @@ def create_app(test_config=None):
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import screen
+    from kiosk.views import sync
 
     app.register_blueprint(screen.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(sync.bp)
     errors.init_app(app)
 
     from kiosk import cli

@@ -1,0 +1,157 @@
+"""Taking a verified batch into the office's database without ever double-counting.
+
+Cells carry absolute values, so a cell is upserted, not added: the stored row
+is replaced only by one with a higher sequence. Pulling a page twice, a
+bundle imported twice or an older bundle after a newer one therefore change
+nothing. The cursor moves in the same transaction as the cells, and only
+when the batch starts at or before it, so a gap can never be skipped.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass
+from dataclasses import field
+
+from peewee import EXCLUDED
+
+from kiosk import clock
+from kiosk import counts
+from kiosk import sync
+from kiosk.central.models import Cell
+from kiosk.central.models import History
+from kiosk.central.models import Kiosk
+from kiosk.central.models import Station
+from kiosk.central.models import utcnow
+from kiosk.central.models import write_transaction
+from kiosk.errors import N_
+
+UPSERT_ROWS = 1000  # rows per INSERT: 7 parameters each, well under SQLite's limit
+CLOCK_TOLERANCE = datetime.timedelta(minutes=10)
+
+
+@dataclass
+class Received:
+    """What one batch did: how many cells came, how many changed anything."""
+
+    kiosk_id: str
+    station: str
+    new_history: bool = False
+    cells: int = 0
+    changed: int = 0
+    cursor: int = 0
+    warnings: list = field(default_factory=list)  # (msgid, params)
+
+
+def ingest(batch, kiosk, now=None, pulled=False):
+    """Upsert a verified, validated batch's cells and move the cursor, in one transaction."""
+    now = now or utcnow()
+    with write_transaction():
+        station = _station(batch["station"])
+        history, created = _history(batch["kiosk"], kiosk, station, now)
+        if batch["head"] < history.cursor:
+            raise sync.BatchRefused(
+                N_(
+                    "Kiosk %(kiosk)s went back to change %(head)s, behind change %(cursor)s already received: "
+                    "was it restored from an old copy? Nothing was taken; give it a new identity by wiping its data."
+                ),
+                kiosk=kiosk.name,
+                head=batch["head"],
+                cursor=history.cursor,
+            )
+        changed = upsert_cells(history.id, station.id, batch["cells"])
+        # Conditional updates, so two batches of one kiosk racing (a pull and an
+        # import) can only ever move the cursor forward and never past a gap.
+        History.update(cursor=batch["next"]).where(
+            History.id == history.id, History.cursor >= batch["since"], History.cursor < batch["next"]
+        ).execute()
+        History.update(head=batch["head"]).where(History.id == history.id, History.head < batch["head"]).execute()
+        skew = _clock_skew(batch, now) if pulled else None
+        updates = {History.last_received_at: now, History.station: station.id}
+        if pulled:
+            updates[History.clock_skew] = skew
+        History.update(updates).where(History.id == history.id).execute()
+        cursor = History.get_by_id(history.id).cursor
+    received = Received(batch["kiosk"], station.code, created, len(batch["cells"]), changed, cursor)
+    received.warnings = _warnings(batch, skew, now)
+    return received
+
+
+def upsert_cells(history_id, station_id, cells):
+    """Insert or replace cells where the incoming sequence is newer; return rows changed."""
+    rows = [
+        (history_id, station_id, c["day"], c["metric"], counts.encode_dims(c["dims"]), c["value"], c["seq"])
+        for c in cells
+    ]
+    fields = [Cell.history, Cell.station, Cell.day, Cell.metric, Cell.dims, Cell.value, Cell.seq]
+    changed = 0
+    for start in range(0, len(rows), UPSERT_ROWS):
+        query = Cell.insert_many(rows[start : start + UPSERT_ROWS], fields=fields).on_conflict(
+            conflict_target=[Cell.history, Cell.day, Cell.metric, Cell.dims],
+            update={Cell.value: EXCLUDED.value, Cell.seq: EXCLUDED.seq, Cell.station: EXCLUDED.station_id},
+            where=(Cell.seq < EXCLUDED.seq),
+        )
+        changed += query.as_rowcount().execute()
+    return changed
+
+
+def _station(info):
+    Station.insert(code=info["code"], name=info["name"], county_code=info["county"]).on_conflict(
+        conflict_target=[Station.code],
+        update={Station.name: EXCLUDED.name, Station.county_code: EXCLUDED.county_code},
+    ).execute()
+    return Station.get(Station.code == info["code"])
+
+
+def _history(kiosk_id, kiosk, station, now):
+    history = History.get_or_none(History.kiosk_id == kiosk_id)
+    if history is None:
+        history = History.create(
+            kiosk_id=kiosk_id, registered=kiosk, station=station, first_seen_at=now, last_received_at=now
+        )
+        return history, True
+    if history.registered_id is None:  # its registration was removed: the new one adopts it
+        History.update(registered=kiosk).where(History.id == history.id).execute()
+    elif history.registered_id != kiosk.id:
+        raise sync.BatchRefused(
+            N_("This data belongs to kiosk %(other)s, not to %(kiosk)s."),
+            other=history.registered.name,
+            kiosk=kiosk.name,
+        )
+    return history, False
+
+
+def _clock_skew(batch, now):
+    made = sync.generated_at(batch).astimezone(datetime.UTC).replace(tzinfo=None)
+    return round((made - now).total_seconds())
+
+
+def _warnings(batch, skew, now):
+    warnings = []
+    if skew is not None and abs(skew) > CLOCK_TOLERANCE.total_seconds():
+        warnings.append((N_("The kiosk's clock is off by %(days)s days (%(hours)s hours)."), _skew_params(skew)))
+    tomorrow = (clock.local_day(now) + datetime.timedelta(days=1)).isoformat()
+    future = sorted({c["day"] for c in batch["cells"] if c["day"] > tomorrow})
+    if future:
+        warnings.append(
+            (N_("Counts are dated in the future (%(day)s): check the kiosk's clock."), {"day": future[-1]})
+        )
+    return warnings
+
+
+def _skew_params(skew):
+    return {"days": round(skew / 86400, 1), "hours": round(skew / 3600, 1)}
+
+
+def error_record(error):
+    """Return (msgid, JSON params) for storing a DomainError on a kiosk row."""
+    return error.message, json.dumps(error.params, ensure_ascii=False, default=str)
+
+
+def mark(kiosk, now, error=None):
+    """Record a kiosk's latest attempt and, if it worked, its latest success."""
+    msgid, params = error_record(error) if error else ("", "")
+    updates = {Kiosk.last_attempt_at: now, Kiosk.last_error: msgid, Kiosk.last_error_params: params}
+    if error is None:
+        updates[Kiosk.last_success_at] = now
+    with write_transaction():
+        Kiosk.update(updates).where(Kiosk.id == kiosk.id).execute()
