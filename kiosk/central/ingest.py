@@ -48,7 +48,10 @@ def ingest(batch, kiosk, now=None, pulled=False):
     with write_transaction():
         station = _station(batch["station"])
         history, created = _history(batch["kiosk"], kiosk, station, now)
-        if batch["head"] < history.cursor:
+        older = batch["head"] < history.cursor
+        if older and pulled:
+            # A live kiosk behind what it already sent will reuse change
+            # numbers; its new counts would be mistaken for old ones.
             raise sync.BatchRefused(
                 N_(
                     "Kiosk %(kiosk)s went back to change %(head)s, behind change %(cursor)s already received: "
@@ -73,6 +76,10 @@ def ingest(batch, kiosk, now=None, pulled=False):
         cursor = History.get_by_id(history.id).cursor
     received = Received(batch["kiosk"], station.code, created, len(batch["cells"]), changed, cursor)
     received.warnings = _warnings(batch, skew, now)
+    if older:  # an old bundle brought late: harmless, nothing in it was newer
+        received.warnings.append(
+            (N_("This bundle is older than what was already received; nothing in it was newer."), {})
+        )
     return received
 
 
