@@ -82,6 +82,7 @@ def _day(value):
 
 
 @click.command("counts")
+@with_appcontext
 @click.option("--day", "day", default=None, help="Station-local day, YYYY-MM-DD (default today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def counts_command(day, fmt):
@@ -100,6 +101,7 @@ def counts_command(day, fmt):
 
 
 @click.command("simulate")
+@with_appcontext
 @click.option("--days", default=7, show_default=True, help="How many days of activity.")
 @click.option("--until", "until", default=None, help="Last simulated day, YYYY-MM-DD (default today).")
 @click.option("--scale", default=1.0, show_default=True, help="1 = a busy bus station in the Spring Festival rush.")

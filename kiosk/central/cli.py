@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_babel import gettext
 
@@ -96,6 +97,7 @@ def kiosks_list():
 
 
 @click.command("pull")
+@with_appcontext
 @click.option("--only", "only", multiple=True, help="Pull just this kiosk (repeatable).")
 @click.option("--concurrency", type=int, default=None, help="Kiosks pulled at once (default PULL_CONCURRENCY).")
 @click.option("--quiet", is_flag=True, help="No line per kiosk; the summary only.")
@@ -138,6 +140,7 @@ def pull_command(only, concurrency, quiet, as_json):
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def import_command(files):
     """Import bundle FILES written by `flask --app kiosk sync export` (safe to repeat)."""
@@ -161,6 +164,7 @@ def import_command(files):
 
 
 @click.command("totals")
+@with_appcontext
 @click.option("--day", "day", default=None, help="YYYY-MM-DD (default today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def totals_command(day, fmt):
@@ -182,6 +186,7 @@ def totals_command(day, fmt):
 
 
 @click.command("report")
+@with_appcontext
 @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD.")
 @click.option("--station", default=None, help="One station's code (default all).")
