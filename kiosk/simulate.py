@@ -41,8 +41,11 @@ DESTINATIONS = {
     "440300": 20, "440100": 12, "441900": 10, "350100": 8, "330600": 7, "330100": 6,
     "320500": 6, "310000": 7, "650100": 5, "510100": 19,
 }
-# One-tap services and the share of visitors who use each.
-SERVICES = {"tea": 0.55, "guidance": 0.35, "transport": 0.3, "supplies": 0.2, "medicine": 0.07, "care": 0.05}
+# One-tap services (kiosk.tallies.SERVICES) and the share of visitors who use each.
+SERVICES = {
+    "tea_water": 0.55, "guidance": 0.35, "transport_info": 0.3, "protective": 0.2,
+    "medicine": 0.07, "care": 0.05, "road_rescue": 0.01,
+}
 
 BASE_REGISTRATIONS = 120  # a busy bus station on an ordinary rush day, scale 1
 

@@ -147,3 +147,9 @@ def test_simulate_command_reports_what_it_wrote(runner):
     result = runner.invoke(args=["simulate", "--days", "1", "--until", "2027-06-01", "--scale", "0.2"])
     assert result.exit_code == 0 and "registrations" in result.output
     assert runner.invoke(args=["simulate", "--days", "0"]).exit_code == 2
+
+
+def test_simulated_tallies_use_the_services_the_volunteer_console_counts():
+    from kiosk import tallies
+
+    assert set(simulate.SERVICES) <= set(tallies.SERVICES)
