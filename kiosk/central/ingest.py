@@ -8,11 +8,13 @@ when the batch starts at or before it, so a gap can never be skipped.
 """
 
 import datetime
+import functools
 import json
 from dataclasses import dataclass
 from dataclasses import field
 
 from peewee import EXCLUDED
+from peewee import SqliteDatabase
 
 from kiosk import clock
 from kiosk import counts
@@ -21,6 +23,7 @@ from kiosk.central.models import Cell
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
 from kiosk.central.models import Station
+from kiosk.central.models import database
 from kiosk.central.models import utcnow
 from kiosk.central.models import write_transaction
 from kiosk.errors import N_
@@ -61,19 +64,23 @@ def ingest(batch, kiosk, now=None, pulled=False):
                 head=batch["head"],
                 cursor=history.cursor,
             )
-        changed = upsert_cells(history.id, station.id, batch["cells"])
-        # Conditional updates, so two batches of one kiosk racing (a pull and an
-        # import) can only ever move the cursor forward and never past a gap.
-        History.update(cursor=batch["next"]).where(
-            History.id == history.id, History.cursor >= batch["since"], History.cursor < batch["next"]
-        ).execute()
-        History.update(head=batch["head"]).where(History.id == history.id, History.head < batch["head"]).execute()
+        changed = upsert_cells(history.id, station.id, batch["cells"]) if batch["cells"] else 0
+        # The history row is locked (see _history), so this reads and writes
+        # one consistent cursor: it only moves forward, and never past a gap.
+        cursor = history.cursor
+        if batch["since"] <= cursor < batch["next"]:
+            cursor = batch["next"]
         skew = _clock_skew(batch, now) if pulled else None
-        updates = {History.last_received_at: now, History.station: station.id}
+        updates = {
+            History.cursor: cursor,
+            History.head: max(history.head, batch["head"]),
+            History.last_received_at: now,
+            History.station: station.id,
+        }
         if pulled:
             updates[History.clock_skew] = skew
         History.update(updates).where(History.id == history.id).execute()
-        cursor = History.get_by_id(history.id).cursor
+        _mark_success(kiosk, now)
     received = Received(batch["kiosk"], station.code, created, len(batch["cells"]), changed, cursor)
     received.warnings = _warnings(batch, skew, now)
     if older:  # an old bundle brought late: harmless, nothing in it was newer
@@ -84,24 +91,43 @@ def ingest(batch, kiosk, now=None, pulled=False):
 
 
 def upsert_cells(history_id, station_id, cells):
-    """Insert or replace cells where the incoming sequence is newer; return rows changed."""
+    """Insert or replace cells where the incoming sequence is newer; return rows changed.
+
+    One multi-row ``INSERT … ON CONFLICT DO UPDATE … WHERE`` per thousand
+    cells, written out once per size: the same text runs on SQLite and
+    PostgreSQL, and building it through the query builder cost more than the
+    database did (BENCHMARKS.md).
+    """
     rows = [
-        (history_id, station_id, c["day"], c["metric"], counts.encode_dims(c["dims"]), c["value"], c["seq"])
+        (history_id, station_id, datetime.date.fromisoformat(c["day"]), c["metric"],
+         counts.encode_dims(c["dims"]), c["value"], c["seq"])
         for c in cells
     ]
-    fields = [Cell.history, Cell.station, Cell.day, Cell.metric, Cell.dims, Cell.value, Cell.seq]
     changed = 0
     for start in range(0, len(rows), UPSERT_ROWS):
-        query = Cell.insert_many(rows[start : start + UPSERT_ROWS], fields=fields).on_conflict(
-            conflict_target=[Cell.history, Cell.day, Cell.metric, Cell.dims],
-            update={Cell.value: EXCLUDED.value, Cell.seq: EXCLUDED.seq, Cell.station: EXCLUDED.station_id},
-            where=(Cell.seq < EXCLUDED.seq),
-        )
-        changed += query.as_rowcount().execute()
+        chunk = rows[start : start + UPSERT_ROWS]
+        params = [value for row in chunk for value in row]
+        changed += database.execute_sql(_upsert_sql(len(chunk), database.param), params).rowcount
     return changed
 
 
+@functools.cache
+def _upsert_sql(rows, param):
+    table = Cell._meta.table_name
+    one = "(" + ", ".join([param] * 7) + ")"
+    return (
+        f'INSERT INTO "{table}" ("history_id", "station_id", "day", "metric", "dims", "value", "seq") '
+        f"VALUES {', '.join([one] * rows)} "
+        'ON CONFLICT ("history_id", "day", "metric", "dims") DO UPDATE SET '
+        '"value" = excluded."value", "seq" = excluded."seq", "station_id" = excluded."station_id" '
+        f'WHERE "{table}"."seq" < excluded."seq"'
+    )
+
+
 def _station(info):
+    known = Station.get_or_none(Station.code == info["code"])
+    if known and (known.name, known.county_code) == (info["name"], info["county"]):
+        return known
     Station.insert(code=info["code"], name=info["name"], county_code=info["county"]).on_conflict(
         conflict_target=[Station.code],
         update={Station.name: EXCLUDED.name, Station.county_code: EXCLUDED.county_code},
@@ -110,7 +136,10 @@ def _station(info):
 
 
 def _history(kiosk_id, kiosk, station, now):
-    history = History.get_or_none(History.kiosk_id == kiosk_id)
+    query = History.select().where(History.kiosk_id == kiosk_id)
+    if not isinstance(database.obj, SqliteDatabase):  # SQLite's write lock is already held
+        query = query.for_update()
+    history = query.first()
     if history is None:
         history = History.create(
             kiosk_id=kiosk_id, registered=kiosk, station=station, first_seen_at=now, last_received_at=now
@@ -154,11 +183,17 @@ def error_record(error):
     return error.message, json.dumps(error.params, ensure_ascii=False, default=str)
 
 
-def mark(kiosk, now, error=None):
-    """Record a kiosk's latest attempt and, if it worked, its latest success."""
-    msgid, params = error_record(error) if error else ("", "")
-    updates = {Kiosk.last_attempt_at: now, Kiosk.last_error: msgid, Kiosk.last_error_params: params}
-    if error is None:
-        updates[Kiosk.last_success_at] = now
+def _mark_success(kiosk, now):
+    """Record that a kiosk's data arrived (inside the batch's own transaction)."""
+    Kiosk.update(
+        {Kiosk.last_attempt_at: now, Kiosk.last_success_at: now, Kiosk.last_error: "", Kiosk.last_error_params: ""}
+    ).where(Kiosk.id == kiosk.id).execute()
+
+
+def mark_failure(kiosk, now, error):
+    """Record a kiosk's failed attempt and why; its last success stays."""
+    msgid, params = error_record(error)
     with write_transaction():
-        Kiosk.update(updates).where(Kiosk.id == kiosk.id).execute()
+        Kiosk.update(
+            {Kiosk.last_attempt_at: now, Kiosk.last_error: msgid, Kiosk.last_error_params: params}
+        ).where(Kiosk.id == kiosk.id).execute()

@@ -10,12 +10,12 @@ on the next run. Kiosks are pulled by a bounded pool of threads.
 import http.client
 import json
 import logging
+import queue
 import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import as_completed
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -149,35 +149,68 @@ def pull_one(kiosk, page_size, timeout):
 
 
 def _pull_guarded(kiosk, page_size, timeout):
-    """Pull one kiosk in a worker thread, turning every failure into an Outcome."""
-    with database.connection_context():
-        try:
-            outcome = pull_one(kiosk, page_size, timeout)
-        except DomainError as error:
-            outcome = Outcome(kiosk.name, ok=False, error=error)
-        except Exception as error:  # one broken kiosk must not stop the night's run
-            log.exception("pulling %s failed", kiosk.name)
-            outcome = Outcome(
-                kiosk.name, ok=False, error=PullFailed(N_("Unexpected error: %(error)s"), error=type(error).__name__)
-            )
-        ingest.mark(kiosk, utcnow(), outcome.error)
+    """Pull one kiosk, turning every failure into an Outcome (and a note on its row)."""
+    try:
+        return pull_one(kiosk, page_size, timeout)
+    except DomainError as error:
+        outcome = Outcome(kiosk.name, ok=False, error=error)
+    except Exception as error:  # one broken kiosk must not stop the night's run
+        log.exception("pulling %s failed", kiosk.name)
+        outcome = Outcome(
+            kiosk.name, ok=False, error=PullFailed(N_("Unexpected error: %(error)s"), error=type(error).__name__)
+        )
+    try:
+        ingest.mark_failure(kiosk, utcnow(), outcome.error)
+    except Exception:  # the outcome still reaches the summary
+        log.exception("recording the failure of %s failed", kiosk.name)
     return outcome
 
 
 def pull_all(kiosks, concurrency=16, page_size=sync.PAGE_SIZE, timeout=30, progress=None):
     """Pull every kiosk given, at most ``concurrency`` at a time; return a Summary.
 
-    ``progress(done, total, outcome)`` is called as each kiosk finishes.
+    Each worker thread keeps one database connection for all the kiosks it
+    pulls. ``progress(done, total, outcome)`` is called as each one finishes.
     """
     run = _start_run(len(kiosks))
+    waiting = queue.SimpleQueue()
+    for kiosk in kiosks:
+        waiting.put(kiosk)
+    finished = queue.SimpleQueue()
+
+    def work():
+        try:
+            database.connect(reuse_if_open=True)
+        except Exception as error:  # every kiosk must still get an outcome
+            log.exception("pull worker could not open the database")
+            failure = PullFailed(N_("The office database could not be opened: %(error)s"), error=type(error).__name__)
+            while not waiting.empty():
+                finished.put(Outcome(waiting.get().name, ok=False, error=failure))
+            return
+        try:
+            while True:
+                try:
+                    kiosk = waiting.get_nowait()
+                except queue.Empty:
+                    return
+                finished.put(_pull_guarded(kiosk, page_size, timeout))
+        finally:
+            database.close()
+
+    workers = [
+        threading.Thread(target=work, name=f"pull-{n}", daemon=True)
+        for n in range(max(1, min(concurrency, len(kiosks))))
+    ]
+    for worker in workers:
+        worker.start()
     summary = Summary()
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="pull") as pool:
-        futures = [pool.submit(_pull_guarded, k, page_size, timeout) for k in kiosks]
-        for done, future in enumerate(as_completed(futures), start=1):
-            outcome = future.result()
-            summary.outcomes.append(outcome)
-            if progress:
-                progress(done, len(kiosks), outcome)
+    for done in range(1, len(kiosks) + 1):
+        outcome = finished.get()
+        summary.outcomes.append(outcome)
+        if progress:
+            progress(done, len(kiosks), outcome)
+    for worker in workers:
+        worker.join()
     _finish_run(run, summary)
     summary.outcomes.sort(key=lambda o: o.name)
     return summary
@@ -215,9 +248,7 @@ def import_bundle(path):
             sync.verify(batch, kiosk.token)
         except sync.BatchRefused:
             continue
-        received = ingest.ingest(sync.validate(batch), kiosk)
-        ingest.mark(kiosk, utcnow())
-        return kiosk, received
+        return kiosk, ingest.ingest(sync.validate(batch), kiosk)
     raise sync.BatchRefused(
         N_("The signature does not match: the data was changed or comes from another kiosk.")
     )

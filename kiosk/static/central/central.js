@@ -6,7 +6,7 @@
 
   function draw() {
     var data = document.getElementById("chart-data");
-    var canvas = document.getElementById("chart");
+    var canvas = document.querySelector("#report .chart-canvas");
     if (!data || !canvas || !window.Chart) return;
     var spec = JSON.parse(data.textContent);
     var old = window.Chart.getChart(canvas);
