@@ -76,11 +76,12 @@ def sync_info():
     click.echo(f"register: flask --app kiosk.central kiosks add NAME http://THIS-KIOSK:PORT {token}")
 
 
-def _day(value):
+def parse_day(value):
+    """Return the date of a YYYY-MM-DD option, or a usage error saying so."""
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD") from None
+        raise click.BadParameter(f"{value!r}: use YYYY-MM-DD") from None
 
 
 @click.command("counts")
@@ -89,7 +90,7 @@ def _day(value):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def counts_command(day, fmt):
     """Print this kiosk's own counts for a day (totals per metric and every cell)."""
-    day = _day(day) if day else clock.local_day()
+    day = parse_day(day) if day else clock.local_day()
     with database.connection_context():
         report = sync.day_report(day)
     if fmt == "json":
@@ -110,7 +111,7 @@ def counts_command(day, fmt):
 @click.option("--seed", default=1, show_default=True, help="Same seed and station, same numbers.")
 def simulate_command(days, until, scale, seed):
     """Generate plausible activity (registrations, packs, luggage, tallies) for demos and benchmarks."""
-    until = _day(until) if until else clock.local_day()
+    until = parse_day(until) if until else clock.local_day()
     if days < 1 or scale <= 0:
         raise click.BadParameter("--days must be at least 1 and --scale above 0")
     with database.connection_context():

@@ -9,20 +9,9 @@ from kiosk import counts
 from kiosk import simulate
 from kiosk import sync
 from kiosk.models import database
-
-DAY = datetime.date(2027, 1, 20)
-
-
-@pytest.fixture
-def db(app):
-    with app.app_context(), database.connection_context():
-        yield database
-
-
-def add(metric, delta=1, day=DAY, **dims):
-    with counts.write_transaction():
-        return counts.add(metric, day, delta, **dims)
-
+from tests.test_counts import DAY
+from tests.test_counts import add
+from tests.test_counts import db  # noqa: F401 (fixture)
 
 def auth(app):
     return {"Authorization": f"Bearer {app.config['SYNC_TOKEN']}"}

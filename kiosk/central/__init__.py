@@ -18,9 +18,9 @@ from flask_htmx import HTMX
 from kiosk import __version__
 from kiosk import clock
 from kiosk import config as kiosk_config
+from kiosk import database
 from kiosk import i18n
 from kiosk.central import models
-from kiosk.database import open_database
 
 htmx = HTMX()
 
@@ -100,15 +100,6 @@ def kiosk_datetime(moment):
 
 def init_database(app):
     """Bind the central models, create missing tables, connect once per request."""
-    models.database.initialize(open_database(app.config["DATABASE_URL"]))
+    database.bind(app, models.database)
     with models.database.connection_context():
         models.create_tables()
-
-    @app.before_request
-    def _connect():
-        models.database.connect(reuse_if_open=True)
-
-    @app.teardown_request
-    def _close(exc):
-        if not models.database.is_closed():
-            models.database.close()

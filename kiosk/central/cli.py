@@ -17,18 +17,12 @@ from kiosk.central import pull as pulling
 from kiosk.central import registry
 from kiosk.central import reports
 from kiosk.central.models import database
+from kiosk.cli import parse_day
 from kiosk.errors import DomainError
 
 
 def _fail(error):
     raise click.ClickException(str(error))
-
-
-def _day(value):
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use YYYY-MM-DD") from None
 
 
 @click.group("kiosks", cls=AppGroup)
@@ -169,7 +163,7 @@ def import_command(files):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def totals_command(day, fmt):
     """Print every station's totals for a day."""
-    day = _day(day) if day else clock.local_day()
+    day = parse_day(day) if day else clock.local_day()
     with database.connection_context():
         totals = reports.day_totals(day)
     if fmt == "json":
@@ -193,7 +187,7 @@ def totals_command(day, fmt):
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx or FILE.csv")
 def report_command(start, end, station, out):
     """Write the station × day × metric report, with Chinese headers, to an XLSX or CSV file."""
-    start, end = _day(start), _day(end)
+    start, end = parse_day(start), parse_day(end)
     if end < start:
         raise click.BadParameter("--to is before --from")
     with database.connection_context():

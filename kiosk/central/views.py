@@ -9,13 +9,14 @@ from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import session
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from kiosk import clock
+from kiosk import i18n
+from kiosk import web
 from kiosk.central import htmx
 from kiosk.central import registry
 from kiosk.central import reports
@@ -122,14 +123,8 @@ def export(kind):
 @bp.post("/language")
 def language():
     """Switch the dashboard's language and go back to the same view."""
-    lang = request.form.get("lang", "")
-    if lang not in LANGUAGES:
-        raise DomainError(N_("That language is not available."))
-    session["lang"] = lang
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("central.dashboard")
-    return redirect(target, code=303)
+    i18n.remember_language(request.form.get("lang", ""))
+    return redirect(web.safe_path(request.form.get("next"), url_for("central.dashboard")), code=303)
 
 
 def render_error(status, title, detail=""):
@@ -159,14 +154,4 @@ def init_errors(app):
         app.logger.exception("unhandled error")
         return render_error(500, gettext("Something went wrong"), gettext("Please try again."))
 
-    @app.after_request
-    def _headers(response):
-        response.vary.add("HX-Request")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+    app.after_request(web.security_headers)
