@@ -142,3 +142,14 @@ def test_simulated_tallies_use_the_services_the_volunteer_console_counts():
     from kiosk import tallies
 
     assert set(simulate.SERVICES) <= set(tallies.SERVICES)
+
+
+def test_a_cell_written_around_counts_add_with_personal_data_never_leaves(app, client):
+    from kiosk.models import CountCell
+
+    with app.app_context(), database.connection_context():
+        CountCell.create(day=DAY, metric="registrations", dims="phone=13800138000", value=1, seq=1)
+    response = client.get("/sync/cells", headers=auth(app))
+    assert response.status_code == 500
+    assert "unknown count dimension 'phone'" in response.get_json()["error"]
+    assert b"13800138000" not in response.data

@@ -9,6 +9,7 @@ from peewee import IntegrityError
 from kiosk import sync
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
+from kiosk.central.models import Station
 from kiosk.central.models import utcnow
 from kiosk.central.models import write_transaction
 from kiosk.errors import Conflict
@@ -110,12 +111,16 @@ class Status:
 
 
 def statuses(stale_days, now=None):
-    """Return every registered kiosk's status, stale ones first."""
+    """Return every registered kiosk's status, stale ones first (two queries in all)."""
     now = now or utcnow()
     limit = now - datetime.timedelta(days=stale_days)
+    latest = {}
+    histories = History.select(History, Station).join(Station).order_by(History.last_received_at, History.id)
+    for history in histories:
+        latest[history.registered_id] = history  # later rows replace earlier ones
     result = []
     for kiosk in Kiosk.select().order_by(Kiosk.name):
-        history = History.latest_of(kiosk)
+        history = latest.get(kiosk.id)
         result.append(
             Status(
                 name=kiosk.name,

@@ -22,7 +22,12 @@ def cells():
     limit = request.args.get("limit", str(sync.PAGE_SIZE))
     if not (since.isdigit() and limit.isdigit()):
         return _json({"error": "since and limit must be whole numbers"}, 400)
-    return _json(sync.page(token, int(since), int(limit)), 200)
+    try:
+        page = sync.page(token, int(since), int(limit))
+    except sync.BatchRefused as refusal:  # a count that breaks the format must not leave
+        current_app.logger.error("sync page refused: %s", refusal)
+        return _json({"error": str(refusal)}, 500)
+    return _json(page, 200)
 
 
 def _json(body, status):
