@@ -17,6 +17,7 @@ from peewee import fn
 from kiosk import counts
 from kiosk.central.models import Cell
 from kiosk.central.models import Station
+from kiosk.errors import DomainError
 from kiosk.errors import N_
 
 
@@ -47,6 +48,9 @@ COLUMNS = [
     Column("luggage_claimed", N_("Bags collected"), "luggage.claimed"),
     Column("tallies", N_("Services given (person-times)"), "tallies"),
 ]
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
 
 # Headers of the fixed columns of a report.
 STATION_CODE = N_("Station code")
@@ -82,6 +86,20 @@ class Report:
             for key, value in values.items():
                 bucket[key] = bucket.get(key, 0) + value
         return sorted(((code, name, values) for code, (name, values) in stations.items()), key=lambda r: (r[1], r[0]))
+
+
+def period(start_text, end_text, today):
+    """Return (start, end) from YYYY-MM-DD texts; by default the week ending today."""
+    try:
+        end = datetime.date.fromisoformat(end_text or today.isoformat())
+        start = datetime.date.fromisoformat(start_text or (end - datetime.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
+    except ValueError:
+        raise DomainError(N_("Please give dates as YYYY-MM-DD.")) from None
+    if end < start:
+        raise DomainError(N_("The first day must not be after the last day."))
+    if (end - start).days >= MAX_DAYS:
+        raise DomainError(N_("Please choose at most %(days)s days."), days=MAX_DAYS)
+    return start, end
 
 
 def _in_period(start, end, station=None):

@@ -1,6 +1,5 @@
 """The office's dashboard: totals by day, station and metric, a chart, warnings, spreadsheets."""
 
-import datetime
 import json
 
 from flask import Blueprint
@@ -28,8 +27,6 @@ from kiosk.i18n import LANGUAGES
 
 bp = Blueprint("central", __name__, template_folder="templates")
 
-DEFAULT_DAYS = 7
-MAX_DAYS = 366
 STATION_ROWS = 200  # more than this on screen is a spreadsheet's job
 
 
@@ -41,18 +38,7 @@ def inject_languages():
 
 def period():
     """Read the period and station from the query, or the last week by default."""
-    today = clock.local_day()
-    try:
-        end = datetime.date.fromisoformat(request.args.get("to") or today.isoformat())
-        start = datetime.date.fromisoformat(
-            request.args.get("from") or (end - datetime.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
-        )
-    except ValueError:
-        raise DomainError(N_("Please give dates as YYYY-MM-DD.")) from None
-    if end < start:
-        raise DomainError(N_("The first day must not be after the last day."))
-    if (end - start).days >= MAX_DAYS:
-        raise DomainError(N_("Please choose at most %(days)s days."), days=MAX_DAYS)
+    start, end = reports.period(request.args.get("from"), request.args.get("to"), clock.local_day())
     return start, end, request.args.get("station") or None
 
 
