@@ -53,6 +53,7 @@ def create_app(test_config=None):
     from kiosk.views import health
     from kiosk.views import luggage as luggage_views
     from kiosk.views import screen
+    from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import volunteer
 
@@ -60,6 +61,7 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
+    app.register_blueprint(sync.bp)
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
     errors.init_app(app)

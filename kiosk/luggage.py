@@ -37,9 +37,9 @@ from kiosk.models import LuggageBag
 from kiosk.models import LuggageDeposit
 from kiosk.models import Volunteer
 
-METRIC = "luggage"
-# Count-cell events (dimension ``event``), each counted in ``unit`` tickets and bags.
-EVENTS = ("checked_in", "claimed", "overdue", "lost_release")
+# Count cells: ``luggage.<event>`` counts bags (the metrics the central office
+# reports as bags minded / collected), ``luggage.tickets.<event>`` claim tickets.
+EVENTS = ("checked_in", "claimed", "overdue", "lost_released")
 TOKEN_KIND = "L"
 HIGHEST_MAX_BAGS = 20
 # How long a check-in form may sit open before its pick-up choice is stale.
@@ -227,8 +227,7 @@ def check_in(kinds, shelf, due_at, phone_last4, volunteer_id, rules, keys, now=N
         LuggageBag.insert_many(
             [{"deposit": deposit.id, "number": number, "kind": kind} for number, kind in enumerate(kinds, start=1)]
         ).execute()
-        counts.add(METRIC, day, 1, event="checked_in", unit="tickets")
-        counts.add(METRIC, day, len(kinds), event="checked_in", unit="bags")
+        _count("checked_in", day, bags=len(kinds), tickets=1)
     return deposit
 
 
@@ -329,12 +328,15 @@ def _release(deposit, numbers, volunteer_id, how, now):
         ) == 1
         if not closed:
             raise Conflict(N_("This ticket was closed a moment ago. Nothing was changed."))
-    event = "claimed" if how == "claim" else "lost_release"
-    day = clock.local_day(now)
-    counts.add(METRIC, day, len(numbers), event=event, unit="bags")
-    if closed:
-        counts.add(METRIC, day, 1, event=event, unit="tickets")
+    event = "claimed" if how == "claim" else "lost_released"
+    _count(event, clock.local_day(now), bags=len(numbers), tickets=1 if closed else 0)
     return closed
+
+
+def _count(event, day, bags, tickets=0):
+    """Add to the day's bag and ticket cells of an event (inside the caller's transaction)."""
+    counts.add(f"luggage.{event}", day, bags)
+    counts.add(f"luggage.tickets.{event}", day, tickets)
 
 
 def _detail(numbers, deposit, closed, extra=""):
@@ -488,8 +490,7 @@ def sweep_overdue(now=None):
         if marked:
             left = LuggageBag.select().where(LuggageBag.deposit == deposit.id, LuggageBag.released_at.is_null()).count()
             day = clock.local_day(deposit.due_at)
-            counts.add(METRIC, day, 1, event="overdue", unit="tickets")
-            counts.add(METRIC, day, left, event="overdue", unit="bags")
+            _count("overdue", day, bags=left, tickets=1)
 
 
 def count_overdue(now=None):
@@ -555,12 +556,9 @@ def board(rules, now=None):
 
 def day_counts(day):
     """Return {event: (tickets, bags)} for a station-local day (one query)."""
-    totals = {event: {"tickets": 0, "bags": 0} for event in EVENTS}
-    for cell in CountCell.select().where(CountCell.day == day, CountCell.metric == METRIC):
-        dims = counts.decode_dims(cell.dims)
-        if dims.get("event") in totals and dims.get("unit") in ("tickets", "bags"):
-            totals[dims["event"]][dims["unit"]] = cell.value
-    return {event: (units["tickets"], units["bags"]) for event, units in totals.items()}
+    found = {cell.metric: cell.value
+             for cell in CountCell.select().where(CountCell.day == day, CountCell.metric.startswith("luggage."))}
+    return {event: (found.get(f"luggage.tickets.{event}", 0), found.get(f"luggage.{event}", 0)) for event in EVENTS}
 
 
 def bags_of(deposit):

@@ -63,7 +63,8 @@ def qr_of(deposit, keys):
 
 
 def count(event, unit, day=DAY):
-    return counts.value("luggage", day, event=event, unit=unit)
+    metric = f"luggage.{event}" if unit == "bags" else f"luggage.tickets.{event}"
+    return counts.value(metric, day)
 
 
 # --- check-in ------------------------------------------------------------
@@ -282,7 +283,7 @@ def test_a_lost_ticket_release_needs_the_managers_pin_and_a_reason(db, volunteer
     closed = luggage.release_lost(**release)
     assert closed.closed_at is not None
     assert [b.release for b in luggage.bags_of(deposit)] == ["lost_ticket", "lost_ticket"]
-    assert (count("lost_release", "tickets"), count("lost_release", "bags")) == (1, 2)
+    assert (count("lost_released", "tickets"), count("lost_released", "bags")) == (1, 2)
     assert count("claimed", "bags") == 0
 
 
@@ -376,5 +377,5 @@ def test_the_days_numbers_add_up_tickets_and_bags_per_event(db, volunteer, manag
     luggage.claim(first.code, [1, 2], volunteer, keys, now=MORNING)
     luggage.release_lost(first.id, [3], "", volunteer, manager, "8642", "票丢了", keys, now=MORNING)
     assert luggage.day_counts(DAY) == {
-        "checked_in": (2, 4), "claimed": (0, 2), "overdue": (0, 0), "lost_release": (1, 1),
+        "checked_in": (2, 4), "claimed": (0, 2), "overdue": (0, 0), "lost_released": (1, 1),
     }
