@@ -6,6 +6,7 @@ from kiosk import printing
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import NotFound
+from kiosk.models import AuditEntry
 from kiosk.printing.models import PrintJob
 from kiosk.printing.samples import sample_ticket
 from kiosk.printing.ticket import Ticket
@@ -115,6 +116,8 @@ def test_a_reprint_sends_the_same_bytes_and_code_marked_as_a_reprint(tmp_path):
     printing.process_queue()
     assert (copy.code, bytes(copy.data), copy.reprint_of_id, copy.reprint_reason) == ("V-1", job.data, job.id, "paper jammed")
     assert [data for _, data in printing.backend().received] == [job.data, job.data]
+    entry = AuditEntry.about("voucher:V1").get()
+    assert (entry.action, entry.reason) == ("reprint", "paper jammed")
 
 
 def test_a_second_submit_of_the_same_code_is_refused_not_printed_twice(tmp_path):

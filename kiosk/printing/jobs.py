@@ -12,8 +12,8 @@ from dataclasses import field
 
 from peewee import IntegrityError
 
+from kiosk import audit
 from kiosk.errors import Conflict
-from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import database
@@ -35,7 +35,6 @@ INTERRUPTED = (
     "interrupted while printing (the kiosk stopped mid-job): it may have printed; "
     "reprint it if the ticket did not come out"
 )
-REASON_MAX = 200
 
 
 @dataclass
@@ -72,11 +71,14 @@ def submit(ticket, profile, unprintable="reject"):
         ) from exc
 
 
-def reprint(job_id, reason):
-    """Queue the SAME bytes of an earlier job again, marked as a reprint with its reason."""
-    reason = " ".join((reason or "").split())[:REASON_MAX]
-    if not reason:
-        raise DomainError(N_("Please say why the ticket is printed again."))
+def reprint(job_id, reason, volunteer_id=None, subject=None):
+    """Queue the SAME bytes of an earlier job again, marked as a reprint, and audit it.
+
+    The audit entry (action "reprint", who and why) is written in the same
+    transaction; ``subject`` defaults to ``kind:CODE`` with the code's
+    reading dashes removed (``voucher:7K9MQ2XA``), as kiosk.tokens codes are.
+    """
+    reason = audit.require_reason(" ".join((reason or "").split()))
     with database.atomic():
         job = PrintJob.get_or_none(PrintJob.id == job_id)
         if job is None:
@@ -96,6 +98,13 @@ def reprint(job_id, reason):
             profile=original.profile,
             reprint_of=original,
             reprint_reason=reason,
+        )
+        audit.record(
+            "reprint",
+            subject or f"{original.kind}:{original.code.replace('-', '') or original.name}",
+            volunteer_id=volunteer_id,
+            reason=reason,
+            detail=f"print job {copy.id}, a copy of job {original.id}",
         )
     log.info("print job %s: reprint of %s (%s %s): %s", copy.id, original.id, original.kind, original.code, reason)
     return copy

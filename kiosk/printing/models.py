@@ -38,7 +38,7 @@ class PrintJob(BaseModel):
     created_at = DateTimeField(default=utcnow)
     printed_at = DateTimeField(null=True)
     reprint_of = ForeignKeyField("self", null=True, backref="reprints", on_delete="CASCADE")
-    reprint_reason = CharField(max_length=200, default="")
+    reprint_reason = CharField(max_length=255, default="")
 
     class Meta:
         table_name = "printjob"

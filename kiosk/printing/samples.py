@@ -29,11 +29,11 @@ def _voucher(extra, station, hotline):
             ("站点", station),
             ("礼包", "暖心小礼包"),
             ("内容", "矿泉水、口罩、面包、纸巾、苹果"),
-            ("有效", "2026-01-28 当天"),
+            ("有效期至", "2027-01-31"),
             *extra,
         ),
-        code="V7K3-Q9FA",
-        qr="NT1:V:V7K3Q9FA:511102:20260128:3F9A2C7E1B44D0A9",
+        code="7K9M-Q2XA",
+        qr="NT1.V.7K9MQ2XA.1A2B3C4D.20270131.K3M9Q2XAB7DE4FGH",
         footer=("凭此券到服务台领取，每人一份", f"服务热线 {hotline}"),
     )
 
@@ -45,19 +45,19 @@ def _luggage(extra, station, hotline):
         lines=(
             ("站点", station),
             ("件数", "2件（编织袋、拉杆箱）"),
-            ("寄存", "01-28 09:40"),
-            ("取件截止", "01-28 21:00"),
+            ("寄存", "01-31 09:40"),
+            ("取件截止", "01-31 21:00"),
             *extra,
         ),
-        code="L-0417",
-        qr="NT1:L:L0417:511102:20260128:9C2E51A0F7D3B861",
+        code="4HNP-W8RT",
+        qr="NT1.L.4HNPW8RT.1A2B3C4D.20270131.Q7M2X9KPA3BC5DEF",
         footer=("请妥善保管，凭此票取回行李", f"服务热线 {hotline}"),
     )
     tag = Ticket(
         kind="luggage",
         title="行李牌",
-        lines=(("件数", "2件"), ("取件截止", "01-28 21:00")),
-        code="L-0417",
+        lines=(("件数", "2件"), ("取件截止", "01-31 21:00")),
+        code="4HNP-W8RT",
     )
     return Ticket(**{**claim.__dict__, "parts": (tag,)})
 
@@ -77,6 +77,6 @@ def _test(extra, station, hotline):
             *extra,
         ),
         code="TEST-0001",
-        qr="NT1:T:TEST0001",
+        qr="NT1.T.TEST0001",
         footer=("看到此页说明打印机正常", f"服务热线 {hotline}"),
     )

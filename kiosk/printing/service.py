@@ -146,10 +146,10 @@ def submit(ticket, unprintable="reject"):
     return job
 
 
-def reprint(job_id, reason):
-    """Queue the same bytes (same code) of an earlier job again, marked as a reprint."""
+def reprint(job_id, reason, volunteer_id=None, subject=None):
+    """Queue the same bytes (same code) of an earlier job again, marked as a reprint and audited."""
     with _connected():
-        job = jobs.reprint(job_id, reason)
+        job = jobs.reprint(job_id, reason, volunteer_id=volunteer_id, subject=subject)
     current().worker.wake()
     return job
 
