@@ -159,6 +159,18 @@ def test_a_missing_device_file_means_the_printer_is_unplugged(tmp_path):
     assert backend.status().state == "offline"
 
 
+def test_an_unplugged_device_is_never_replaced_by_a_plain_file_in_dev():
+    path = "/dev/nuantu-test-missing-lp0"
+    try:
+        with pytest.raises(PrinterError) as failed:
+            open_backend(f"file://{path}").send(b"TICKET", "job-000001")
+        assert failed.value.state == "offline"
+        assert not os.path.exists(path)
+    finally:
+        if os.path.isfile(path):
+            os.remove(path)
+
+
 def test_a_plain_file_collects_jobs_and_cannot_report_status(tmp_path):
     backend = open_backend(f"file://{tmp_path / 'out.bin'}")
     backend.send(b"ONE", "job-000001")

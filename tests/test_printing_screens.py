@@ -41,7 +41,7 @@ def test_the_status_bar_warns_early_when_paper_runs_low(tmp_path):
     assert "printer-warning" in html and "打印纸快用完了" in html
 
 
-def test_an_unconfigured_status_never_breaks_a_page(tmp_path, app, client):
+def test_a_broken_print_queue_never_breaks_a_page(tmp_path, app, client):
     from kiosk.models import database
 
     with app.app_context(), database.connection_context():

@@ -76,7 +76,8 @@ def open_backend(url, timeout=10.0):
 
         return VirtualPrinter(url, target, options, timeout)
     if scheme not in BACKENDS:
-        raise ValueError(f"unknown printer URL scheme {scheme!r}; use one of {', '.join(sorted([*BACKENDS, 'virtual']))}")
+        known = ", ".join(sorted([*BACKENDS, "virtual"]))
+        raise ValueError(f"unknown printer URL scheme {scheme!r}; use one of {known}")
     return BACKENDS[scheme](url, target, options, timeout)
 
 
@@ -153,7 +154,11 @@ class FilePrinter(Backend):
 
     def send(self, data, name, ticket=None, profile=None):
         path = self.path()
-        flags = os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_APPEND | os.O_CREAT
+        flags = os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_APPEND
+        if not os.path.abspath(path).startswith("/dev/"):
+            # A plain file may be created to collect jobs; a device never is: an
+            # unplugged printer must fail, not fill a file in /dev.
+            flags |= os.O_CREAT
         try:
             fd = os.open(path, flags, 0o644)
         except FileNotFoundError as exc:
@@ -208,7 +213,8 @@ def write_all(fd, data, timeout, where):
     while view:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise PrinterError("offline", f"{where} took more than {timeout:.0f} s: {len(data) - len(view)} of {len(data)} bytes sent")
+            sent = len(data) - len(view)
+            raise PrinterError("offline", f"{where} took more than {timeout:.0f} s: {sent} of {len(data)} bytes sent")
         if not poller.poll(remaining * 1000):
             continue
         try:
@@ -250,7 +256,9 @@ class UsbPrinter(FilePrinter):
 
     def send(self, data, name, ticket=None, profile=None):
         if self.path() is None:
-            raise PrinterError("offline", f"USB printer {self.vendor}:{self.product} not found (unplugged or switched off?)")
+            raise PrinterError(
+                "offline", f"USB printer {self.vendor}:{self.product} not found (unplugged or switched off?)"
+            )
         super().send(data, name, ticket, profile)
 
 
@@ -264,27 +272,45 @@ def read_status(exchange):
     Valid answers have bits 1 and 4 set and bits 0 and 7 clear; anything else
     (no answer, an automatic status block) counts as "unknown".
     """
-    printer = exchange(STATUS_QUERIES["printer"])
-    if printer is None or printer & 0x93 != 0x12:
+    printer = _answer(exchange, "printer")
+    if printer is None:
         return DeviceStatus("unknown", "the printer did not answer a status request")
     if printer & 0x08:
-        cause = exchange(STATUS_QUERIES["offline"])
-        if cause is not None and cause & 0x93 == 0x12:
-            if cause & 0x04:
-                return DeviceStatus("cover_open", "cover open")
-            if cause & 0x20:
-                return DeviceStatus("paper_out", "paper out")
-        return DeviceStatus("offline", "the printer says it is offline")
-    paper = exchange(STATUS_QUERIES["paper"])
-    if paper is not None and paper & 0x93 == 0x12:
-        if paper & 0x60:
-            return DeviceStatus("paper_out", "paper out")
-        if paper & 0x0C:
-            return DeviceStatus("paper_low", "paper near its end")
-    return DeviceStatus("ok", "ready")
+        cause = _first_set(_answer(exchange, "offline"), OFFLINE_CAUSES)
+        return cause or DeviceStatus("offline", "the printer says it is offline")
+    return _first_set(_answer(exchange, "paper"), PAPER_STATES) or DeviceStatus("ok", "ready")
 
 
+# (bits, state) of the DLE EOT 2 (offline cause) and DLE EOT 4 (paper sensor) answers.
+OFFLINE_CAUSES = ((0x04, "cover_open"), (0x20, "paper_out"))
+PAPER_STATES = ((0x60, "paper_out"), (0x0C, "paper_low"))
 BLOCKING_STATES = ("paper_out", "cover_open", "offline", "error")
+
+
+def _answer(exchange, query):
+    byte = exchange(STATUS_QUERIES[query])
+    return byte if byte is not None and byte & 0x93 == 0x12 else None
+
+
+def _first_set(byte, table):
+    for bits, state in table:
+        if byte is not None and byte & bits:
+            return DeviceStatus(state, state.replace("_", " "))
+    return None
+
+
+def check_ready(backend, exchange):
+    """Before a job, ask the printer and refuse to send into paper-out, an open cover or offline.
+
+    A printer that never answers is asked no more (each silent request costs
+    ``answer_seconds``) and gets its jobs regardless.
+    """
+    if not backend.answers_status:
+        return
+    status = read_status(exchange)
+    backend.answers_status = status.state != "unknown"
+    if status.state in BLOCKING_STATES:
+        raise PrinterError(status.state, status.detail)
 
 
 class TcpPrinter(Backend):
@@ -321,11 +347,7 @@ class TcpPrinter(Backend):
 
     def send(self, data, name, ticket=None, profile=None):
         with self._connect() as sock:
-            if self.answers_status:
-                status = read_status(self._exchange(sock))
-                self.answers_status = status.state != "unknown"
-                if status.state in BLOCKING_STATES:
-                    raise PrinterError(status.state, status.detail)
+            check_ready(self, self._exchange(sock))
             sock.settimeout(self.timeout)
             try:
                 sock.sendall(data)
@@ -395,11 +417,7 @@ class SerialPrinter(Backend):
     def send(self, data, name, ticket=None, profile=None):
         fd = self._open()
         try:
-            if self.answers_status:
-                status = read_status(self._exchange(fd))
-                self.answers_status = status.state != "unknown"
-                if status.state in BLOCKING_STATES:
-                    raise PrinterError(status.state, status.detail)
+            check_ready(self, self._exchange(fd))
             write_all(fd, data, self.timeout + 1.5 * self.transfer_seconds(len(data)), self.target)
         finally:
             os.close(fd)

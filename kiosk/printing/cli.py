@@ -41,7 +41,9 @@ def _station_details():
 
 @printer_group.command("sample")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File for the ESC/POS bytes.")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File for the ESC/POS bytes."
+)
 @click.option("--note", help="An extra line of text on the ticket.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also write a PNG preview here.")
 @click.option(

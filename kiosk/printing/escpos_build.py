@@ -159,7 +159,7 @@ class _Writer:
             self.style()
             self.printer.image(render.qr_image(block.payload, block.ec, self.profile), center=True)
             return
-        modules = len(render.qr_matrix(block.payload, block.ec))
+        modules = render.qr_modules(block.payload, block.ec)
         self.style(align="center")
         self.printer._raw(b"\n")  # quiet zone above: one blank line
         self.printer.qr(

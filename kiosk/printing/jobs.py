@@ -125,7 +125,8 @@ def process_queue(backend, limit=None):
         if not claimed:  # another process took it
             continue
         try:
-            backend.send(bytes(job.data), job.name, ticket=Ticket.from_json(job.ticket), profile=get_profile(job.profile))
+            ticket = Ticket.from_json(job.ticket)
+            backend.send(bytes(job.data), job.name, ticket=ticket, profile=get_profile(job.profile))
         except Exception as exc:  # the job must go back to the queue whatever broke
             error = exc if isinstance(exc, PrinterError) else PrinterError("error", f"{type(exc).__name__}: {exc}")
             PrintJob.update(state=QUEUED, last_error=error.detail).where(PrintJob.id == job.id).execute()

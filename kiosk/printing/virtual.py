@@ -43,7 +43,10 @@ class VirtualPrinter(Backend):
         self._state = {"fault": None, "delay": 0.0}
         if self.folder and (self.folder / "state.json").exists():
             self._state = self._read_state()
-        self.set(fault=options.get("fault", self._state["fault"]), delay=float(options.get("delay", self._state["delay"])))
+        self.set(
+            fault=options.get("fault", self._state["fault"]),
+            delay=float(options.get("delay", self._state["delay"])),
+        )
 
     def set(self, fault=None, delay=0.0):
         """Change what the printer does next: a fault from FAULTS (or None) and seconds per job."""
