@@ -11,7 +11,7 @@ connection::
                     lines=(("站点", "乐山客运中心站"), "凭此券领取一份"),
                     code="V7K3-Q9FA", qr="NT1:V:V7K3Q9FA:…", footer=("服务热线 12345",))
     job = printing.submit(ticket)          # PrintJob, state "queued"; returns at once
-    printing.reprint(job.id, "paper jam")  # same bytes, same code, marked reprint_of=job
+    printing.reprint(job.id, "paper jam", volunteer_id=v.id)  # same bytes and code, reprint_of=job, audited
     printing.printer_status()              # PrinterStatus: state, waiting, last_error…
     printing.preview_png(ticket)           # PNG bytes (or a PrintJob / job id); preview_data_uri() for <img>
     printing.check_text("吉𠮷")            # ["𠮷"]: characters the printer cannot print
@@ -22,6 +22,10 @@ anything is queued; ``submit(ticket, unprintable="replace")`` prints □
 instead), ``Conflict`` (the ticket code was already printed: use reprint;
 a reprint of a job still waiting), ``NotFound`` (no such job),
 ``MissingFont`` (a rasterising profile and no CJK font installed).
+
+``submit()`` inside your own ``database.atomic()`` block is fine: the job is
+part of your transaction, and the worker picks it up within seconds of the
+commit (it is woken at once, and polls every 5 s).
 
 Ticket kinds: any identifier; ``luggage`` gets QR error correction Q (kept for
 hours), the rest M. ``parts`` print after a cut in the same job.
