@@ -64,13 +64,14 @@ def main():
 
     from kiosk import create_app
     from kiosk import luggage
+    from kiosk import luggage_tickets
     from kiosk import stations
     from kiosk import volunteers
     from kiosk.errors import Conflict
     from kiosk.models import database
 
     with tempfile.TemporaryDirectory() as workdir:
-        shelves = {"A": 40, "B": 40, "C": 40}
+        shelves = {"A": 80, "B": 80, "C": 80}
         app = create_app({"INSTANCE_PATH": f"{workdir}/instance", "LUGGAGE_SHELVES": shelves,
                           "WTF_CSRF_ENABLED": False, "TESTING": True})
         rules = luggage.Rules.from_config(app.config)
@@ -86,6 +87,16 @@ def main():
             rows.append(row("check-in, 2 bags (domain, 1 commit)", timed(
                 lambda: made.append(luggage.check_in(["box", "woven_bag"], "ABC"[len(made) % 3], due, "4321",
                                                      volunteer, rules, keys, now=now)), args.rounds // 4)))
+            station = stations.current()
+
+            def slips(deposit):
+                return luggage_tickets.slips(deposit, luggage.bags_of(deposit), station, keys,
+                                             lambda message, **params: message % params if params else message)
+
+            rows.append(row("check-in, 2 bags + ticket job queued (ESC/POS built)", timed(
+                lambda: made.append(luggage.check_in(["box", "woven_bag"], "ABC"[len(made) % 3], due, "4321",
+                                                     volunteer, rules, keys, now=now, slips=slips)),
+                args.rounds // 4)))
             claims = iter(list(made))
             rows.append(row("claim 1 bag by code (domain, 1 commit)", timed(
                 lambda: luggage.claim(next(claims).code, [1], volunteer, keys, now=now), len(made))))
@@ -100,6 +111,11 @@ def main():
             client.get(path)  # warm-up: template compile
         rows.append(row("console desk page (board, full HTML)", timed(
             lambda: client.get("/volunteer/luggage/"), args.rounds)))
+        printed = made[-1].id  # the last check-in queued a job: owner's ticket + 2 tags
+        rows.append(row("ticket page after check-in (HTML)", timed(
+            lambda: client.get(f"/volunteer/luggage/t/{printed}?printed=1"), args.rounds)))
+        rows.append(row("one slip preview (PNG, the printer's renderer)", timed(
+            lambda: client.get(f"/volunteer/luggage/t/{printed}/slip/1.png"), args.rounds // 10)))
         rows.append(row("check-in form redraw (htmx, add a bag)", timed(
             lambda: client.get("/volunteer/luggage/check-in?bag=box&add=suitcase", headers={"HX-Request": "true"}),
             args.rounds)))

@@ -13,6 +13,7 @@ from kiosk import config
 from kiosk import database
 from kiosk import i18n
 from kiosk import luggage
+from kiosk import printing
 from kiosk import schema
 from kiosk import stations
 from kiosk import tallies as tally_rules
@@ -48,10 +49,12 @@ def create_app(test_config=None):
     i18n.init_app(app)
     htmx.init_app(app)
     csrf.init_app(app)
+    printing.init_app(app)
 
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import luggage as luggage_views
+    from kiosk.views import printer
     from kiosk.views import screen
     from kiosk.views import sync
     from kiosk.views import tallies
@@ -61,6 +64,7 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
+    app.register_blueprint(printer.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)

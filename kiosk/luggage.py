@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
+from kiosk import printing
 from kiosk import tokens
 from kiosk import volunteers
 from kiosk.errors import Conflict
@@ -36,11 +37,13 @@ from kiosk.models import CountCell
 from kiosk.models import LuggageBag
 from kiosk.models import LuggageDeposit
 from kiosk.models import Volunteer
+from kiosk.printing import PrintJob
 
 # Count cells: ``luggage.<event>`` counts bags (the metrics the central office
 # reports as bags minded / collected), ``luggage.tickets.<event>`` claim tickets.
 EVENTS = ("checked_in", "claimed", "overdue", "lost_released")
 TOKEN_KIND = "L"
+PRINT_KIND = "luggage"  # the printer's ticket kind: QR error correction Q, for slips kept for hours
 HIGHEST_MAX_BAGS = 20
 # How long a check-in form may sit open before its pick-up choice is stale.
 DUE_SLACK = datetime.timedelta(minutes=15)
@@ -187,11 +190,13 @@ def check_due(due_at, rules, now):
 # --- check-in ------------------------------------------------------------
 
 
-def check_in(kinds, shelf, due_at, phone_last4, volunteer_id, rules, keys, now=None):
+def check_in(kinds, shelf, due_at, phone_last4, volunteer_id, rules, keys, now=None, slips=None):
     """Take bags into custody on a shelf; return the new deposit.
 
     ``kinds`` lists one BAG_KINDS key per bag. Refuses 0 bags, more than the
     station's maximum, an unknown or full shelf, and impossible pick-up times.
+    ``slips`` (deposit → printing.Ticket) is queued for the printer in the same
+    transaction: a check-in whose tickets cannot be queued leaves nothing behind.
     """
     now = now or clock.now()
     kinds = list(kinds or ())
@@ -228,7 +233,23 @@ def check_in(kinds, shelf, due_at, phone_last4, volunteer_id, rules, keys, now=N
             [{"deposit": deposit.id, "number": number, "kind": kind} for number, kind in enumerate(kinds, start=1)]
         ).execute()
         _count("checked_in", day, bags=len(kinds), tickets=1)
+        if slips is not None:
+            send_to_printer(slips(deposit))
     return deposit
+
+
+def send_to_printer(ticket):
+    """Queue a luggage ticket set for the printer: the one place luggage hands paper to printing.
+
+    Characters the printer's font lacks (a rare character in a station name)
+    print as □ rather than stopping a check-in: the code and QR are what count.
+    """
+    return printing.submit(ticket, unprintable="replace")
+
+
+def print_job(deposit):
+    """Return the deposit's original print job (reprints point at it), or None."""
+    return PrintJob.original(PRINT_KIND, tokens.display_code(deposit.code))
 
 
 def _unused_code():
@@ -441,7 +462,7 @@ def managers():
 
 
 def reprint(deposit_id, reason, volunteer, rules, now=None):
-    """Log a reprint of the owner's ticket and its tags; the code and QR stay the same.
+    """Print the owner's ticket and its tags again (the same bytes, code and QR), audited.
 
     Right after check-in (paper jam) any volunteer may reprint; later only a
     station manager, so a reprint cannot stand in for the lost-ticket path.
@@ -465,8 +486,11 @@ def reprint(deposit_id, reason, volunteer, rules, now=None):
         )
         if updated != 1:
             raise Conflict(N_("Every bag on this ticket was handed back; there is nothing to reprint."))
-        audit.record("luggage_reprint", subject(deposit.code), volunteer.id, reason=reason,
-                     detail=f"reprint {deposit.reprints + 1}")
+        job = print_job(deposit)
+        if job is None:
+            raise NotFound(N_("This ticket was never sent to the printer."))
+        # Same bytes, same code; printing writes the audit entry ("reprint", who, why).
+        printing.reprint(job.id, reason, volunteer_id=volunteer.id, subject=subject(deposit.code))
     return LuggageDeposit.get_by_id(deposit.id)
 
 

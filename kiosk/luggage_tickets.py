@@ -7,15 +7,17 @@ Text is in the station's language (the caller passes a gettext bound to it),
 so a reprint reads exactly like the first print.
 """
 
+import dataclasses
+
 from kiosk import luggage
+from kiosk import printing
 from kiosk import tokens
 from kiosk.errors import N_
-
-KIND = "luggage"
+from kiosk.printing import Ticket
 
 
 def slips(deposit, bags, station, keys, gettext):
-    """Return the ticket set as plain data: the owner's ticket with one tag per bag as ``parts``."""
+    """Return the job to print: the owner's ticket, with one tag per bag as its ``parts``."""
     _ = gettext
     qr = tokens.payload(luggage.TOKEN_KIND, deposit.code, keys.kiosk_id, deposit.expires, keys.signing_key)
     code = tokens.display_code(deposit.code)
@@ -28,42 +30,45 @@ def slips(deposit, bags, station, keys, gettext):
     if station.hotline:
         footer.append(_(N_("Hotline %(hotline)s"), hotline=station.hotline))
     tags = [
-        {
-            "kind": KIND,
-            "title": _(N_("Luggage tag · bag %(number)s of %(bags)s"), number=bag.number, bags=deposit.bags),
-            "lines": [
-                [_(N_("Bag")), _(luggage.BAG_KINDS[bag.kind])],
-                [_(N_("Shelf")), deposit.shelf],
-                [_(N_("Checked in")), checked_in],
-                [_(N_("Pick up by")), due],
-            ],
-            "code": code,
-            "qr": qr,
-            "footer": [],
-            "parts": [],
-        }
+        Ticket(
+            kind=luggage.PRINT_KIND,
+            title=_(N_("Bag %(number)s of %(bags)s"), number=bag.number, bags=deposit.bags),
+            lines=(
+                (_(N_("Bag")), _(luggage.BAG_KINDS[bag.kind])),
+                (_(N_("Shelf")), deposit.shelf),
+                (_(N_("Checked in")), checked_in),
+                (_(N_("Pick up by")), due),
+            ),
+            code=code,
+            qr=qr,
+        )
         for bag in bags
     ]
-    return {
-        "kind": KIND,
-        "title": _(N_("Left-luggage claim ticket")),
-        "lines": [
-            [_(N_("Station")), station.name],
-            [_(N_("Bags")), _(N_("%(bags)s (%(kinds)s)"), bags=deposit.bags, kinds=kinds)],
-            [_(N_("Checked in")), checked_in],
-            [_(N_("Pick up by")), due],
-        ],
-        "code": code,
-        "qr": qr,
-        "footer": footer,
-        "parts": tags,
-    }
+    return Ticket(
+        kind=luggage.PRINT_KIND,
+        title=_(N_("Left-luggage claim ticket")),
+        lines=(
+            (_(N_("Station")), station.name),
+            (_(N_("Bags")), _(N_("%(bags)s (%(kinds)s)"), bags=deposit.bags, kinds=kinds)),
+            (_(N_("Checked in")), checked_in),
+            (_(N_("Pick up by")), due),
+        ),
+        code=code,
+        qr=qr,
+        footer=tuple(footer),
+        parts=tuple(tags),
+    )
 
 
-def send(ticket):
-    """Hand a ticket set to the printer (the one place luggage talks to printing); return the job or None.
+def slip_count(job):
+    """Return how many slips a job prints: the owner's ticket and one tag per bag."""
+    return 1 + len(Ticket.from_json(job.ticket).parts)
 
-    Until the printing module is on main, nothing is sent: the console shows
-    the preview and the volunteer writes the code on the tags by hand.
-    """
-    return None
+
+def slip_png(job, index):
+    """Return the printer's PNG preview of one slip of a job (0 = the owner's ticket), or None."""
+    ticket = Ticket.from_json(job.ticket)
+    slips = [dataclasses.replace(ticket, parts=()), *ticket.parts]
+    if not 0 <= index < len(slips):
+        return None
+    return printing.preview_png(slips[index], profile=job.profile)

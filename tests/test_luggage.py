@@ -8,6 +8,8 @@ import pytest
 from kiosk import clock
 from kiosk import counts
 from kiosk import luggage
+from kiosk import luggage_tickets
+from kiosk import printing
 from kiosk import stations
 from kiosk import tokens
 from kiosk import volunteers
@@ -54,8 +56,17 @@ def keys(app, db):
     return luggage.Keys(stations.current().kiosk_id, app.config["SIGNING_KEY"], app.config["PII_KEY"])
 
 
-def check_in(volunteer, rules, keys, kinds=("suitcase", "woven_bag"), shelf="A", phone="", now=MORNING, due=CLOSING):
-    return luggage.check_in(list(kinds), shelf, due, phone, volunteer, rules, keys, now=now)
+def plain_gettext(message, **params):
+    return message % params if params else message
+
+
+def check_in(volunteer, rules, keys, kinds=("suitcase", "woven_bag"), shelf="A", phone="", now=MORNING, due=CLOSING,
+             printed=False):
+    def slips(deposit):
+        return luggage_tickets.slips(deposit, luggage.bags_of(deposit), stations.current(), keys, plain_gettext)
+
+    return luggage.check_in(list(kinds), shelf, due, phone, volunteer, rules, keys, now=now,
+                            slips=slips if printed else None)
 
 
 def qr_of(deposit, keys):
@@ -312,21 +323,54 @@ def test_every_release_is_in_the_audit_log_with_who_and_why(db, volunteer, manag
     assert released == 3
 
 
-# --- reprint -------------------------------------------------------------
+# --- printing and reprint -----------------------------------------------
 
 
-def test_a_reprint_keeps_the_code_and_is_logged(db, volunteer, rules, keys):
-    deposit = check_in(volunteer, rules, keys)
+def test_a_check_in_queues_one_job_the_owners_ticket_and_a_tag_per_bag_with_one_code(db, volunteer, rules, keys):
+    deposit = check_in(volunteer, rules, keys, kinds=["suitcase", "box", "other"], phone="4321", printed=True)
+    job = luggage.print_job(deposit)
+    ticket = printing.Ticket.from_json(job.ticket)
+    assert (job.kind, job.code, ticket.qr_ec) == ("luggage", tokens.display_code(deposit.code), "Q")
+    assert [t.title for t in ticket.parts] == [f"Bag {i} of 3" for i in (1, 2, 3)]
+    assert {t.qr for t in (ticket, *ticket.parts)} == {qr_of(deposit, keys)}
+    assert {t.code for t in (ticket, *ticket.parts)} == {tokens.display_code(deposit.code)}
+    assert "Hotline 0833-12345" in ticket.footer
+    assert ("Bags", "3 (Suitcase, Box, Other)") in ticket.lines
+    assert all(("Shelf", "A") in t.lines for t in ticket.parts)
+
+
+def test_a_check_in_whose_tickets_cannot_be_queued_leaves_nothing_behind(db, volunteer, rules, keys):
+    def broken_printer(deposit):
+        raise DomainError("The printer refused")
+
+    with pytest.raises(DomainError):
+        luggage.check_in(["box"], "A", CLOSING, "", volunteer, rules, keys, now=MORNING, slips=broken_printer)
+    assert LuggageDeposit.select().count() == 0 and count("checked_in", "bags") == 0
+
+
+def test_a_reprint_sends_the_same_bytes_and_code_and_is_logged(db, volunteer, rules, keys):
+    deposit = check_in(volunteer, rules, keys, printed=True)
+    printing.process_queue()
     person = Volunteer.get_by_id(volunteer)
     again = luggage.reprint(deposit.id, "卡纸", person, rules, now=MORNING + datetime.timedelta(minutes=2))
     assert (again.code, again.expires, again.reprints) == (deposit.code, deposit.expires, 1)
-    assert qr_of(again, keys) == qr_of(deposit, keys)
+    original = luggage.print_job(deposit)
+    [copy] = original.reprints
+    assert (copy.code, copy.data, copy.reprint_reason) == (original.code, original.data, "卡纸")
     [entry] = AuditEntry.about(luggage.subject(deposit.code))
-    assert (entry.action, entry.reason, entry.volunteer_id) == ("luggage_reprint", "卡纸", volunteer)
+    assert (entry.action, entry.reason, entry.volunteer_id) == ("reprint", "卡纸", volunteer)
+
+
+def test_a_reprint_while_the_first_print_still_waits_is_refused(db, volunteer, rules, keys):
+    deposit = check_in(volunteer, rules, keys, printed=True)
+    with pytest.raises(Conflict, match="still waiting for the printer"):
+        luggage.reprint(deposit.id, "卡纸", Volunteer.get_by_id(volunteer), rules, now=MORNING)
+    assert LuggageDeposit.get_by_id(deposit.id).reprints == 0
 
 
 def test_a_late_reprint_needs_a_station_manager(db, volunteer, manager, rules, keys):
-    deposit = check_in(volunteer, rules, keys)
+    deposit = check_in(volunteer, rules, keys, printed=True)
+    printing.process_queue()
     later = MORNING + HOUR
     with pytest.raises(volunteers.SignInRefused, match="only a station manager"):
         luggage.reprint(deposit.id, "卡纸", Volunteer.get_by_id(volunteer), rules, now=later)
@@ -334,14 +378,15 @@ def test_a_late_reprint_needs_a_station_manager(db, volunteer, manager, rules, k
 
 
 def test_a_reprint_without_a_reason_or_of_a_closed_ticket_is_refused(db, volunteer, rules, keys):
-    deposit = check_in(volunteer, rules, keys, kinds=["box"])
+    deposit = check_in(volunteer, rules, keys, kinds=["box"], printed=True)
+    printing.process_queue()
     person = Volunteer.get_by_id(volunteer)
     with pytest.raises(DomainError):
         luggage.reprint(deposit.id, "", person, rules, now=MORNING)
     luggage.claim(deposit.code, [1], volunteer, keys, now=MORNING)
     with pytest.raises(Conflict):
         luggage.reprint(deposit.id, "卡纸", person, rules, now=MORNING)
-    assert AuditEntry.select().where(AuditEntry.action == "luggage_reprint").count() == 0
+    assert AuditEntry.select().where(AuditEntry.action == "reprint").count() == 0
 
 
 # --- custody board -------------------------------------------------------

@@ -1,10 +1,14 @@
 """Left luggage over HTTP: what a volunteer sees and is refused, in Chinese, without a 500."""
 
+import io
 import re
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from kiosk import luggage
+from kiosk import printing
 from kiosk import stations
 from kiosk import tokens
 from kiosk.models import AuditEntry
@@ -72,14 +76,23 @@ def test_luggage_pages_use_the_consoles_idle_time(app, client, volunteer):
     assert f'data-idle-seconds="{app.config["VOLUNTEER_IDLE_SECONDS"]}"' in page
 
 
+def decode_qr(png):
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png))) if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
 def test_a_check_in_prints_a_claim_ticket_and_one_tag_per_bag_with_the_same_code(app, client, volunteer):
     response = check_in(client)
     [deposit] = deposits(app)
     assert response.headers["Location"].endswith(f"/volunteer/luggage/t/{deposit.id}?printed=1")
     page = text(client.get(response.headers["Location"]))
-    assert re.findall(r'class="slip-title">([^<]+)', page) == ["行李寄存凭证", "行李牌 第1件/共2件", "行李牌 第2件/共2件"]
-    assert re.findall(r'class="slip-code">([^<]+)', page) == [tokens.display_code(deposit.code)] * 3
-    assert "服务热线 0833-12345" in page and "件数</span> 2件（行李箱、编织袋）" in page
+    previews = re.findall(r'<img class="slip" src="([^"]+)"', page)
+    assert previews == [f"/volunteer/luggage/t/{deposit.id}/slip/{i}.png" for i in range(3)]
+    assert [decode_qr(client.get(url).data) for url in previews] == [[payload(app, deposit)]] * 3
+    assert client.get(f"/volunteer/luggage/t/{deposit.id}/slip/3.png").status_code == 404
+    with app.app_context(), database.connection_context():
+        ticket = printing.Ticket.from_json(luggage.print_job(deposit).ticket)
+    assert [ticket.title, *(t.title for t in ticket.parts)] == ["行李寄存凭证", "第1件/共2件", "第2件/共2件"]
+    assert "服务热线 0833-12345" in ticket.footer and ("件数", "2件（行李箱、编织袋）") in ticket.lines
 
 
 @pytest.mark.parametrize(
@@ -181,15 +194,19 @@ def test_a_ticket_opened_from_the_board_cannot_hand_bags_back(app, client, volun
 def test_a_reprint_prints_the_same_code_and_is_in_the_audit_log(app, client, volunteer):
     check_in(client)
     [deposit] = deposits(app)
-    first = text(client.get(f"/volunteer/luggage/t/{deposit.id}?printed=1"))
-    response = client.post(f"/volunteer/luggage/t/{deposit.id}/reprint", data={"reason": "卡纸"})
-    again = text(response)
+    early = client.post(f"/volunteer/luggage/t/{deposit.id}/reprint", data={"reason": "卡纸"})
+    assert early.status_code == 409 and "还在等待打印" in text(early)
+    with app.app_context():
+        printing.process_queue()
+    again = text(client.post(f"/volunteer/luggage/t/{deposit.id}/reprint", data={"reason": "卡纸"}))
     assert "已用同一凭证码补打" in again
-    assert re.findall(r'class="slip-code">([^<]+)', again) == re.findall(r'class="slip-code">([^<]+)', first)
-    assert re.findall(r'src="(data:image/svg[^"]+)"', again) == re.findall(r'src="(data:image/svg[^"]+)"', first)
+    assert len(re.findall(r'<img class="slip" src="([^"]+)"', again)) == 3
     with app.app_context(), database.connection_context():
+        original = luggage.print_job(deposit)
+        [copy] = original.reprints
         [entry] = AuditEntry.about(luggage.subject(deposit.code))
-    assert (entry.action, entry.reason, entry.volunteer_id) == ("luggage_reprint", "卡纸", volunteer)
+    assert (copy.code, copy.data) == (original.code, original.data)
+    assert (entry.action, entry.reason, entry.volunteer_id) == ("reprint", "卡纸", volunteer)
 
 
 def test_a_reprint_without_a_reason_is_refused(app, client, volunteer):

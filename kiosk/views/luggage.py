@@ -1,10 +1,7 @@
 """Left luggage on the volunteer console (check-in, claim, lost ticket, board) and the worker's info screen."""
 
-import base64
-
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import g
 from flask import render_template
@@ -116,23 +113,16 @@ def check_in():
     form = request.form
     try:
         deposit = luggage.check_in(form.getlist("bag"), form.get("shelf", ""), form.get("due", ""),
-                                   form.get("phone", ""), g.volunteer.id, rules(), keys())
+                                   form.get("phone", ""), g.volunteer.id, rules(), keys(), slips=ticket_set)
     except DomainError as refusal:
         return page_or_partial("check_in", refusal.status, **check_in_context(form, said(refusal)))
-    luggage_tickets.send(ticket_set(deposit))
     return redirect_to("luggage.ticket", deposit_id=deposit.id, printed=1)
 
 
 def ticket_set(deposit):
-    """Return the deposit's printed slips, worded in the station's language."""
+    """Return the deposit's claim ticket and tags, worded in the station's language."""
     with force_locale(current_app.config["LANGUAGE"]):
         return luggage_tickets.slips(deposit, luggage.bags_of(deposit), stations.current(), keys(), gettext)
-
-
-def qr_image(text):
-    """Return a QR code as an SVG data URI for the on-screen preview."""
-    svg = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=4).to_string()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
 # --- one ticket: what was printed, claim, reprint ------------------------
@@ -140,10 +130,7 @@ def qr_image(text):
 
 def ticket_context(deposit, scanned="", notice=None, error=None, printed=False):
     """Return what the ticket panel shows."""
-    slips = None
-    if printed and deposit.closed_at is None:
-        ticket = ticket_set(deposit)
-        slips = [ticket, *ticket["parts"]]
+    job = luggage.print_job(deposit) if printed and deposit.closed_at is None else None
     return {
         "deposit": deposit,
         "bags": luggage.bags_of(deposit),
@@ -151,8 +138,7 @@ def ticket_context(deposit, scanned="", notice=None, error=None, printed=False):
         "scanned": scanned,
         "notice": notice,
         "error": error,
-        "slips": slips,
-        "qr": qr_image(slips[0]["qr"]) if slips else None,
+        "slips": luggage_tickets.slip_count(job) if job else 0,
         "reprint_reasons": luggage.REPRINT_REASONS,
     }
 
@@ -165,6 +151,18 @@ def ticket(deposit_id):
     return page_or_partial("ticket", **ticket_context(deposit, printed=request.args.get("printed") == "1"))
 
 
+@bp.get("/t/<int:deposit_id>/slip/<int:index>.png")
+@volunteer_required()
+def slip(deposit_id, index):
+    """Return the printer's own preview of one printed slip (0 = the owner's ticket)."""
+    job = luggage.print_job(luggage.get(deposit_id))
+    png = luggage_tickets.slip_png(job, index) if job else None
+    if png is None:
+        abort(404)
+    # The bytes of a job never change; the console may keep the image for the visit.
+    return png, {"Content-Type": "image/png", "Cache-Control": "private, max-age=600"}
+
+
 @bp.post("/t/<int:deposit_id>/reprint")
 @volunteer_required()
 def reprint(deposit_id):
@@ -174,7 +172,6 @@ def reprint(deposit_id):
     except DomainError as refusal:
         return page_or_partial("ticket", refusal.status,
                                **ticket_context(luggage.get(deposit_id), error=said(refusal)))
-    luggage_tickets.send(ticket_set(deposit))
     return page_or_partial("ticket", **ticket_context(deposit, notice=gettext("Printed again with the same code."),
                                                        printed=True))
 
