@@ -44,9 +44,11 @@ def create_app(test_config=None):
 
     from kiosk.views import errors
     from kiosk.views import health
+    from kiosk.views import register
     from kiosk.views import screen
 
     app.register_blueprint(screen.bp)
+    app.register_blueprint(register.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)
 

@@ -10,11 +10,12 @@ from playhouse.migrate import SchemaMigrator
 
 from kiosk.models import CountCell
 from kiosk.models import Kiosk
+from kiosk.models import Registration
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
 from kiosk.models import database
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Registration]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []
