@@ -53,11 +53,9 @@ def _province_short(code, name):
     return name
 
 
-def _prefecture_short(name):
-    # 阿坝藏族羌族自治州 → 阿坝州: how people name the three autonomous prefectures.
-    if name.endswith("自治州"):
-        return name[:2] + "州"
-    return name
+# How people name Sichuan's three autonomous prefectures. Elsewhere the full
+# name is safer than a guessed abbreviation (巴音郭楞 is 巴州, not 巴音州).
+PREFECTURE_SHORT_NAMES = {"513200": "阿坝州", "513300": "甘孜州", "513400": "凉山州"}
 
 
 @lru_cache(maxsize=1)
@@ -72,11 +70,10 @@ def _index():
         provinces.append(province)
         by_code[code] = province
         for child in entry.get("children", []):
-            is_prefecture = "children" in child
             region = Region(
                 six_digits(child["code"]),
                 child["name"],
-                _prefecture_short(child["name"]) if is_prefecture else child["name"],
+                PREFECTURE_SHORT_NAMES.get(six_digits(child["code"]), child["name"]),
                 parent=code,
             )
             children.setdefault(code, []).append(region)

@@ -33,6 +33,8 @@
     if (!form) { return; }
     var input = form.querySelector("input[name=number]");
     var max = parseInt(form.dataset.max, 10);
+    var alerts = document.getElementById("alerts");
+    if (alerts) { alerts.innerHTML = ""; }  // they are fixing what the alert said
     if (key.dataset.key === "erase") {
       input.value = input.value.slice(0, -1);
     } else if (input.value.length < max) {
