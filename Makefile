@@ -52,3 +52,4 @@ extract-messages: $(RUN_STAMP)
 
 bench: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_home.py
+	$(BIN)/python bench/bench_registration.py

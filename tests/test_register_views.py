@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck
@@ -387,3 +388,12 @@ def test_any_sequence_of_form_posts_is_answered_without_a_crash(shared_app, post
         if endpoint == "confirm" and 'id="done"' in response.get_data(as_text=True):
             confirmed += 1
     assert before <= len(registrations(shared_app)) <= before + confirmed
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_any_step_name_in_the_address_is_answered_without_a_crash(shared_app, step, then):
+    response = shared_app.test_client().get(
+        "/register/step/" + quote(step, safe=""), query_string={"then": then}, headers=htmx_headers()
+    )
+    assert response.status_code in (200, 308, 400, 404)  # 308: Werkzeug merging a doubled slash

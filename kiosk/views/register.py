@@ -149,9 +149,14 @@ def purge_expired_personal_data():
     if state["day"] == today:
         return
     with state["lock"]:
-        if state["day"] != today:
+        if state["day"] == today:
+            return
+        try:
             registration.purge_personal_fields(current_app.config["PII_RETENTION_DAYS"])
-            state["day"] = today
+        except Exception:  # never let housekeeping break the screen or /healthz; retried next request
+            current_app.logger.exception("registration retention purge failed")
+            return
+        state["day"] = today
 
 
 @bp.after_request

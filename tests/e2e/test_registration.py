@@ -39,6 +39,16 @@ def step(page, name):
     page.locator(f"section#{name}").wait_for()
 
 
+def coming_home_to_the_station_county(page, server):
+    """Open registration and reach the summary by the shortest path; return the tap counter."""
+    page.goto(f"{server.url}/register")
+    taps = Taps(page)
+    taps.button("返乡")
+    taps.button("乐山市 市中区")
+    step(page, "summary")
+    return taps
+
+
 def test_coming_home_by_taps_only_in_at_most_six_taps(live_server, page):
     page.goto(live_server.url)
     taps = Taps(page)
@@ -86,11 +96,7 @@ def test_going_to_work_by_taps_only_in_at_most_six_taps(live_server, page):
 
 
 def test_a_wrong_checksum_id_is_refused_with_a_message_then_the_right_one_is_kept(live_server, page):
-    page.goto(f"{live_server.url}/register")
-    taps = Taps(page)
-    taps.button("返乡")
-    taps.button("乐山市 市中区")
-    step(page, "summary")
+    taps = coming_home_to_the_station_county(page, live_server)
     taps.button("身份证")
     step(page, "consent")
     screenshot(page, "reg-consent")
@@ -162,11 +168,7 @@ def test_idle_reset_mid_flow_returns_home_and_forgets_the_form(serve, page):
 
 
 def test_a_double_tap_on_confirm_saves_one_registration(live_server, page):
-    page.goto(f"{live_server.url}/register")
-    taps = Taps(page)
-    taps.button("返乡")
-    taps.button("乐山市 市中区")
-    step(page, "summary")
+    coming_home_to_the_station_county(page, live_server)
     page.locator("button.reg-go").evaluate("button => { button.click(); button.click(); }")
     step(page, "done")
     page.wait_for_timeout(300)
@@ -241,3 +243,23 @@ def test_every_step_fits_the_screen_with_large_targets(live_server, page, size):
     taps.button("返回")
     taps.button("确认登记")
     check("done")
+
+
+def test_the_flow_reads_in_english_and_still_fits(live_server, page):
+    page.goto(live_server.url)
+    page.get_by_role("button", name="English").tap()
+    page.get_by_role("link", name="Register").tap()
+    step(page, "direction")
+    screenshot(page, "reg-direction-english")
+    page.get_by_role("button", name="Going to work").tap()
+    page.get_by_role("button", name="乐山市 市中区").tap()
+    page.get_by_role("button", name="广东").tap()
+    step(page, "summary")
+    page.get_by_role("button", name="Phone").tap()
+    step(page, "consent")
+    screenshot(page, "reg-consent-english")
+    page.get_by_role("button", name="No, skip").tap()
+    step(page, "summary")
+    screenshot(page, "reg-summary-english")
+    overflow = page.evaluate("document.querySelector('main').scrollHeight - document.querySelector('main').clientHeight")
+    assert overflow == 0

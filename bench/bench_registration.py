@@ -1,0 +1,140 @@
+"""Server time per registration step and bytes per htmx swap (target: ≤ 4 kB).
+
+Serves the kiosk with waitress in a child process (so the client does not
+share its GIL) and walks complete 返岗 registrations with every optional
+detail over one keep-alive loopback connection, carrying the session cookie
+as the browser does. Each confirm is a real write (SQLite WAL, synchronous=FULL).
+
+    .venv/bin/python bench/bench_registration.py [--flows N]
+"""
+
+import argparse
+import http.client
+import multiprocessing
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SWAP_BUDGET = 4 * 1024
+HTMX = {"HX-Request": "true"}
+
+# (label, method, path, form) — one complete registration with every optional detail.
+FLOW = [
+    ("start page (full page, not a swap)", "GET", "/register", None),
+    ("direction → prefecture", "POST", "/register/direction", {"direction": "work"}),
+    ("prefecture → county", "POST", "/register/prefecture", {"code": "510100"}),
+    ("county → destination", "POST", "/register/county", {"code": "510116"}),
+    ("destination → summary", "POST", "/register/destination", {"code": "440000"}),
+    ("summary → city", "GET", "/register/step/city", None),
+    ("city → summary", "POST", "/register/city", {"code": "440300"}),
+    ("intention → summary", "POST", "/register/intention", {"intention": "skills"}),
+    ("party → summary", "POST", "/register/party", {"children": "1", "elderly": "1"}),
+    ("summary → privacy notice", "GET", "/register/step/consent?then=phone", None),
+    ("consent → phone keypad", "POST", "/register/consent", {"answer": "yes", "then": "phone"}),
+    ("phone → summary", "POST", "/register/phone", {"number": "13800138000"}),
+    ("summary → ID keypad", "GET", "/register/step/id_number", None),
+    ("ID number → summary", "POST", "/register/id-number", {"number": "11010519491231002X"}),
+    ("confirm → done (database write)", "POST", "/register/confirm", "token"),
+]
+
+
+def _serve(workdir, port_queue):
+    from waitress.server import create_server
+
+    from kiosk import create_app
+
+    app = create_app({"INSTANCE_PATH": str(Path(workdir) / "instance")})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    port_queue.put(server.effective_port)
+    server.run()
+
+
+class Browser:
+    """One keep-alive connection that keeps the session cookie, like the kiosk's Chromium."""
+
+    def __init__(self, port):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.cookie = ""
+
+    def request(self, method, path, form):
+        headers = dict(HTMX) if path != "/register" else {}
+        body = None
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status != 200:
+            raise RuntimeError(f"{method} {path}: HTTP {response.status}: {payload[:300]!r}")
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return elapsed, payload
+
+
+def walk(browser, timings, sizes):
+    token = None
+    for label, method, path, form in FLOW:
+        if form == "token":
+            form = {"token": token}
+        elapsed, payload = browser.request(method, path, form)
+        found = re.search(rb'name="token" value="(\w+)"', payload)
+        token = found.group(1).decode() if found else token
+        timings[label].append(elapsed)
+        sizes[label] = len(payload)
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=300)
+    args = parser.parse_args()
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory() as workdir:
+        queue = ctx.Queue()
+        server = ctx.Process(target=_serve, args=(workdir, queue), daemon=True)
+        server.start()
+        try:
+            browser = Browser(queue.get(timeout=30))
+            timings = {label: [] for label, *_ in FLOW}
+            sizes = {}
+            for _ in range(20):  # warm-up: imports, template compilation
+                walk(browser, {label: [] for label, *_ in FLOW}, {})
+            for _ in range(args.flows):
+                walk(browser, timings, sizes)
+        finally:
+            server.terminate()
+            server.join(timeout=5)
+    print(f"{args.flows} complete registrations, one keep-alive connection; Python {platform.python_version()}, "
+          f"{platform.machine()}, waitress 4 threads, SQLite WAL synchronous=FULL")
+    print("| step | p50 ms | p99 ms | mean ms | bytes | ≤ 4 kB |")
+    print("|---|---:|---:|---:|---:|:---:|")
+    for label, *_ in FLOW:
+        values = timings[label]
+        swap = not label.startswith("start page")
+        within = ("yes" if sizes[label] <= SWAP_BUDGET else "**no**") if swap else "–"
+        print(f"| {label} | {percentile(values, 50):.2f} | {percentile(values, 99):.2f} | "
+              f"{statistics.mean(values):.2f} | {sizes[label]} | {within} |")
+    total = [sum(step) for step in zip(*timings.values())]
+    print(f"\nWhole registration (all {len(FLOW)} requests): p50 {percentile(total, 50):.1f} ms, "
+          f"p99 {percentile(total, 99):.1f} ms of server + loopback time.")
+
+
+if __name__ == "__main__":
+    main()
