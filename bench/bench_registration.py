@@ -1,16 +1,14 @@
 """Server time per registration step and bytes per htmx swap (target: ≤ 4 kB).
 
-Serves the kiosk with waitress in a child process (so the client does not
-share its GIL) and walks complete 返岗 registrations with every optional
+Serves the kiosk with waitress in a child process (bench/harness.py) and walks complete 返岗 registrations with every optional
 detail over one keep-alive loopback connection, carrying the session cookie
-as the browser does. Each confirm is a real write (SQLite WAL, synchronous=FULL).
+and CSRF token as the browser does. Each confirm is a real write (SQLite WAL, synchronous=FULL).
 
     .venv/bin/python bench/bench_registration.py [--flows N]
 """
 
 import argparse
 import http.client
-import multiprocessing
 import platform
 import re
 import statistics
@@ -21,6 +19,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import ServedApp  # noqa: E402
+from bench.harness import percentile  # noqa: E402
 
 SWAP_BUDGET = 4 * 1024
 HTMX = {"HX-Request": "true"}
@@ -45,15 +46,13 @@ FLOW = [
 ]
 
 
-def _serve(workdir, port_queue):
-    from waitress.server import create_server
+def build_app(workdir):
+    def build():
+        from kiosk import create_app
 
-    from kiosk import create_app
+        return create_app({"INSTANCE_PATH": str(Path(workdir) / "instance")})
 
-    app = create_app({"INSTANCE_PATH": str(Path(workdir) / "instance")})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    port_queue.put(server.effective_port)
-    server.run()
+    return build
 
 
 class Browser:
@@ -62,6 +61,7 @@ class Browser:
     def __init__(self, port):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         self.cookie = ""
+        self.csrf = ""
 
     def request(self, method, path, form):
         headers = dict(HTMX) if path != "/register" else {}
@@ -69,6 +69,7 @@ class Browser:
         if self.cookie:
             headers["Cookie"] = self.cookie
         if form is not None:
+            headers["X-CSRFToken"] = self.csrf  # as kiosk.js adds to every htmx request
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         start = time.perf_counter()
@@ -78,6 +79,8 @@ class Browser:
         elapsed = (time.perf_counter() - start) * 1000
         if response.status != 200:
             raise RuntimeError(f"{method} {path}: HTTP {response.status}: {payload[:300]!r}")
+        meta = re.search(rb'<meta name="csrf-token" content="([^"]+)"', payload)
+        self.csrf = meta.group(1).decode() if meta else self.csrf
         cookie = response.getheader("Set-Cookie")
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
@@ -96,22 +99,14 @@ def walk(browser, timings, sizes):
         sizes[label] = len(payload)
 
 
-def percentile(values, pct):
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flows", type=int, default=300)
     args = parser.parse_args()
-    ctx = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory() as workdir:
-        queue = ctx.Queue()
-        server = ctx.Process(target=_serve, args=(workdir, queue), daemon=True)
-        server.start()
+        served = ServedApp(build_app(workdir))
         try:
-            browser = Browser(queue.get(timeout=30))
+            browser = Browser(served.port)
             timings = {label: [] for label, *_ in FLOW}
             sizes = {}
             for _ in range(20):  # warm-up: imports, template compilation
@@ -119,8 +114,7 @@ def main():
             for _ in range(args.flows):
                 walk(browser, timings, sizes)
         finally:
-            server.terminate()
-            server.join(timeout=5)
+            served.close()
     print(f"{args.flows} complete registrations, one keep-alive connection; Python {platform.python_version()}, "
           f"{platform.machine()}, waitress 4 threads, SQLite WAL synchronous=FULL")
     print("| step | p50 ms | p99 ms | mean ms | bytes | ≤ 4 kB |")

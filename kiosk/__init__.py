@@ -6,6 +6,7 @@ from importlib.metadata import version
 
 from flask import Flask
 from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
 
 from kiosk import clock
 from kiosk import config
@@ -13,6 +14,7 @@ from kiosk import database
 from kiosk import i18n
 from kiosk import schema
 from kiosk import stations
+from kiosk import tallies as tally_rules
 
 try:
     __version__ = version("nuantu-kiosk")
@@ -20,6 +22,7 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+src"
 
 htmx = HTMX()
+csrf = CSRFProtect()
 
 
 def create_app(test_config=None):
@@ -36,20 +39,26 @@ def create_app(test_config=None):
     app.config["VERSION"] = __version__
 
     clock.configure(app.config["TIMEZONE"])
+    tally_rules.check_configured(app.config["TALLY_SERVICES"])
     database.init_app(app)
     with app.app_context():
         prepare_database(app)
     i18n.init_app(app)
     htmx.init_app(app)
+    csrf.init_app(app)
 
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import register
     from kiosk.views import screen
+    from kiosk.views import tallies
+    from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
     app.register_blueprint(register.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(volunteer.bp)
+    app.register_blueprint(tallies.bp)
     errors.init_app(app)
 
     from kiosk import cli

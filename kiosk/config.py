@@ -47,6 +47,13 @@ def defaults(instance_path):
         "REGISTRATION_COMMON_DESTINATIONS": [
             "440000", "330000", "350000", "650000", "500000", "320000", "310000", "110000",
         ],
+        # The volunteer console signs out after this long without a touch.
+        "VOLUNTEER_IDLE_SECONDS": 300,
+        # Service tallies shown on the console, in order (keys of kiosk.tallies.SERVICES).
+        "TALLY_SERVICES": ["guidance", "tea_water", "medicine", "care", "transport_info", "road_rescue", "protective"],
+        # CSRF tokens are bound to the session, not to the clock: the home
+        # screen can sit open for hours between two people.
+        "WTF_CSRF_TIME_LIMIT": None,
         # Forms here are a few hundred bytes; anything near this is abuse.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_SAMESITE": "Strict",

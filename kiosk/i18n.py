@@ -9,7 +9,6 @@ from datetime import datetime
 from datetime import timezone
 
 from flask import current_app
-from flask import request
 from flask import session
 from flask_babel import Babel
 from flask_babel import format_date
@@ -65,7 +64,6 @@ def html_lang(code):
 
 
 def language_context():
-    """Expose the current language and whether an idle reset has anything to undo."""
+    """Expose the current language to templates."""
     current = str(get_locale())
-    at_rest = request.endpoint == "screen.home" and not session
-    return {"current_lang": current, "html_lang": html_lang(current), "idle_needed": not at_rest}
+    return {"current_lang": current, "html_lang": html_lang(current)}

@@ -7,6 +7,7 @@ The database is declared here unbound (a proxy) and bound by
 import datetime
 import uuid
 
+from peewee import BooleanField
 from peewee import CharField
 from peewee import DatabaseProxy
 from peewee import DateField
@@ -118,3 +119,48 @@ class Registration(BaseModel):
     def by_token(cls, token):
         """Return the registration a flow saved, or None."""
         return cls.get_or_none(cls.token == token)
+
+
+class Volunteer(BaseModel):
+    """Someone who may sign in to the volunteer console with a PIN."""
+
+    name = CharField(max_length=32)
+    role = CharField(max_length=16, default="volunteer")  # volunteer | manager
+    pin_hash = CharField(max_length=255)
+    active = BooleanField(default=True)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_sign_in = DateTimeField(null=True)
+
+    @classmethod
+    def signable(cls):
+        """Return active volunteers in the order their names are shown."""
+        return cls.select().where(cls.active == True).order_by(cls.name)  # noqa: E712
+
+
+class Tally(BaseModel):
+    """One tap on a service tally (tea, guidance…), possibly for several people."""
+
+    service = CharField(max_length=32)
+    people = IntegerField(default=1)
+    day = DateField()
+    volunteer = ForeignKeyField(Volunteer, backref="tallies")
+    created_at = DateTimeField(default=utcnow)
+    undone_at = DateTimeField(null=True)
+
+
+class AuditEntry(BaseModel):
+    """Who did what to which ticket, and why: voids, reprints, overrides, releases."""
+
+    at = DateTimeField(default=utcnow)
+    action = CharField(max_length=32)
+    subject = CharField(max_length=64)  # e.g. "voucher:7K9MQ2XA"
+    volunteer = ForeignKeyField(Volunteer, null=True, backref="audit_entries")
+    reason = CharField(max_length=255, default="")
+    detail = CharField(max_length=255, default="")
+
+    @classmethod
+    def about(cls, subject):
+        """Return the entries about one subject, oldest first."""
+        return cls.select().where(cls.subject == subject).order_by(cls.at, cls.id)

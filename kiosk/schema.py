@@ -8,14 +8,17 @@ functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
 
 from playhouse.migrate import SchemaMigrator
 
+from kiosk.models import AuditEntry
 from kiosk.models import CountCell
 from kiosk.models import Kiosk
 from kiosk.models import Registration
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
+from kiosk.models import Tally
+from kiosk.models import Volunteer
 from kiosk.models import database
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Registration]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, Registration]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []

@@ -48,3 +48,29 @@
   document.addEventListener("contextmenu", function (e) { e.preventDefault(); });
   setInterval(tick, 250);
 })();
+
+// Every htmx request carries the CSRF token from <meta name="csrf-token">.
+document.addEventListener("htmx:configRequest", function (event) {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
+});
+
+// On-screen keypads: <div data-keypad="INPUT-ID" data-keypad-max="N" data-keypad-mask="•">
+// with buttons data-key="0".."9" | "X" | "back" | "clear". Works on swapped-in content too.
+document.addEventListener("click", function (event) {
+  var key = event.target.closest("[data-key]");
+  var pad = key && key.closest("[data-keypad]");
+  if (!pad) { return; }
+  var input = document.getElementById(pad.dataset.keypad);
+  var max = parseInt(pad.dataset.keypadMax, 10) || 32;
+  var value = input.value;
+  if (key.dataset.key === "back") { value = value.slice(0, -1); }
+  else if (key.dataset.key === "clear") { value = ""; }
+  else if (value.length < max) { value += key.dataset.key; }
+  input.value = value;
+  var shown = document.getElementById(pad.dataset.keypad + "-shown");
+  if (shown) {
+    shown.textContent = pad.dataset.keypadMask ? pad.dataset.keypadMask.repeat(value.length) : value;
+  }
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+});

@@ -1,8 +1,12 @@
 """Errors shown in the person's language: full pages, or an alert for htmx swaps."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 from flask import render_template
+from flask import request
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
@@ -19,12 +23,14 @@ MESSAGES = {
     409: (N_("Already done"), N_("Please ask a volunteer for help.")),
     413: (N_("Too much was sent"), N_("Please go back and try again with less.")),
     500: (N_("Something went wrong"), N_("Please try again, or ask a volunteer for help.")),
+    "expired": (N_("This page has expired"), N_("Please go back to the home screen and try again.")),
 }
 
 
-def render_error(status, detail=None):
+def render_error(status, detail=None, kind=None):
     """Render the error as an alert for htmx requests, else as a page."""
-    title, advice = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    fallback = MESSAGES[500] if status >= 500 else MESSAGES[400]
+    title, advice = MESSAGES.get(kind or status, fallback)
     context = {"status": status, "title": gettext(title), "detail": detail, "advice": gettext(advice)}
     if htmx:
         headers = {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
@@ -35,6 +41,26 @@ def render_error(status, detail=None):
 def handle_domain_error(error):
     """Show a domain refusal with its own message."""
     return render_error(error.status, gettext(error.message, **error.params))
+
+
+def handle_csrf_error(error):
+    """A form without a valid token: usually a page left open across a reset."""
+    return render_error(400, kind="expired")
+
+
+def refuse_cross_site_writes():
+    """Refuse state-changing requests that a browser says came from another site."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    # Browsers say where a request came from in Sec-Fetch-Site; older ones
+    # only in Origin ("null" when the page hides its referrer).
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    cross_site = fetch_site == "cross-site"
+    foreign_origin = fetch_site is None and origin not in (None, "null") and urlsplit(origin).netloc != request.host
+    if cross_site or foreign_origin:
+        return render_error(403)
+    return None
 
 
 def handle_http_error(error):
@@ -52,6 +78,8 @@ def handle_unexpected(error):
 
 def init_app(app):
     """Register the handlers on the app."""
+    app.before_request(refuse_cross_site_writes)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
@@ -65,5 +93,5 @@ def init_app(app):
             "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

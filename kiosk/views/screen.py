@@ -5,6 +5,7 @@ from datetime import timezone
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -12,6 +13,7 @@ from flask import session
 from flask import url_for
 
 from kiosk import stations
+from kiosk import tallies
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.i18n import LANGUAGES
@@ -31,15 +33,29 @@ TILES = [
     },
     {"key": "pack", "label": N_("Gift pack"), "hint": N_("Collect a warm gift pack"), "tone": "red"},
     {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green"},
-    {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange"},
+    {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange",
+     "endpoint": "screen.services"},
 ]
-SERVICE_KEYS = {tile["key"] for tile in TILES} | {"volunteer"}
+SERVICE_KEYS = {tile["key"] for tile in TILES}
+
+
+# Session keys that are not a person's data: their presence alone does not
+# make an idle reset necessary.
+HOUSEKEEPING_KEYS = {"csrf_token"}
 
 
 @bp.app_context_processor
 def inject_station():
     """Make the station and the idle settings available to every page."""
-    return {"station": stations.current(), "languages": LANGUAGES}
+    at_rest = request.endpoint == "screen.home" and not (set(session) - HOUSEKEEPING_KEYS)
+    console = request.blueprint == "volunteer"
+    idle_key = "VOLUNTEER_IDLE_SECONDS" if console else "IDLE_SECONDS"
+    return {
+        "station": stations.current(),
+        "languages": LANGUAGES,
+        "idle_needed": not at_rest,
+        "idle_seconds": current_app.config[idle_key],
+    }
 
 
 @bp.app_template_global()
@@ -65,13 +81,20 @@ def statusbar():
     return render_template("screen/_statusbar.html", now=datetime.now(timezone.utc))
 
 
+@bp.get("/services")
+def services():
+    """Tell a worker which services this point offers and where to ask (read-only)."""
+    offered = [tallies.SERVICES[key] for key in current_app.config["TALLY_SERVICES"]]
+    return render_template("screen/services.html", offered=offered)
+
+
 @bp.get("/soon/<service>")
 def soon(service):
     """Show a friendly placeholder for a service that is not set up yet."""
     if service not in SERVICE_KEYS:
         abort(404)
-    tile = next((t for t in TILES if t["key"] == service), None)
-    label = tile["label"] if tile else N_("Volunteer")
+    tile = next(t for t in TILES if t["key"] == service)
+    label = tile["label"]
     return render_template("screen/soon.html", label=label)
 
 

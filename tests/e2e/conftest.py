@@ -60,6 +60,7 @@ def serve(tmp_path):
     servers = []
 
     def start(**overrides):
+        overrides.setdefault("WTF_CSRF_ENABLED", True)  # the real browser path
         server = LiveServer(make_app(tmp_path, **overrides)).__enter__()
         servers.append(server)
         return server

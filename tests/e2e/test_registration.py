@@ -111,7 +111,7 @@ def test_a_wrong_checksum_id_is_refused_with_a_message_then_the_right_one_is_kep
     alert.wait_for()
     assert "身份证号不正确，请逐位核对。" in alert.inner_text()
     screenshot(page, "reg-id-wrong-checksum")
-    taps.keys("id_number", ["erase", "X"])
+    taps.keys("id_number", ["back", "X"])
     assert alert.is_hidden() or page.locator("#alerts").inner_text() == ""
     taps.button("确定")
     step(page, "summary")
@@ -160,8 +160,9 @@ def test_idle_reset_mid_flow_returns_home_and_forgets_the_form(serve, page):
     page.get_by_role("alertdialog").wait_for(state="visible", timeout=5_000)
     page.wait_for_url(f"{server.url}/", timeout=5_000)
     page.get_by_role("heading", name="欢迎！请点选您需要的服务").wait_for()
-    confirm = page.request.post(f"{server.url}/register/confirm", headers={"HX-Request": "true"})
-    assert confirm.status == 400  # the draft went with the session
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    confirm = page.request.post(f"{server.url}/register/confirm", headers={"HX-Request": "true", "X-CSRFToken": csrf})
+    assert confirm.status == 400 and "请从第一步重新开始登记" in confirm.text()  # the draft went with the session
     taps.link("登记")
     step(page, "direction")
     assert saved(server) == []

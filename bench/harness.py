@@ -1,0 +1,70 @@
+"""Shared benchmark plumbing: serve an app in a child process, time requests on loopback."""
+
+import http.client
+import multiprocessing
+import statistics
+import time
+
+
+def _serve(build_app, port_queue):
+    from waitress.server import create_server
+
+    app = build_app()
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    port_queue.put(server.effective_port)
+    server.run()
+
+
+class ServedApp:
+    """A kiosk app served by waitress in a child process, so the client does not share its GIL."""
+
+    def __init__(self, build_app):
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        self.process = ctx.Process(target=_serve, args=(build_app, queue), daemon=True)
+        self.process.start()
+        self.port = queue.get(timeout=30)
+
+    def close(self):
+        self.process.terminate()
+        self.process.join(timeout=5)
+
+
+def time_requests(port, method, path, n, headers=None, body=None):
+    """Send n requests over one keep-alive connection; return (latencies in ms, bytes of the last body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    latencies = []
+    size = 0
+    for _ in range(n):
+        start = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        payload = response.read()
+        latencies.append((time.perf_counter() - start) * 1000)
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: HTTP {response.status}")
+        size = len(payload)
+    conn.close()
+    return latencies, size
+
+
+def percentile(values, pct):
+    """Return the pct-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def summarise(name, latencies, size, baseline_p50=None):
+    """Return one table row: p50, p99, mean, bytes and ratio of p50 to the baseline."""
+    p50 = percentile(latencies, 50)
+    ratio = f"{p50 / baseline_p50:.1f}×" if baseline_p50 else "1.0×"
+    return (name, f"{p50:.2f}", f"{percentile(latencies, 99):.2f}", f"{statistics.mean(latencies):.2f}", str(size), ratio)
+
+
+def print_table(rows, header=("route", "p50 ms", "p99 ms", "mean ms", "bytes", "p50 vs hello")):
+    """Print rows as a Markdown table, ready to paste into BENCHMARKS.md."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")

@@ -1,0 +1,56 @@
+"""One-tap service tallies on the volunteer console."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import g
+from flask import render_template
+from flask import request
+
+from kiosk import tallies
+from kiosk.views.volunteer import volunteer_required
+
+bp = Blueprint("tallies", __name__, url_prefix="/volunteer/tallies")
+
+
+def tally_context(last=None):
+    """Return what the tally panel shows: today's numbers and the tap that may be undone."""
+    last = last if last is not None else tallies.last_tap(g.volunteer.id)
+    return {
+        "services": tallies.today(current_app.config["TALLY_SERVICES"]),
+        "last": last if tallies.undoable(last) else None,
+        "labels": tallies.SERVICES,
+    }
+
+
+def render_tallies(last=None):
+    """Render the tally panel alone."""
+    return render_template("volunteer/_tallies.html", **tally_context(last))
+
+
+@bp.get("/")
+@volunteer_required()
+def panel():
+    """Return the tally panel alone (htmx refresh)."""
+    return render_tallies()
+
+
+@bp.post("/")
+@volunteer_required()
+def tap():
+    """Count people served for one service."""
+    people = request.form.get("people", type=int, default=1)
+    tally = tallies.tap(
+        request.form.get("service", ""),
+        g.volunteer.id,
+        people=people,
+        allowed=current_app.config["TALLY_SERVICES"],
+    )
+    return render_tallies(last=tally)
+
+
+@bp.post("/undo")
+@volunteer_required()
+def undo():
+    """Undo the volunteer's last tap (within a minute)."""
+    tallies.undo(request.form.get("tally_id", type=int), g.volunteer.id)
+    return render_tallies()

@@ -1,0 +1,154 @@
+"""The volunteer console: PIN sign-in, idle sign-out, and managing the roster."""
+
+import functools
+import time
+
+from flask import Blueprint
+from flask import current_app
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext
+
+from kiosk import htmx
+from kiosk import volunteers
+from kiosk.errors import DomainError
+from kiosk.errors import N_
+from kiosk.models import Volunteer
+
+bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
+SESSION_KEYS = ("volunteer_id", "volunteer_seen")
+
+
+def redirect_to(endpoint, **values):
+    """Redirect a plain request, or tell htmx to load the page in full."""
+    url = url_for(endpoint, **values)
+    if htmx:
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url, code=303)
+
+
+@bp.before_app_request
+def load_volunteer():
+    """Put the signed-in volunteer on g, signing them out after the idle limit."""
+    g.volunteer = None
+    volunteer_id = session.get("volunteer_id")
+    if volunteer_id is None:
+        return
+    idle = time.time() - session.get("volunteer_seen", 0)
+    if idle > current_app.config["VOLUNTEER_IDLE_SECONDS"]:
+        sign_out_session()
+        session["volunteer_notice"] = "idle"
+        return
+    g.volunteer = volunteers.active_volunteer(volunteer_id)
+    if g.volunteer is None:
+        sign_out_session()
+        return
+    if request.endpoint != "screen.statusbar":  # a poll is not a person at work
+        session["volunteer_seen"] = time.time()
+
+
+def sign_out_session():
+    """Forget the signed-in volunteer, keeping the rest of the session."""
+    for key in SESSION_KEYS:
+        session.pop(key, None)
+
+
+def volunteer_required(role=None):
+    """Let a view run only for a signed-in volunteer (of the given role, if any)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            if g.volunteer is None:
+                return redirect_to("volunteer.sign_in")
+            if role and g.volunteer.role != role:
+                raise volunteers.SignInRefused(N_("Only a station manager can do this."))
+            return view(**kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@bp.get("/")
+def index():
+    """Show the console to a signed-in volunteer, else the sign-in page."""
+    if g.volunteer is None:
+        return sign_in()
+    from kiosk.views.tallies import tally_context
+
+    return render_template("volunteer/home.html", **tally_context())
+
+
+@bp.get("/sign-in")
+def sign_in():
+    """Show the names of active volunteers; tapping one opens the PIN pad."""
+    notice = session.pop("volunteer_notice", None)
+    return render_template("volunteer/sign_in.html", people=list(Volunteer.signable()), notice=notice)
+
+
+@bp.get("/sign-in/<int:volunteer_id>")
+def pin_pad(volunteer_id):
+    """Show the PIN pad for one volunteer."""
+    person = volunteers.active_volunteer(volunteer_id)
+    if person is None:
+        return sign_in()
+    template = "volunteer/_pin.html" if htmx else "volunteer/pin.html"
+    return render_template(template, person=person, error=None)
+
+
+@bp.post("/sign-in")
+def sign_in_post():
+    """Check the PIN; open the console, or show why not on the pad."""
+    volunteer_id = request.form.get("volunteer_id", type=int)
+    try:
+        person = volunteers.sign_in(volunteer_id, request.form.get("pin", ""))
+    except volunteers.SignInRefused as refusal:
+        person = volunteers.active_volunteer(volunteer_id)
+        if person is None:
+            raise
+        error = gettext(refusal.message, **refusal.params)
+        template = "volunteer/_pin.html" if htmx else "volunteer/pin.html"
+        return render_template(template, person=person, error=error), refusal.status
+    session["volunteer_id"] = person.id
+    session["volunteer_seen"] = time.time()
+    return redirect_to("volunteer.index")
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """Sign the volunteer out and go back to the worker's home screen."""
+    sign_out_session()
+    return redirect_to("screen.home")
+
+
+@bp.get("/people")
+@volunteer_required(role="manager")
+def people():
+    """List volunteers for the manager, with a form to add one."""
+    return render_template("volunteer/people.html", people=list(Volunteer.select().order_by(Volunteer.name)), error=None)
+
+
+@bp.post("/people")
+@volunteer_required(role="manager")
+def add_person():
+    """Add a volunteer or manager from the console."""
+    try:
+        volunteers.add(request.form.get("name", ""), request.form.get("pin", ""), request.form.get("role", "volunteer"))
+    except DomainError as refusal:
+        roster = list(Volunteer.select().order_by(Volunteer.name))
+        error = gettext(refusal.message, **refusal.params)
+        return render_template("volunteer/people.html", people=roster, error=error), refusal.status
+    return redirect_to("volunteer.people")
+
+
+@bp.post("/people/<int:volunteer_id>/active")
+@volunteer_required(role="manager")
+def set_active(volunteer_id):
+    """Enable or disable a volunteer."""
+    volunteers.set_active(volunteer_id, request.form.get("active") == "1", acting_manager_id=g.volunteer.id)
+    return redirect_to("volunteer.people")

@@ -1,0 +1,117 @@
+import datetime
+
+import pytest
+
+from kiosk import volunteers
+from kiosk.errors import DomainError
+from kiosk.models import Volunteer
+from kiosk.models import database
+from tests.conftest import add_volunteer
+from tests.conftest import htmx_headers
+from tests.conftest import make_app
+
+
+def test_the_right_pin_opens_the_console(app, client, auth):
+    person = add_volunteer(app)
+    response = auth.sign_in(person)
+    assert response.status_code == 303
+    assert "王芳" in client.get("/volunteer/").get_data(as_text=True)
+
+
+def test_pins_are_stored_only_as_scrypt_hashes(app):
+    add_volunteer(app, pin="8642")
+    with app.app_context(), database.connection_context():
+        stored = Volunteer.get().pin_hash
+    assert stored.startswith("scrypt$") and "8642" not in stored
+
+
+def test_a_wrong_pin_says_how_many_tries_are_left(app, client, auth):
+    person = add_volunteer(app)
+    response = auth.sign_in(person, pin="9999")
+    assert response.status_code == 403
+    assert "PIN 错误" in response.get_data(as_text=True)
+    assert "4" in response.get_data(as_text=True)
+    assert "/volunteer/sign-out" not in client.get("/volunteer/").get_data(as_text=True)
+
+
+def test_five_wrong_pins_lock_the_person_out_even_after_a_restart(app, tmp_path, auth):
+    person = add_volunteer(app)
+    for _ in range(5):
+        auth.sign_in(person, pin="9999")
+    restarted = make_app(tmp_path).test_client()
+    response = restarted.post("/volunteer/sign-in", data={"volunteer_id": person, "pin": "2468"})
+    assert response.status_code == 403
+    assert "15" in response.get_data(as_text=True)
+    assert "/volunteer/sign-out" not in restarted.get("/volunteer/").get_data(as_text=True)
+
+
+def test_the_lockout_ends_after_fifteen_minutes(app):
+    person = add_volunteer(app)
+    start = datetime.datetime(2027, 1, 20, 8, 0)
+    with app.app_context(), database.connection_context():
+        for _ in range(5):
+            with pytest.raises(volunteers.SignInRefused):
+                volunteers.sign_in(person, "9999", now=start)
+        with pytest.raises(volunteers.SignInRefused):
+            volunteers.sign_in(person, "2468", now=start + datetime.timedelta(minutes=14))
+        assert volunteers.sign_in(person, "2468", now=start + datetime.timedelta(minutes=16)).id == person
+
+
+@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "1234", "0000", "７７７８"])
+def test_short_long_non_digit_and_guessable_pins_are_refused(app, pin):
+    with app.app_context(), database.connection_context(), pytest.raises(DomainError):
+        volunteers.add("李强", pin)
+
+
+def test_an_idle_console_signs_the_volunteer_out(tmp_path):
+    app = make_app(tmp_path, VOLUNTEER_IDLE_SECONDS=0)
+    person = add_volunteer(app)
+    client = app.test_client()
+    client.post("/volunteer/sign-in", data={"volunteer_id": person, "pin": "2468"})
+    page = client.get("/volunteer/").get_data(as_text=True)
+    assert "无操作" in page
+    assert "/volunteer/sign-out" not in page
+
+
+def test_only_a_manager_may_manage_volunteers(app, client, auth):
+    helper = add_volunteer(app, name="张伟", pin="1357")
+    auth.sign_in(helper, pin="1357")
+    assert client.get("/volunteer/people").status_code == 403
+
+
+def test_a_manager_adds_and_disables_a_volunteer_who_then_cannot_sign_in(app, client, auth):
+    manager = add_volunteer(app, name="陈站长", pin="9753", role="manager")
+    auth.sign_in(manager, pin="9753")
+    response = client.post("/volunteer/people", data={"name": "刘洋", "pin": "3691", "role": "volunteer"})
+    assert response.status_code == 303
+    with app.app_context(), database.connection_context():
+        newcomer = Volunteer.get(Volunteer.name == "刘洋").id
+    client.post(f"/volunteer/people/{newcomer}/active", data={"active": "0"})
+    other = app.test_client()
+    refused = other.post("/volunteer/sign-in", data={"volunteer_id": newcomer, "pin": "3691"})
+    assert refused.status_code == 403
+
+
+def test_a_manager_cannot_disable_themself(app, client, auth):
+    manager = add_volunteer(app, name="陈站长", pin="9753", role="manager")
+    auth.sign_in(manager, pin="9753")
+    response = client.post(f"/volunteer/people/{manager}/active", data={"active": "0"})
+    assert response.status_code == 400
+    assert "不能停用自己" in response.get_data(as_text=True)
+
+
+def test_a_bad_pin_from_htmx_redraws_the_pad_with_the_message(app, client):
+    person = add_volunteer(app)
+    response = client.post("/volunteer/sign-in", data={"volunteer_id": person, "pin": "1"}, headers=htmx_headers())
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="sign-in"')
+    assert 'role="alert"' in body
+
+
+def test_the_cli_adds_the_first_manager_and_lists_people(runner):
+    result = runner.invoke(args=["volunteers", "add", "陈站长", "--role", "manager", "--pin", "9753"])
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(args=["volunteers", "list"])
+    assert "陈站长\tmanager\tactive" in listing.output
+    weak = runner.invoke(args=["volunteers", "add", "张伟", "--pin", "1234"])
+    assert weak.exit_code != 0 and "too easy" in weak.output
