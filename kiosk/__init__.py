@@ -51,6 +51,7 @@ def create_app(test_config=None):
     from kiosk.views import health
     from kiosk.views import register
     from kiosk.views import screen
+    from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import volunteer
 
@@ -59,6 +60,7 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
+    app.register_blueprint(sync.bp)
     errors.init_app(app)
 
     from kiosk import cli

@@ -370,21 +370,22 @@ def _seen_today(draft, day):
 
 
 def _count(row, day):
-    """Add the registration to the day's count cells (codes only, never personal data)."""
-    counts.add(
-        "registrations",
-        day,
-        direction=row.direction,
-        home=row.home_code,
-        dest=row.destination_code,
-        visit=row.visit,
-    )
+    """Add the registration to the day's count cells (codes only, never personal data).
+
+    A repeat visit goes to registrations.repeat and adds nothing else, so every
+    other registration cell counts people.
+    """
+    places = {"direction": row.direction, "county": row.home_code, "destination": row.destination_code}
+    if row.visit == "repeat":
+        counts.add("registrations.repeat", day, **places)
+        return
+    counts.add("registrations", day, **places)
     for intention in filter(None, row.intentions.split(",")):
-        counts.add("registrations.intention", day, intention=intention, visit=row.visit)
+        counts.add("registrations.intention", day, intention=intention)
     for kind in COMPANION_KINDS:
         number = getattr(row, kind)
         if number:
-            counts.add("registrations.companions", day, number, kind=kind, visit=row.visit)
+            counts.add(f"registrations.{kind}", day, number)
 
 
 def _receipt(row):

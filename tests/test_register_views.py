@@ -96,7 +96,7 @@ def test_going_to_work_records_home_county_destination_and_optional_details(app,
     (row,) = registrations(app)
     assert (row.home_code, row.destination_code, row.destination_city_code) == ("510116", "650000", "650100")
     assert (row.intentions, row.children, row.phone_last4) == ("skills,fair", 2, "8000")
-    assert today_total(app, direction="work", dest="650000") == 1
+    assert today_total(app, direction="work", destination="650000") == 1
 
 
 def test_every_swap_is_one_step_element_within_the_size_budget(worker):

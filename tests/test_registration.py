@@ -44,9 +44,9 @@ def test_a_registration_saves_one_row_and_counts_it_by_direction_home_and_destin
     row = Registration.get()
     assert (row.direction, row.home_code, row.destination_code, row.day) == ("work", "511123", "440000", DAY)
     assert receipt.visit == "first" and not receipt.repeat
-    assert counts.value("registrations", DAY, direction="work", home="511123", dest="440000", visit="first") == 1
+    assert counts.value("registrations", DAY, direction="work", county="511123", destination="440000") == 1
     registration.register(coming_home(), now=MORNING)
-    assert counts.value("registrations", DAY, direction="home", home="511102", visit="first") == 1
+    assert counts.value("registrations", DAY, direction="home", county="511102") == 1
     assert counts.total("registrations", DAY) == 2
 
 
@@ -68,7 +68,7 @@ def test_a_county_outside_the_chosen_prefecture_is_refused_as_tampered(db):
 def test_a_home_outside_sichuan_is_recorded_as_its_province(db):
     draft = registration.choose_home_province(registration.start("home"), "500000")
     registration.register(draft, now=MORNING)
-    assert counts.value("registrations", DAY, direction="home", home="500000", visit="first") == 1
+    assert counts.value("registrations", DAY, direction="home", county="500000") == 1
     with pytest.raises(DomainError):
         registration.choose_home_province(registration.start("home"), "510000")
 
@@ -77,8 +77,8 @@ def test_the_same_phone_twice_on_one_day_is_one_person_and_a_repeat_visit(db):
     first = registration.register(with_phone(going_to_work()), now=MORNING)
     again = registration.register(with_phone(coming_home()), now=MORNING + datetime.timedelta(hours=5))
     assert (first.visit, again.visit) == ("first", "repeat") and again.repeat
-    assert counts.total("registrations", DAY, visit="first") == 1
-    assert counts.total("registrations", DAY, visit="repeat") == 1
+    assert counts.total("registrations", DAY) == 1  # one person
+    assert counts.value("registrations.repeat", DAY, direction="home", county="511102") == 1
     next_day = registration.register(with_phone(coming_home()), now=MORNING + datetime.timedelta(days=1))
     assert next_day.visit == "first"
 
@@ -123,9 +123,25 @@ def test_intentions_and_companions_are_counted_for_the_day(db):
     draft = registration.set_party(draft, "2", "1")
     registration.register(draft, now=MORNING)
     assert Registration.get().intentions == "local,fair"
-    assert counts.value("registrations.intention", DAY, intention="local", visit="first") == 1
-    assert counts.value("registrations.companions", DAY, kind="children", visit="first") == 2
-    assert counts.value("registrations.companions", DAY, kind="elderly", visit="first") == 1
+    assert counts.value("registrations.intention", DAY, intention="local") == 1
+    assert counts.value("registrations.children", DAY) == 2
+    assert counts.value("registrations.elderly", DAY) == 1
+
+
+def test_a_repeat_visit_adds_no_people_to_the_detail_counts(db):
+    registration.register(with_phone(registration.set_party(coming_home(), "1", "0")), now=MORNING)
+    registration.register(with_phone(registration.set_party(coming_home(), "1", "0")), now=MORNING)
+    assert counts.value("registrations.children", DAY) == 1
+    assert counts.total("registrations", DAY) == counts.total("registrations.repeat", DAY) == 1
+
+
+def test_every_count_uses_the_agreed_metrics_and_dimensions(db):
+    draft = registration.set_intentions(with_phone(going_to_work()), ["local", "skills", "fair"])
+    registration.register(registration.set_party(draft, "3", "2"), now=MORNING)
+    registration.register(with_phone(coming_home()), now=MORNING)
+    for cell in counts.cells_for_day(DAY):
+        assert cell.metric in counts.METRICS
+        assert set(cell.dims) <= set(counts.METRICS[cell.metric])
 
 
 def test_bad_optional_details_are_refused(db):
