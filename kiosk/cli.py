@@ -176,6 +176,8 @@ def volunteers_list():
 
 def init_app(app):
     """Register the kiosk's commands on the app's CLI."""
+    from kiosk.printing.cli import printer_group
+
     app.cli.add_command(init_command)
     app.cli.add_command(station_group)
     app.cli.add_command(registrations_group)
@@ -183,3 +185,4 @@ def init_app(app):
     app.cli.add_command(counts_command)
     app.cli.add_command(simulate_command)
     app.cli.add_command(volunteers_group)
+    app.cli.add_command(printer_group)

@@ -17,8 +17,9 @@ from kiosk.models import Station
 from kiosk.models import Tally
 from kiosk.models import Volunteer
 from kiosk.models import database
+from kiosk.printing.models import PrintJob
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, Registration]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob, Registration]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []
