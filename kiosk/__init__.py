@@ -64,6 +64,7 @@ def create_app(test_config=None):
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
     app.register_blueprint(printer.bp)
+    app.register_blueprint(printer.console)
     app.register_blueprint(sync.bp)
     errors.init_app(app)
 
