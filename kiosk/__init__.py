@@ -55,16 +55,19 @@ def create_app(test_config=None):
     from kiosk.views import health
     from kiosk.views import luggage as luggage_views
     from kiosk.views import printer
+    from kiosk.views import register
     from kiosk.views import screen
     from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
+    app.register_blueprint(register.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
     app.register_blueprint(printer.bp)
+    app.register_blueprint(printer.console)
     app.register_blueprint(sync.bp)
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)

@@ -19,13 +19,13 @@ moment the last bag leaves.
 """
 
 import datetime
-import hashlib
 import hmac
 from dataclasses import dataclass
 
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
+from kiosk import personal_data
 from kiosk import printing
 from kiosk import tokens
 from kiosk import volunteers
@@ -112,7 +112,7 @@ def subject(code):
 
 def phone_digest(last4, pii_key):
     """Return the keyed hash of a phone's last four digits (never stored in clear)."""
-    return hmac.new(pii_key.encode(), f"luggage-phone-last4:{last4}".encode(), hashlib.sha256).hexdigest()
+    return personal_data.fingerprint("luggage-phone-last4", last4, pii_key).hash
 
 
 def clean_last4(text):
