@@ -54,8 +54,14 @@ METRICS = {
     "registrations.elderly": (),
     "vouchers.issued": ("pack",),
     "vouchers.redeemed": ("pack",),
-    "luggage.checked_in": (),
+    "luggage.checked_in": (),  # bags (kiosk.luggage); luggage.tickets.* count claim tickets
     "luggage.claimed": (),
+    "luggage.overdue": (),
+    "luggage.lost_released": (),
+    "luggage.tickets.checked_in": (),
+    "luggage.tickets.claimed": (),
+    "luggage.tickets.overdue": (),
+    "luggage.tickets.lost_released": (),
     "tallies": ("service",),
 }
 
