@@ -49,6 +49,8 @@ def create_app(test_config=None):
 
     from kiosk.views import errors
     from kiosk.views import health
+    from kiosk.views import pack_desk
+    from kiosk.views import packs
     from kiosk.views import screen
     from kiosk.views import tallies
     from kiosk.views import volunteer
@@ -57,6 +59,8 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
+    app.register_blueprint(packs.bp)
+    app.register_blueprint(pack_desk.bp)
     errors.init_app(app)
 
     from kiosk import cli

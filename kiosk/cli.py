@@ -10,6 +10,7 @@ from kiosk import stations
 from kiosk import volunteers
 from kiosk.errors import DomainError
 from kiosk.models import database
+from kiosk.packs_cli import packs_group
 
 
 @click.command("init")
@@ -78,3 +79,4 @@ def init_app(app):
     app.cli.add_command(init_command)
     app.cli.add_command(station_group)
     app.cli.add_command(volunteers_group)
+    app.cli.add_command(packs_group)

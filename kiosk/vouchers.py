@@ -63,11 +63,12 @@ REASONS = {
         "unreadable": N_("Ticket cannot be read"),
         "other": N_("Other reason"),
     },
+    # Overrides are given at the kiosk, which has no keyboard: no free-text reason.
     "override": {
         "family": N_("Collecting for family"),
         "hardship": N_("Special hardship"),
         "no_id": N_("No ID with them"),
-        "other": N_("Other reason"),
+        "judgement": N_("Volunteer's judgement"),
     },
 }
 MAX_QUANTITY = 100_000

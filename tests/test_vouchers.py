@@ -178,12 +178,14 @@ def test_a_volunteer_override_passes_the_quota_and_is_audited(offers, volunteer)
     assert "为妻子代领" in entry.detail and "already got" in entry.detail
 
 
-def test_an_override_needs_a_known_reason_and_a_note_for_other(offers, volunteer):
+def test_an_override_needs_a_known_reason_and_a_void_for_other_needs_a_note(offers, volunteer):
     with pytest.raises(DomainError):
         issue(offers["return"], override=vouchers.Override(volunteer, "because"))
-    with pytest.raises(DomainError):
-        issue(offers["return"], override=vouchers.Override(volunteer, "other", "  "))
     assert Voucher.select().count() == 0
+    voucher = issue(offers["warm"])
+    with pytest.raises(DomainError):
+        vouchers.void(voucher.code, volunteer, "other", "  ")
+    assert Voucher.get_by_id(voucher.id).state == "issued"
 
 
 def test_an_override_does_not_conjure_stock(db, volunteer):

@@ -25,7 +25,8 @@ bp = Blueprint("screen", __name__)
 # "being set up" page rather than a dead button.
 TILES = [
     {"key": "register", "label": N_("Register"), "hint": N_("Arriving home or leaving for work"), "tone": "blue"},
-    {"key": "pack", "label": N_("Gift pack"), "hint": N_("Collect a warm gift pack"), "tone": "red"},
+    {"key": "pack", "label": N_("Gift pack"), "hint": N_("Collect a warm gift pack"), "tone": "red",
+     "endpoint": "packs.choose"},
     {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green"},
     {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange",
      "endpoint": "screen.services"},

@@ -1,0 +1,153 @@
+"""The worker's gift-pack screens: which pack they may take, their voucher, a volunteer's override.
+
+Who the person is comes from the session: registration's confirmation
+leaves the registration token and the keyed hash quotas are counted on
+(never a phone or ID number). Without them the person is anonymous and may
+take packs marked "no ID needed". Codes issued in this visit are kept in the
+session too, so tapping 领取 again shows the same voucher; the idle reset
+clears all of it for the next person.
+"""
+
+import base64
+import io
+
+import qrcode
+from flask import Blueprint
+from flask import current_app
+from flask import g
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext
+
+from kiosk import htmx
+from kiosk import stations
+from kiosk import voucher_ticket
+from kiosk import volunteers
+from kiosk import vouchers
+from kiosk.errors import NotFound
+from kiosk.errors import N_
+from kiosk.models import Volunteer
+from kiosk.views.screen import TILES
+
+bp = Blueprint("packs", __name__, url_prefix="/packs")
+
+VISIT_KEY = "pack_vouchers"  # codes issued in this visit
+PERSON_KEY = "pack_person_key"  # set by registration: the keyed hash of the person's ID or phone
+REGISTRATION_KEY = "registration_done"  # set by registration: the saved registration's token
+MOST_PER_VISIT = 10
+
+
+def person_key():
+    """Return the keyed hash registration left for this person, or None (anonymous)."""
+    return session.get(PERSON_KEY)
+
+
+def register_url():
+    """Return where the Register tile leads."""
+    tile = next(t for t in TILES if t["key"] == "register")
+    return url_for(tile["endpoint"]) if tile.get("endpoint") else url_for("screen.soon", service="register")
+
+
+def voucher_ticket_for(voucher):
+    """Return the paper ticket of a voucher, in the current language."""
+    info = stations.current()
+    qr = vouchers.payload(voucher, info.kiosk_id, current_app.config["SIGNING_KEY"])
+    return voucher_ticket.build(voucher, info, qr, gettext, current_app.config["PACK_COLLECT_AT"])
+
+
+def print_voucher(voucher):
+    """Queue a voucher's ticket for the printer (called inside the issuing transaction)."""
+    return voucher_ticket.submit(voucher_ticket_for(voucher))
+
+
+def qr_data_uri(text):
+    """Return a QR code of text as a PNG data: URI for the on-screen preview."""
+    image = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def render(page, partial, **context):
+    """Render the partial alone for htmx, else the whole page around it."""
+    return render_template(partial if htmx else page, **context)
+
+
+@bp.get("/")
+def choose():
+    """Show the packs on offer today and which of them this person may take."""
+    return render("packs/choose.html", "packs/_packs.html", **choose_context())
+
+
+def choose_context():
+    """Return what the pack chooser shows."""
+    choices = vouchers.choices(person_key())
+    return {
+        "choices": choices,
+        "registered": person_key() is not None,
+        "tokens": {choice.offer.id: vouchers.new_request_token() for choice in choices},
+        "register_url": register_url(),
+    }
+
+
+@bp.post("/issue")
+def issue():
+    """Issue a voucher for the pack tapped and print it (a second tap shows the same one)."""
+    offer_id = request.form.get("offer", type=int)
+    voucher = vouchers.held(session.get(VISIT_KEY), offer_id) or vouchers.issue(
+        offer_id,
+        request.form.get("token", ""),
+        person_key=person_key(),
+        registration_token=session.get(REGISTRATION_KEY),
+        valid_days=current_app.config["VOUCHER_VALID_DAYS"],
+        printer=print_voucher,
+    )
+    return show_voucher(voucher)
+
+
+def show_voucher(voucher):
+    """Remember the voucher for this visit and show it with its ticket preview."""
+    visit = [code for code in session.get(VISIT_KEY, []) if code != voucher.code]
+    session[VISIT_KEY] = (visit + [voucher.code])[-MOST_PER_VISIT:]
+    ticket = voucher_ticket_for(voucher)
+    return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, ticket=ticket,
+                  qr_image=qr_data_uri(ticket.qr))
+
+
+@bp.get("/override/<int:offer_id>")
+def override(offer_id):
+    """Let a volunteer at the kiosk allow a pack the rules refused, with a reason."""
+    return render("packs/override.html", "packs/_override.html", **override_context(offer_id))
+
+
+def override_context(offer_id):
+    """Return what the override form shows: the refusal, the volunteers, the reasons."""
+    choice = next((c for c in vouchers.choices(person_key()) if c.offer.id == offer_id), None)
+    if choice is None or not choice.overridable:
+        raise NotFound(N_("That gift pack is not on offer today."))
+    return {
+        "choice": choice,
+        "people": [] if g.volunteer else list(Volunteer.signable()),
+        "reasons": vouchers.REASONS["override"],
+        "token": vouchers.new_request_token(),
+    }
+
+
+@bp.post("/override/<int:offer_id>")
+def override_post(offer_id):
+    """Check the volunteer's PIN (unless signed in here), then issue with the override recorded."""
+    volunteer = g.volunteer or volunteers.sign_in(request.form.get("volunteer_id", type=int),
+                                                  request.form.get("pin", ""))
+    decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
+    voucher = vouchers.issue(
+        offer_id,
+        request.form.get("token", ""),
+        person_key=person_key(),
+        registration_token=session.get(REGISTRATION_KEY),
+        override=decision,
+        valid_days=current_app.config["VOUCHER_VALID_DAYS"],
+        printer=print_voucher,
+    )
+    return show_voucher(voucher)
