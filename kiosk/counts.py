@@ -73,11 +73,31 @@ def add(metric, day, delta=1, **dims):
         raise DomainError(N_("A count cannot go below zero."))
     if delta == 0:
         return value
+    _store(cell, day, metric, key, value)
+    return value
+
+
+def put(metric, day, value, **dims):
+    """Set a cell to a level (stock on hand…) and stamp it, even when the level is zero.
+
+    A level cell must exist for every day it changed: "no cell" would read
+    as "unchanged since the last one". Must run inside the caller's write
+    transaction.
+    """
+    key = encode_dims(dims)
+    if value < 0:
+        raise DomainError(N_("A count cannot go below zero."))
+    cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
+    if cell is None or cell.value != value:
+        _store(cell, day, metric, key, value)
+    return value
+
+
+def _store(cell, day, metric, key, value):
     if cell is None:
         CountCell.create(day=day, metric=metric, dims=key, value=value, seq=next_seq())
     else:
         CountCell.update(value=value, seq=next_seq()).where(CountCell.id == cell.id).execute()
-    return value
 
 
 def value(metric, day, **dims):

@@ -215,8 +215,8 @@ def _move(key, kind, quantity, reason, volunteer_id, now):
 
 
 def _stamp_on_hand(pack, day):
-    """Make today's on-hand cell say what the pack type has now."""
-    counts.add("packs.on_hand", day, pack.on_hand - counts.value("packs.on_hand", day, pack=pack.key), pack=pack.key)
+    """Make the day's on-hand cell say what the pack type has now."""
+    counts.put("packs.on_hand", day, pack.on_hand, pack=pack.key)
 
 
 def add_campaign(name, starts, ends):

@@ -304,3 +304,10 @@ def test_an_offer_outside_its_campaign_dates_is_not_offered(db):
     assert vouchers.choices(None, DAY) == []
     with pytest.raises(DomainError):
         issue(offers["warm"])
+
+
+def test_stock_on_hand_is_counted_for_the_day_even_when_it_falls_to_zero(db):
+    stock_station(warm=2)
+    vouchers.stock_out("warm", 2, "调拨到火车站", now=TOMORROW)
+    cells = [c for c in counts.changed_since(0) if c.metric == "packs.on_hand" and c.dims["pack"] == "warm"]
+    assert [(c.day, c.value) for c in cells] == [("2027-01-20", 2), ("2027-01-21", 0)]
