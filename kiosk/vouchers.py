@@ -262,8 +262,11 @@ def campaigns():
 
 def offers_today(today=None):
     """Return the offers of campaigns running today on active pack types."""
-    today = today or clock.local_day()
-    return list(
+    return list(_offers_query(today or clock.local_day()).order_by(PackType.id, Campaign.ends.desc()))
+
+
+def _offers_query(today):
+    return (
         PackOffer.select(PackOffer, Campaign, PackType)
         .join(Campaign)
         .switch(PackOffer)
@@ -274,7 +277,6 @@ def offers_today(today=None):
             Campaign.ends >= today,
             PackType.active == True,  # noqa: E712
         )
-        .order_by(PackType.id, Campaign.ends.desc())
     )
 
 
@@ -378,7 +380,7 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
         done = Voucher.get_or_none(Voucher.request_token == request_token)
         if done is not None:
             return done
-        item = next((o for o in offers_today(today) if o.id == offer_id), None)
+        item = _offers_query(today).where(PackOffer.id == offer_id).first() if isinstance(offer_id, int) else None
         if item is None:
             raise NotFound(N_("That gift pack is not on offer today."))
         pack = item.pack_type
