@@ -52,6 +52,7 @@ def create_app(test_config=None):
     from kiosk.views import pack_desk
     from kiosk.views import packs
     from kiosk.views import screen
+    from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import volunteer
 
@@ -61,6 +62,7 @@ def create_app(test_config=None):
     app.register_blueprint(tallies.bp)
     app.register_blueprint(packs.bp)
     app.register_blueprint(pack_desk.bp)
+    app.register_blueprint(sync.bp)
     errors.init_app(app)
 
     from kiosk import cli

@@ -58,15 +58,16 @@ def defaults(instance_path):
     }
 
 
-def load_or_create_secrets(instance_path):
+def load_or_create_secrets(instance_path, keys=SECRET_KEYS):
     """Read the deployment's secrets, generating any that are missing.
 
     The file is written with mode 0600 and is never committed: each kiosk
-    gets its own keys the first time it starts.
+    gets its own keys the first time it starts. The central office asks for
+    its SECRET_KEY only.
     """
     path = Path(instance_path) / "secrets.json"
     stored = json.loads(path.read_text()) if path.exists() else {}
-    missing = [key for key in SECRET_KEYS if not stored.get(key)]
+    missing = [key for key in keys if not stored.get(key)]
     if missing:
         for key in missing:
             stored[key] = secrets.token_urlsafe(32)

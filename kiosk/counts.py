@@ -7,9 +7,11 @@ cell with the next kiosk-wide sequence number; the central office pulls
 "cells changed since N" and upserts them, so re-pulls never double-count.
 
 Dimensions are short codes only (direction, county code, pack type…), never
-personal data.
+personal data: only the keys in ``DIMENSIONS`` are accepted, each with a value
+pattern that a phone or ID number cannot match.
 """
 
+import re
 from dataclasses import dataclass
 
 from kiosk.errors import DomainError
@@ -18,6 +20,45 @@ from kiosk.models import CountCell
 from kiosk.models import database
 
 DIMENSION_SEPARATOR = ";"
+
+# A short name that starts with a letter (Latin or Chinese): pack types,
+# services, place names. Starting with a letter is what keeps phone and ID
+# numbers out; everything digit-only must be an area code.
+SLUG = r"[^\W\d_][\w.-]{0,31}"
+AREA_CODE = r"\d{6}"
+
+# The only dimensions a count may carry, with the pattern each value must match
+# (GB/T 2260 area codes for places). This is the whole vocabulary that can
+# leave the kiosk; a feature that needs another dimension adds it here, and a
+# key that could identify a person (name, phone, ID, town…) never belongs.
+DIMENSIONS = {
+    "direction": re.compile(r"home|work"),
+    "county": re.compile(AREA_CODE),
+    "destination": re.compile(rf"\d{{2}}|\d{{4}}|{AREA_CODE}|{SLUG}"),
+    "pack": re.compile(SLUG),
+    "service": re.compile(SLUG),
+    "intention": re.compile(SLUG),
+}
+
+# The metrics the features count, with the dimensions each is broken down by.
+# The central office's reports are built from these names; a feature may count
+# others (any name matching METRIC travels), but these are the agreed ones.
+METRICS = {
+    "registrations": ("direction", "county", "destination"),
+    "vouchers.issued": ("pack",),
+    "vouchers.redeemed": ("pack",),
+    "vouchers.voided": ("pack",),
+    "vouchers.expired": ("pack",),  # counted on the voucher's last valid day
+    "packs.stock_in": ("pack",),
+    "packs.stock_out": ("pack",),
+    "packs.on_hand": ("pack",),  # a level, not a flow: the day's last value (put, not add)
+    "luggage.checked_in": (),
+    "luggage.claimed": (),
+    "tallies": ("service",),
+}
+
+# Metric names: dotted lower-case words such as ``vouchers.issued``.
+METRIC = re.compile(r"[a-z][a-z0-9_]{0,31}(\.[a-z][a-z0-9_]{0,31}){0,2}")
 
 
 @dataclass(frozen=True)
@@ -41,12 +82,30 @@ def write_transaction():
     return database.atomic("IMMEDIATE")
 
 
+def check_dimension(key, value):
+    """Raise ValueError unless key is a known dimension and value fits its pattern.
+
+    The message names the key only: a refused value may be personal data and
+    must not end up in a log.
+    """
+    pattern = DIMENSIONS.get(key)
+    if pattern is None:
+        raise ValueError(f"unknown count dimension {key!r} (allowed: {', '.join(sorted(DIMENSIONS))})")
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValueError(f"count dimension {key!r} has a value that is not a short code")
+
+
+def check_metric(metric):
+    """Raise ValueError unless metric is a dotted lower-case name."""
+    if not isinstance(metric, str) or not METRIC.fullmatch(metric):
+        raise ValueError(f"bad count metric name {metric!r}")
+
+
 def encode_dims(dims):
     """Return the canonical text of a dimension mapping (sorted key=value pairs)."""
     for key, value in dims.items():
-        text = f"{key}{value}"
-        if any(ch in text for ch in "=;") or not str(key).isidentifier():
-            raise ValueError(f"bad dimension {key!r}={value!r}")
+        if value is not None:
+            check_dimension(key, str(value))
     return DIMENSION_SEPARATOR.join(f"{k}={v}" for k, v in sorted(dims.items()) if v is not None)
 
 
@@ -55,10 +114,15 @@ def decode_dims(text):
     return dict(pair.split("=", 1) for pair in text.split(DIMENSION_SEPARATOR) if pair)
 
 
+def head():
+    """Return the highest sequence number stamped so far (0 before any count)."""
+    top = CountCell.select(CountCell.seq).order_by(CountCell.seq.desc()).limit(1).scalar()
+    return top or 0
+
+
 def next_seq():
     """Return the next kiosk-wide sequence number (call inside write_transaction)."""
-    top = CountCell.select(CountCell.seq).order_by(CountCell.seq.desc()).limit(1).scalar()
-    return (top or 0) + 1
+    return head() + 1
 
 
 def add(metric, day, delta=1, **dims):
@@ -66,6 +130,7 @@ def add(metric, day, delta=1, **dims):
 
     Must run inside the caller's write transaction. A cell never goes below zero.
     """
+    check_metric(metric)
     key = encode_dims(dims)
     cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
     value = (cell.value if cell else 0) + delta
@@ -84,6 +149,7 @@ def put(metric, day, value, **dims):
     as "unchanged since the last one". Must run inside the caller's write
     transaction.
     """
+    check_metric(metric)
     key = encode_dims(dims)
     if value < 0:
         raise DomainError(N_("A count cannot go below zero."))

@@ -26,13 +26,21 @@ def open_database(url):
 
 def init_app(app):
     """Bind the models to the app's database and connect once per request."""
-    models.database.initialize(open_database(app.config["DATABASE_URL"]))
+    bind(app, models.database)
+
+
+def bind(app, proxy):
+    """Bind a peewee database proxy to the app's DATABASE_URL; connect once per request.
+
+    The central office binds its own models' proxy the same way.
+    """
+    proxy.initialize(open_database(app.config["DATABASE_URL"]))
 
     @app.before_request
     def _connect():
-        models.database.connect(reuse_if_open=True)
+        proxy.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):
-        if not models.database.is_closed():
-            models.database.close()
+        if not proxy.is_closed():
+            proxy.close()

@@ -15,6 +15,9 @@ from flask_babel import format_date
 from flask_babel import format_time
 from flask_babel import get_locale
 
+from kiosk.errors import DomainError
+from kiosk.errors import N_
+
 # Code → the language's own name, shown on the switch button.
 LANGUAGES = {"zh_Hans": "中文", "en": "English"}
 
@@ -67,3 +70,10 @@ def language_context():
     """Expose the current language to templates."""
     current = str(get_locale())
     return {"current_lang": current, "html_lang": html_lang(current)}
+
+
+def remember_language(lang):
+    """Keep a person's language choice in their session; refuse one we do not have."""
+    if lang not in LANGUAGES:
+        raise DomainError(N_("That language is not available."))
+    session["lang"] = lang

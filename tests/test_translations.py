@@ -7,7 +7,11 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "kiosk" / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
-METHODS = [("kiosk/**.py", "python"), ("kiosk/templates/**.html", "jinja2")]
+METHODS = [
+    ("kiosk/**.py", "python"),
+    ("kiosk/templates/**.html", "jinja2"),
+    ("kiosk/central/templates/**.html", "jinja2"),
+]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
 
 

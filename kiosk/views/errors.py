@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
 from kiosk import htmx
+from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 
@@ -84,14 +85,4 @@ def init_app(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
 
-    @app.after_request
-    def _headers(response):
-        response.vary.add("HX-Request")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    app.after_request(web.security_headers)

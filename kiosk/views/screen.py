@@ -12,9 +12,10 @@ from flask import request
 from flask import session
 from flask import url_for
 
+from kiosk import i18n
 from kiosk import stations
 from kiosk import tallies
-from kiosk.errors import DomainError
+from kiosk import web
 from kiosk.errors import N_
 from kiosk.i18n import LANGUAGES
 
@@ -85,10 +86,7 @@ def soon(service):
 @bp.post("/language")
 def language():
     """Switch this person's language and go back to where they were."""
-    lang = request.form.get("lang", "")
-    if lang not in LANGUAGES:
-        raise DomainError(N_("That language is not available."))
-    session["lang"] = lang
+    i18n.remember_language(request.form.get("lang", ""))
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 
@@ -101,6 +99,4 @@ def reset():
 
 def _safe_next(target):
     """Return target if it is a path on this kiosk, else the home screen."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("screen.home")
+    return web.safe_path(target, url_for("screen.home"))

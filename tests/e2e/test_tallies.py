@@ -23,7 +23,7 @@ def test_tapping_tallies_changes_the_counts_and_undo_takes_one_back(page, live_s
     assert tea.inner_text() == "5"
     screenshot(page, "volunteer-tallies")
     page.get_by_role("button", name="撤销").tap()
-    page.wait_for_function("document.querySelector('#tally-tea_water .tally-count').textContent.trim() === '1'")
+    page.wait_for_function("() => document.querySelector('#tally-tea_water .tally-count').textContent.trim() === '1'")
 
 
 def test_the_worker_screen_lists_services_but_cannot_count_them(page, live_server):

@@ -1,0 +1,105 @@
+"""The central office (中心): pulls every kiosk's counts, imports USB bundles, shows totals.
+
+Its own app (``flask --app kiosk.central …``), its own database (SQLite in its
+own instance folder by default, PostgreSQL with
+``KIOSK_DATABASE_URL=postgresql://…``), and the kiosk's catalogs for its
+Chinese and English. It imports the sync format from ``kiosk.sync`` and never
+anything from ``kiosk.views``.
+"""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask.sansio.scaffold import find_package
+from flask_babel import format_datetime
+from flask_htmx import HTMX
+
+from kiosk import __version__
+from kiosk import clock
+from kiosk import config as kiosk_config
+from kiosk import database
+from kiosk import i18n
+from kiosk.central import models
+
+htmx = HTMX()
+
+TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
+STATIC = str(Path(__file__).resolve().parent.parent / "static")
+
+
+def default_instance_path():
+    """Return ``instance/central`` beside the kiosk's own instance folder."""
+    prefix, package_path = find_package("kiosk")
+    base = os.path.join(package_path, "instance") if prefix is None else os.path.join(prefix, "var", "kiosk-instance")
+    return os.path.join(base, "central")
+
+
+def defaults(instance_path):
+    """Return the central office's built-in configuration."""
+    return {
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'central.sqlite3'}",
+        "LANGUAGE": "zh_Hans",
+        "TIMEZONE": "Asia/Shanghai",
+        # Kiosks pulled at once; each holds one HTTP connection and, while it
+        # writes a page, one database connection.
+        "PULL_CONCURRENCY": 16,
+        "PULL_TIMEOUT": 30,
+        "PAGE_SIZE": 1000,
+        # A kiosk not heard from for this many days is flagged on the dashboard.
+        "STALE_DAYS": 2,
+        "BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS,
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "SESSION_COOKIE_HTTPONLY": True,
+    }
+
+
+def create_app(test_config=None):
+    """Build the central office app: config → database → extensions → views → CLI."""
+    test_config = test_config or {}
+    instance_path = (
+        test_config.get("INSTANCE_PATH") or os.environ.get("KIOSK_CENTRAL_INSTANCE_PATH") or default_instance_path()
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        static_folder=STATIC,
+        static_url_path="/static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_mapping(kiosk_config.load_or_create_secrets(app.instance_path, keys=("SECRET_KEY",)))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("KIOSK")
+    app.config.from_mapping(test_config)
+    app.config["VERSION"] = __version__
+
+    clock.configure(app.config["TIMEZONE"])
+    init_database(app)
+    i18n.init_app(app)
+    app.add_template_filter(kiosk_datetime)
+    htmx.init_app(app)
+
+    from kiosk.central import views
+
+    app.register_blueprint(views.bp)
+    views.init_errors(app)
+
+    from kiosk.central import cli
+
+    cli.init_app(app)
+    return app
+
+
+def kiosk_datetime(moment):
+    """Format a stored UTC moment as the office's local date and time."""
+    return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else ""
+
+
+def init_database(app):
+    """Bind the central models, create missing tables, connect once per request."""
+    database.bind(app, models.database)
+    with models.database.connection_context():
+        models.create_tables()

@@ -1,0 +1,210 @@
+"""``flask --app kiosk.central …``: the registry, the nightly pull, bundle import, totals."""
+
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext
+
+from kiosk import clock
+from kiosk.central import pull as pulling
+from kiosk.central import registry
+from kiosk.central import reports
+from kiosk.central.models import database
+from kiosk.cli import parse_day
+from kiosk.errors import DomainError
+
+
+def _fail(error):
+    raise click.ClickException(str(error))
+
+
+@click.group("kiosks", cls=AppGroup)
+def kiosks_group():
+    """Register the kiosks the office pulls from."""
+
+
+@kiosks_group.command("add")
+@click.argument("name")
+@click.argument("url")
+@click.argument("token")
+def kiosks_add(name, url, token):
+    """Register kiosk NAME at URL (- for USB bundles only) with its TOKEN (`flask --app kiosk sync info`)."""
+    with database.connection_context():
+        try:
+            kiosk = registry.register(name, url, token)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"registered {kiosk.name} ({kiosk.url or 'USB bundles only'}), key id {kiosk.key_id}")
+
+
+@kiosks_group.command("update")
+@click.argument("name")
+@click.option("--url", default=None, help="New address (- for USB bundles only).")
+@click.option("--token", default=None, help="New token, after the kiosk was re-installed.")
+def kiosks_update(name, url, token):
+    """Change a registered kiosk's address or token."""
+    with database.connection_context():
+        try:
+            kiosk = registry.update(name, url=url, token=token)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"updated {kiosk.name} ({kiosk.url or 'USB bundles only'}), key id {kiosk.key_id}")
+
+
+@kiosks_group.command("remove")
+@click.argument("name")
+def kiosks_remove(name):
+    """Stop pulling kiosk NAME; the counts it already sent stay."""
+    with database.connection_context():
+        try:
+            registry.remove(name)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"removed {name}; its counts stay")
+
+
+@kiosks_group.command("list")
+def kiosks_list():
+    """List registered kiosks with their last successful sync."""
+    stale_days = current_app.config["STALE_DAYS"]
+    with database.connection_context():
+        statuses = registry.statuses(stale_days)
+    for s in statuses:
+        when = s.last_success_at.isoformat(sep=" ", timespec="minutes") if s.last_success_at else "never"
+        flags = []
+        if s.stale:
+            flags.append(f"STALE (>{stale_days} days)")
+        if s.error:
+            flags.append("last attempt failed: " + s.error % s.error_params)
+        if s.clock_off:
+            flags.append(f"clock off by {s.clock_days} days")
+        click.echo(f"{s.name:<24} {s.station or '-':<16} {s.url or 'USB only':<32} last sync {when}  {'; '.join(flags)}")
+    if not statuses:
+        click.echo("no kiosks registered: flask --app kiosk.central kiosks add NAME URL TOKEN")
+
+
+@click.command("pull")
+@with_appcontext
+@click.option("--only", "only", multiple=True, help="Pull just this kiosk (repeatable).")
+@click.option("--concurrency", type=int, default=None, help="Kiosks pulled at once (default PULL_CONCURRENCY).")
+@click.option("--quiet", is_flag=True, help="No line per kiosk; the summary only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def pull_command(only, concurrency, quiet, as_json):
+    """Pull every registered kiosk's changed counts; exit 1 if any kiosk failed."""
+    config = current_app.config
+    with database.connection_context():
+        try:
+            kiosks = [registry.get(n) for n in only] if only else registry.pullable()
+        except DomainError as error:
+            _fail(error)
+    kiosks = [k for k in kiosks if k.url]
+    started = datetime.datetime.now()
+
+    def progress(done, total, outcome):
+        if not quiet:
+            click.echo(f"[{done:>{len(str(total))}}/{total}] {pulling.describe(outcome)}")
+
+    summary = pulling.pull_all(
+        kiosks,
+        concurrency=concurrency or config["PULL_CONCURRENCY"],
+        page_size=config["PAGE_SIZE"],
+        timeout=config["PULL_TIMEOUT"],
+        progress=progress,
+    )
+    seconds = (datetime.datetime.now() - started).total_seconds()
+    if as_json:
+        click.echo(pulling.to_json(summary))
+    else:
+        ok = len(summary.outcomes) - len(summary.failed)
+        click.echo(
+            f"pulled {len(summary.outcomes)} kiosks in {seconds:.1f} s: {ok} ok, {len(summary.failed)} failed; "
+            f"{summary.cells} cells received, {summary.changed} changed"
+        )
+        for outcome in summary.failed:
+            click.echo(f"  FAILED {outcome.name}: {outcome.message()}")
+    if summary.failed:
+        sys.exit(1)
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def import_command(files):
+    """Import bundle FILES written by `flask --app kiosk sync export` (safe to repeat)."""
+    refused = 0
+    with database.connection_context():
+        for path in files:
+            try:
+                kiosk, received = pulling.import_bundle(path)
+            except DomainError as error:
+                refused += 1
+                click.echo(f"{path}: REFUSED: {error}")
+                continue
+            text = f"{path}: kiosk {kiosk.name} ({received.station}): {received.cells} cells, {received.changed} changed"
+            if received.new_history:
+                text += f", new kiosk id {received.kiosk_id}"
+            for msgid, params in received.warnings:
+                text += "; warning: " + msgid % params
+            click.echo(text)
+    if refused:
+        sys.exit(1)
+
+
+@click.command("totals")
+@with_appcontext
+@click.option("--day", "day", default=None, help="YYYY-MM-DD (default today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def totals_command(day, fmt):
+    """Print every station's totals for a day."""
+    day = parse_day(day) if day else clock.local_day()
+    with database.connection_context():
+        totals = reports.day_totals(day)
+    if fmt == "json":
+        click.echo(json.dumps(totals, ensure_ascii=False, indent=2))
+        return
+    click.echo(totals["day"])
+    for code, metrics in sorted(totals["stations"].items()):
+        click.echo(f"  {code}")
+        for metric, value in sorted(metrics.items()):
+            click.echo(f"    {metric:<24} {value:>10}")
+    click.echo("  all stations")
+    for metric, value in sorted(totals["totals"].items()):
+        click.echo(f"    {metric:<24} {value:>10}")
+
+
+@click.command("report")
+@with_appcontext
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD.")
+@click.option("--station", default=None, help="One station's code (default all).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx or FILE.csv")
+def report_command(start, end, station, out):
+    """Write the station × day × metric report, with Chinese headers, to an XLSX or CSV file."""
+    start, end = parse_day(start), parse_day(end)
+    if end < start:
+        raise click.BadParameter("--to is before --from")
+    with database.connection_context():
+        report = reports.report(start, end, station)
+    with force_locale("zh_Hans"):
+        if out.endswith(".csv"):
+            data = reports.to_csv(report, gettext)
+        else:
+            data = reports.to_xlsx(report, gettext, reports.title(report, gettext))
+    Path(out).write_bytes(data)
+    click.echo(f"wrote {len(report.rows)} rows ({start} to {end}) to {out}")
+
+
+def init_app(app):
+    """Register the central office's commands."""
+    app.cli.add_command(kiosks_group)
+    app.cli.add_command(pull_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(totals_command)
+    app.cli.add_command(report_command)

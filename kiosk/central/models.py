@@ -1,0 +1,143 @@
+"""Peewee models of the central office, on their own unbound database.
+
+The office keeps a registry of kiosks (where to pull, with which token), one
+*history* per kiosk id it has seen (a wiped kiosk comes back with a new id and
+starts a new history; the old one's cells stay), and the count cells of every
+history. Totals are sums over cells.
+"""
+
+import contextlib
+import datetime
+import threading
+
+from peewee import BigIntegerField
+from peewee import CharField
+from peewee import DatabaseProxy
+from peewee import DateField
+from peewee import DateTimeField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import Model
+from peewee import SqliteDatabase
+from peewee import TextField
+
+database = DatabaseProxy()
+
+# SQLite has one writer at a time; pull threads queue here instead of
+# spinning on "database is locked". PostgreSQL needs no such thing.
+_sqlite_writer = threading.Lock()
+
+
+def utcnow():
+    """Return the current UTC time, naive, as stored in every table."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def write_transaction():
+    """Open a write transaction that is safe with pull threads on either database."""
+    if isinstance(database.obj, SqliteDatabase):
+        with _sqlite_writer, database.atomic("IMMEDIATE"):
+            yield
+    else:
+        with database.atomic():
+            yield
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+
+
+class Station(BaseModel):
+    """A service point, as its kiosks describe it."""
+
+    code = CharField(unique=True, max_length=64)
+    name = CharField(max_length=64)
+    county_code = CharField(max_length=6)
+
+
+class Kiosk(BaseModel):
+    """A registered kiosk: where to pull from and the token it expects.
+
+    ``url`` is empty for a kiosk that only ever sends USB bundles.
+    """
+
+    name = CharField(unique=True, max_length=64)
+    url = CharField(max_length=255, default="")
+    token = CharField(max_length=128)
+    key_id = CharField(max_length=16, index=True)
+    created_at = DateTimeField(default=utcnow)
+    last_attempt_at = DateTimeField(null=True)
+    last_success_at = DateTimeField(null=True)
+    # The last failure as an English msgid and its JSON parameters, so the
+    # dashboard can show it in the reader's language.
+    last_error = TextField(default="")
+    last_error_params = TextField(default="")
+
+    @classmethod
+    def by_name(cls, name):
+        """Return the registered kiosk with this name, or None."""
+        return cls.get_or_none(cls.name == name)
+
+
+class History(BaseModel):
+    """Everything received from one kiosk id, and how far it has been read."""
+
+    kiosk_id = CharField(unique=True, max_length=32)
+    registered = ForeignKeyField(Kiosk, null=True, backref="histories", on_delete="SET NULL")
+    station = ForeignKeyField(Station, backref="histories")
+    cursor = BigIntegerField(default=0)
+    head = BigIntegerField(default=0)
+    first_seen_at = DateTimeField(default=utcnow)
+    last_received_at = DateTimeField(default=utcnow)
+    # Kiosk clock minus office clock at the last pull, in seconds.
+    clock_skew = IntegerField(null=True)
+
+    @classmethod
+    def latest_of(cls, kiosk):
+        """Return the history a registered kiosk last sent, or None."""
+        query = cls.select().where(cls.registered == kiosk).order_by(cls.last_received_at.desc(), cls.id.desc())
+        return query.first()
+
+
+class Cell(BaseModel):
+    """One kiosk's count for a day, metric and dimensions; the newest sequence wins."""
+
+    history = ForeignKeyField(History, backref="cells", on_delete="CASCADE")
+    station = ForeignKeyField(Station)
+    day = DateField()
+    metric = CharField(max_length=64)
+    dims = CharField(max_length=255, default="")
+    value = BigIntegerField()
+    seq = BigIntegerField()
+
+    class Meta:
+        indexes = (
+            (("history", "day", "metric", "dims"), True),
+            (("day", "station", "metric"), False),
+        )
+
+
+class PullRun(BaseModel):
+    """One run of ``pull``: when, how many kiosks answered, how much changed."""
+
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    kiosks = IntegerField(default=0)
+    failed = IntegerField(default=0)
+    cells_received = BigIntegerField(default=0)
+    cells_changed = BigIntegerField(default=0)
+
+
+MODELS = [Station, Kiosk, History, Cell, PullRun]
+
+
+def create_tables():
+    """Create any missing table (idempotent).
+
+    Later changes to these tables need named migrations, as the kiosk has in
+    ``kiosk.schema``.
+    """
+    with database.atomic():
+        database.create_tables(MODELS, safe=True)

@@ -1,0 +1,38 @@
+"""The pull API the central office calls at night: signed pages of count cells."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import request
+
+from kiosk import sync
+
+bp = Blueprint("sync", __name__, url_prefix="/sync")
+
+
+@bp.get("/cells")
+def cells():
+    """Return the count cells changed since ``since``, one signed page, for a valid token."""
+    token = current_app.config["SYNC_TOKEN"]
+    if not sync.token_matches(sync.bearer(request.headers.get("Authorization")), token):
+        response = _json({"error": "a valid sync token is required"}, 401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="nuantu-sync"'
+        return response
+    since = request.args.get("since", "0")
+    limit = request.args.get("limit", str(sync.PAGE_SIZE))
+    if not (since.isdigit() and limit.isdigit()):
+        return _json({"error": "since and limit must be whole numbers"}, 400)
+    try:
+        page = sync.page(token, int(since), int(limit))
+    except sync.BatchRefused as refusal:  # a count that breaks the format must not leave
+        current_app.logger.error("sync page refused: %s", refusal)
+        return _json({"error": str(refusal)}, 500)
+    return _json(page, 200)
+
+
+def _json(body, status):
+    """Return JSON that no proxy or browser may keep: counts change all day."""
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,156 @@
+"""Central office fixtures: each test runs on SQLite and, when one is reachable, on PostgreSQL.
+
+PostgreSQL is the one on 127.0.0.1:5432 (trust auth, database ``test``) unless
+KIOSK_TEST_POSTGRES_URL names another. Every test gets a schema of its own,
+dropped afterwards, so parallel runs never collide.
+"""
+
+import datetime
+import functools
+import os
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from kiosk import counts
+from kiosk import sync
+from kiosk.central import create_app as create_central_app
+from kiosk.central import registry
+from kiosk.central.models import database as central_db
+from kiosk.models import database as kiosk_db
+from tests.conftest import make_app
+from tests.e2e.conftest import LiveServer
+
+POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TOKEN = "kiosk-one-token-0123456789abcdef"
+DAY = datetime.date(2027, 1, 20)
+
+
+@functools.cache
+def postgres_unavailable():
+    """Return why PostgreSQL cannot be used, or None when it can."""
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[postgres]')"
+    where = urlsplit(POSTGRES_URL)
+    try:
+        socket.create_connection((where.hostname or "127.0.0.1", where.port or 5432), timeout=1).close()
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+    except (OSError, psycopg.Error) as error:
+        return f"PostgreSQL not reachable at {where.hostname}:{where.port or 5432} ({error}); ran on SQLite only"
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central_url(request, tmp_path):
+    """A database URL for the central office: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.sqlite3'}"
+        return
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+
+    schema = f"central_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    if not central_db.is_closed():
+        central_db.close()
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def make_central(tmp_path, url, **overrides):
+    """Build a central office app on the given database."""
+    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "central"), "DATABASE_URL": url, "PAGE_SIZE": 7}
+    config.update(overrides)
+    return create_central_app(config)
+
+
+@pytest.fixture
+def central_app(tmp_path, central_url):
+    """The central office app (its test client connects per request)."""
+    return make_central(tmp_path, central_url)
+
+
+@pytest.fixture
+def central(central_app):
+    """The central office app, with a database connection for the test body."""
+    with central_app.app_context(), central_db.connection_context():
+        yield central_app
+
+
+class QuickServer(LiveServer):
+    """A LiveServer that does not wait for waitress's 1 s loop to notice close().
+
+    The serving thread is a daemon and leaves its loop by itself once the
+    listening socket is gone; joining it would add a second to every test.
+    """
+
+    def __exit__(self, *exc):
+        self.server.close()
+
+
+class Kiosk:
+    """An in-process kiosk on a real socket: count on it, read its own totals.
+
+    The kiosk's models share one database binding per process, so a test runs
+    one in-process kiosk at a time (stop one before starting the next);
+    tests/central/test_integration.py runs two at once in their own processes.
+    """
+
+    def __init__(self, tmp_path, name, wrap=None, **overrides):
+        overrides.setdefault("SYNC_TOKEN", TOKEN)
+        self.app = make_app(tmp_path / name, **overrides)
+        self.token = self.app.config["SYNC_TOKEN"]
+        self.server = QuickServer(wrap(self.app) if wrap else self.app).__enter__()
+        self.url = self.server.url
+
+    def count(self, metric, day=DAY, delta=1, **dims):
+        with self.app.app_context(), kiosk_db.connection_context(), counts.write_transaction():
+            counts.add(metric, day, delta, **dims)
+
+    def report(self, day=DAY):
+        with self.app.app_context(), kiosk_db.connection_context():
+            return sync.day_report(day)
+
+    def page(self, since=0, limit=500):
+        with self.app.app_context(), kiosk_db.connection_context():
+            return sync.page(self.token, since, limit)
+
+    def bundle(self, path):
+        with self.app.app_context(), kiosk_db.connection_context():
+            return sync.write_bundle(path, self.token)
+
+    def stop(self):
+        self.server.__exit__()
+
+
+@pytest.fixture
+def kiosks(tmp_path):
+    """Start in-process kiosks by name; all are stopped after the test."""
+    started = []
+
+    def start(name="k1", **overrides):
+        kiosk = Kiosk(tmp_path, name, **overrides)
+        started.append(kiosk)
+        return kiosk
+
+    yield start
+    for kiosk in started:
+        kiosk.stop()
+
+
+def register(name, kiosk, url=None, token=None):
+    """Register a kiosk at the central office."""
+    return registry.register(name, url or kiosk.url, token or kiosk.token)
+
+
+def comparable(cells):
+    """Cells as a set of (metric, dims, value) for exact comparison."""
+    return sorted((c["metric"], tuple(sorted(c["dims"].items())), c["value"]) for c in cells)

@@ -1,0 +1,73 @@
+"""The office's commands: registry, pull with its exit code, import, totals, report."""
+
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.central.conftest import DAY
+from tests.central.conftest import comparable
+
+
+@pytest.fixture
+def runner(central):
+    return central.test_cli_runner()
+
+
+def test_kiosks_are_added_listed_and_removed(runner):
+    added = runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9/", "t" * 32])
+    assert added.exit_code == 0, added.output
+    duplicate = runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9", "t" * 32])
+    assert duplicate.exit_code == 1 and "already registered" in duplicate.output
+    listed = runner.invoke(args=["kiosks", "list"])
+    assert "乐山站" in listed.output and "never" in listed.output and "STALE" in listed.output
+    assert runner.invoke(args=["kiosks", "remove", "乐山站"]).exit_code == 0
+    assert "no kiosks registered" in runner.invoke(args=["kiosks", "list"]).output
+
+
+def test_a_bad_address_or_short_token_is_refused_with_a_reason(runner):
+    assert "http://" in runner.invoke(args=["kiosks", "add", "a", "ftp://x", "t" * 32]).output
+    assert "too short" in runner.invoke(args=["kiosks", "add", "a", "http://x", "short"]).output
+
+
+def test_pull_prints_progress_and_a_summary_and_exits_1_when_a_kiosk_failed(runner, kiosks):
+    kiosk = kiosks()
+    kiosk.count("tallies", service="tea")
+    runner.invoke(args=["kiosks", "add", "good", kiosk.url, kiosk.token])
+    runner.invoke(args=["kiosks", "add", "gone", "http://127.0.0.1:9", "t" * 32])
+    result = runner.invoke(args=["pull", "--concurrency", "2"])
+    assert result.exit_code == 1
+    assert "[1/2]" in result.output and "[2/2]" in result.output
+    assert "pulled 2 kiosks" in result.output and "1 ok, 1 failed" in result.output
+    assert "FAILED gone: The kiosk could not be reached" in result.output
+    only_good = runner.invoke(args=["pull", "--only", "good", "--quiet"])
+    assert only_good.exit_code == 0 and "[1/1]" not in only_good.output
+
+
+def test_import_and_totals_agree_with_the_kiosk_and_a_refused_file_exits_1(runner, kiosks, tmp_path):
+    kiosk = kiosks()
+    kiosk.count("registrations", DAY, 3, direction="work", county="511102", destination="440300")
+    runner.invoke(args=["kiosks", "add", "usb", "-", kiosk.token])
+    kiosk.bundle(tmp_path / "b.json")
+    imported = runner.invoke(args=["import", str(tmp_path / "b.json")])
+    assert imported.exit_code == 0 and "1 cells, 1 changed" in imported.output
+    (tmp_path / "bad.json").write_text("{")
+    refused = runner.invoke(args=["import", str(tmp_path / "bad.json")])
+    assert refused.exit_code == 1 and "REFUSED" in refused.output
+    totals = json.loads(runner.invoke(args=["totals", "--day", DAY.isoformat(), "--format", "json"]).output)
+    assert totals["totals"] == {"registrations": 3}
+    assert comparable(totals["cells"]) == comparable(kiosk.report()["cells"])
+
+
+def test_report_writes_a_spreadsheet_with_chinese_headers(runner, kiosks, tmp_path):
+    kiosk = kiosks()
+    kiosk.count("registrations", DAY, 2, direction="home", county="511102", destination="440300")
+    runner.invoke(args=["kiosks", "add", "usb", "-", kiosk.token])
+    kiosk.bundle(tmp_path / "b.json")
+    runner.invoke(args=["import", str(tmp_path / "b.json")])
+    out = tmp_path / "week.xlsx"
+    result = runner.invoke(args=["report", "--from", "2027-01-14", "--to", "2027-01-20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).active
+    assert [c.value for c in sheet[2]][:5] == ["站点代码", "站点", "日期", "登记人数", "返乡登记"]
+    assert [c.value for c in sheet[3]][:5] == ["leshan-kyzx", "乐山客运中心站", "2027-01-20", 2, 2]
