@@ -503,6 +503,14 @@ def _close(voucher, state, volunteer_id, now):
     )
 
 
+def _close_open(code, state, volunteer_id, today, now):
+    """Inside a write transaction: move the voucher with this code to state, or refuse saying why."""
+    voucher = _open_voucher(code, today, now)
+    if not _close(voucher, state, volunteer_id, now):
+        check_open(Voucher.get_by_id(voucher.id), today)
+    return voucher
+
+
 def redeem(code, volunteer_id, now=None):
     """Hand out the pack of an issued voucher: reserved → given; return the Voucher.
 
@@ -512,9 +520,7 @@ def redeem(code, volunteer_id, now=None):
     now = now or clock.now()
     today = clock.local_day(now)
     with counts.write_transaction():
-        voucher = _open_voucher(code, today, now)
-        if not _close(voucher, "redeemed", volunteer_id, now):
-            check_open(Voucher.get_by_id(voucher.id), today)
+        voucher = _close_open(code, "redeemed", volunteer_id, today, now)
         PackType.update(on_hand=PackType.on_hand - 1, reserved=PackType.reserved - 1).where(
             PackType.id == voucher.pack_type_id
         ).execute()
@@ -530,9 +536,7 @@ def void(code, volunteer_id, reason, note="", now=None):
     now = now or clock.now()
     today = clock.local_day(now)
     with counts.write_transaction():
-        voucher = _open_voucher(code, today, now)
-        if not _close(voucher, "voided", volunteer_id, now):
-            check_open(Voucher.get_by_id(voucher.id), today)
+        voucher = _close_open(code, "voided", volunteer_id, today, now)
         PackType.update(reserved=PackType.reserved - 1).where(PackType.id == voucher.pack_type_id).execute()
         counts.add("vouchers.voided", today, pack=voucher.pack_type.key)
         audit.record("void", subject(voucher), volunteer_id, reason, detail=note)

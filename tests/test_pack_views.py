@@ -240,3 +240,20 @@ def test_the_payload_carries_no_personal_data(app, client, offers):
     info = in_db(app, stations.current)
     assert person("张三")[:8].upper() not in scanned
     assert scanned.split(".")[3] == info.kiosk_id[:8].upper()
+
+
+def test_a_volunteer_left_signed_in_at_the_kiosk_does_not_let_a_worker_override(app, client, auth, offers, volunteer):
+    sign_in(auth, volunteer)
+    form = {"token": vouchers.new_request_token(), "reason": "hardship"}
+    response = client.post(f"/packs/override/{offers['return']}", data=form, headers=htmx_headers())
+    assert response.status_code == 403
+    assert in_db(app, lambda: Voucher.select().count()) == 0
+
+
+@pytest.mark.parametrize("code", ["nothing", "ZZZZZZZZZZZZZZZZZZZZ", "0OIL0OIL", "%E6%9A%96"])
+def test_confirming_a_code_that_does_not_exist_changes_nothing(app, client, auth, offers, volunteer, code):
+    sign_in(auth, volunteer)
+    response = client.post(f"/volunteer/packs/{code}/redeem", headers=htmx_headers())
+    assert response.status_code == 404
+    assert "is-refused" in response.get_data(as_text=True)
+    assert in_db(app, lambda: PackType.get(PackType.key == "warm").on_hand) == 3

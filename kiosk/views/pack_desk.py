@@ -47,9 +47,13 @@ def render_card(status=200, **card):
     return make_response(render_template(template, oob_counts=bool(htmx), **context), status)
 
 
-def refused(error):
-    """Show a refusal in the card itself, where the volunteer is looking."""
-    return render_card(error.status, refusal=gettext(error.message, **error.params))
+def card_for(action, done=None):
+    """Run a desk action and show its voucher, or its refusal in the card where the volunteer looks."""
+    try:
+        voucher = action()
+    except DomainError as error:
+        return render_card(error.status, refusal=gettext(error.message, **error.params))
+    return render_card(voucher=voucher, done=done)
 
 
 @bp.get("/")
@@ -64,45 +68,32 @@ def desk():
 def scan():
     """Look up a scanned or typed voucher and show what to hand out."""
     info = stations.current()
-    try:
-        voucher = vouchers.find(request.form.get("code", ""), info.kiosk_id, current_app.config["SIGNING_KEY"])
-    except DomainError as error:
-        return refused(error)
-    return render_card(voucher=voucher)
+    key = current_app.config["SIGNING_KEY"]
+    return card_for(lambda: vouchers.find(request.form.get("code", ""), info.kiosk_id, key))
 
 
 @bp.post("/<code>/redeem")
 @volunteer_required()
 def redeem(code):
     """Confirm the hand-out: the voucher is redeemed and the pack leaves the stock."""
-    try:
-        voucher = vouchers.redeem(code, g.volunteer.id)
-    except DomainError as error:
-        return refused(error)
-    return render_card(voucher=voucher, done="redeemed")
+    return card_for(lambda: vouchers.redeem(code, g.volunteer.id), done="redeemed")
 
 
 @bp.post("/<code>/void")
 @volunteer_required()
 def void(code):
     """Cancel a voucher with a reason; its pack goes back to what may be promised."""
-    try:
-        voucher = vouchers.void(code, g.volunteer.id, request.form.get("reason", ""), request.form.get("note", ""))
-    except DomainError as error:
-        return refused(error)
-    return render_card(voucher=voucher, done="voided")
+    reason, note = request.form.get("reason", ""), request.form.get("note", "")
+    return card_for(lambda: vouchers.void(code, g.volunteer.id, reason, note), done="voided")
 
 
 @bp.post("/<code>/reprint")
 @volunteer_required()
 def reprint(code):
     """Print the same voucher again (same code) with a reason."""
-    try:
-        voucher = vouchers.reprint(code, g.volunteer.id, request.form.get("reason", ""),
-                                   request.form.get("note", ""), printer=print_voucher)
-    except DomainError as error:
-        return refused(error)
-    return render_card(voucher=voucher, done="reprinted")
+    reason, note = request.form.get("reason", ""), request.form.get("note", "")
+    return card_for(lambda: vouchers.reprint(code, g.volunteer.id, reason, note, printer=print_voucher),
+                    done="reprinted")
 
 
 @bp.get("/stock")

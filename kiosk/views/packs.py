@@ -15,7 +15,6 @@ import io
 import qrcode
 from flask import Blueprint
 from flask import current_app
-from flask import g
 from flask import render_template
 from flask import request
 from flask import session
@@ -138,7 +137,7 @@ def override_context(offer_id):
         raise NotFound(N_("That gift pack is not on offer today."))
     return {
         "choice": choice,
-        "people": [] if g.volunteer else list(Volunteer.signable()),
+        "people": list(Volunteer.signable()),
         "reasons": vouchers.REASONS["override"],
         "token": vouchers.new_request_token(),
     }
@@ -146,9 +145,13 @@ def override_context(offer_id):
 
 @bp.post("/override/<int:offer_id>")
 def override_post(offer_id):
-    """Check the volunteer's PIN (unless signed in here), then issue with the override recorded."""
-    volunteer = g.volunteer or volunteers.sign_in(request.form.get("volunteer_id", type=int),
-                                                  request.form.get("pin", ""))
+    """Check the volunteer's PIN, then issue with the override recorded.
+
+    Always the PIN, even if a volunteer is signed in on this screen: the
+    person at the kiosk is the worker, and a forgotten sign-out must not let
+    them allow themselves.
+    """
+    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""))
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
         offer_id,

@@ -114,3 +114,21 @@ def test_a_volunteer_allows_a_pack_at_the_kiosk_with_pin_and_reason(page, statio
 def test_the_voucher_fits_a_full_hd_screen_too(page, station):
     page.set_viewport_size(VIEWPORTS["full_hd"])
     take_warm_pack(page, station.url, suffix="-full-hd")
+
+
+def test_a_manager_counts_a_delivery_in_on_the_stock_screen(browser, station):
+    add_volunteer(station.app, name="陈站长", pin="8642", role="manager")
+    desk = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN").new_page()
+    desk.goto(f"{station.url}/volunteer/")
+    desk.get_by_role("link", name="陈站长").tap()
+    tap_pin(desk, "8642")
+    desk.get_by_role("button", name="登录").tap()
+    desk.get_by_role("link", name="礼包发放台").tap()
+    desk.get_by_role("link", name="库存").tap()
+    desk.get_by_role("heading", name="礼包库存").wait_for()
+    desk.get_by_label("数量").fill("40")
+    desk.get_by_label("原因").fill("区人社局配送")
+    desk.get_by_role("button", name="记录").tap()
+    desk.wait_for_function("document.querySelector('#stock-warm [data-count=\"on_hand\"]').textContent.trim() === '43'")
+    screenshot(desk, "packs-stock")
+    desk.context.close()
