@@ -11,9 +11,9 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test system-packages translations extract-messages bench bench-sync bench-vouchers
+.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers
 
-run: $(RUN_STAMP) $(COMPILED)
+run: $(RUN_STAMP) $(COMPILED) fonts
 	$(BIN)/flask --app kiosk init
 	@echo "Nuantu kiosk: http://127.0.0.1:$(PORT)"
 	$(BIN)/waitress-serve --host=127.0.0.1 --port=$(PORT) --threads=8 --call kiosk:create_app
@@ -33,11 +33,18 @@ $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
-# Debian's chromium drives the browser tests (Playwright never downloads one
-# here) and a CJK font draws Chinese in screenshots and ticket previews.
-system-packages:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends chromium fonts-noto-cjk fontconfig; \
+# A CJK font draws Chinese on ticket previews (and on printers without a
+# Chinese font): `make run` needs it. Debian's chromium drives the browser
+# tests (Playwright never downloads one here): `make test` adds it.
+NOTO_CJK := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@if [ ! -f $(NOTO_CJK) ]; then \
+		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends fonts-noto-cjk fontconfig; \
+	fi
+
+system-packages: fonts
+	@if ! command -v chromium >/dev/null; then \
+		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends chromium; \
 	fi
 
 %.mo: %.po | $(RUN_STAMP)
@@ -52,6 +59,7 @@ extract-messages: $(RUN_STAMP)
 
 bench: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_home.py
+	$(BIN)/python bench/bench_printing.py
 
 # The central office at scale (a few minutes on 2 cores): 2,000 kiosks pulled, 1M cells imported.
 bench-sync: $(TEST_STAMP) $(COMPILED)

@@ -12,6 +12,7 @@ from kiosk import clock
 from kiosk import config
 from kiosk import database
 from kiosk import i18n
+from kiosk import printing
 from kiosk import schema
 from kiosk import stations
 from kiosk import tallies as tally_rules
@@ -46,11 +47,13 @@ def create_app(test_config=None):
     i18n.init_app(app)
     htmx.init_app(app)
     csrf.init_app(app)
+    printing.init_app(app)
 
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import pack_desk
     from kiosk.views import packs
+    from kiosk.views import printer
     from kiosk.views import screen
     from kiosk.views import sync
     from kiosk.views import tallies
@@ -62,6 +65,7 @@ def create_app(test_config=None):
     app.register_blueprint(tallies.bp)
     app.register_blueprint(packs.bp)
     app.register_blueprint(pack_desk.bp)
+    app.register_blueprint(printer.bp)
     app.register_blueprint(sync.bp)
     errors.init_app(app)
 

@@ -154,6 +154,8 @@ def volunteers_list():
 
 def init_app(app):
     """Register the kiosk's commands on the app's CLI."""
+    from kiosk.printing.cli import printer_group
+
     app.cli.add_command(init_command)
     app.cli.add_command(station_group)
     app.cli.add_command(sync_group)
@@ -161,3 +163,4 @@ def init_app(app):
     app.cli.add_command(simulate_command)
     app.cli.add_command(volunteers_group)
     app.cli.add_command(packs_group)
+    app.cli.add_command(printer_group)

@@ -28,6 +28,13 @@ def defaults(instance_path):
     return {
         "DATABASE_URL": f"sqlite:///{instance / 'kiosk.sqlite3'}",
         "PRINTER_URL": f"preview://{instance / 'prints'}",
+        # A profile name from kiosk/printing/profiles.py, optionally with
+        # overrides: "generic58?cutter=yes". Seconds before a send gives up.
+        "PRINTER_PROFILE": "generic58",
+        "PRINTER_TIMEOUT": 10,
+        # The print worker thread: None starts it with the first request
+        # except under TESTING (tests call printing.process_queue()).
+        "PRINTER_WORKER": None,
         "STATION": DEMO_STATION["code"],
         "STATION_NAME": DEMO_STATION["name"],
         "STATION_COUNTY": DEMO_STATION["county_code"],

@@ -21,8 +21,9 @@ from kiosk.models_vouchers import PackOffer
 from kiosk.models_vouchers import PackType
 from kiosk.models_vouchers import StockMove
 from kiosk.models_vouchers import Voucher
+from kiosk.printing.models import PrintJob
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 
 # (name, function(migrator, database)) in the order they must run.

@@ -4,6 +4,7 @@ from flask import Blueprint
 from flask import current_app
 from flask import jsonify
 
+from kiosk import printing
 from kiosk import stations
 from kiosk.models import database
 
@@ -21,10 +22,15 @@ def healthz():
         current_app.logger.exception("health check: database unreachable")
         info, db_state = None, f"error: {type(exc).__name__}"
     healthy = db_state == "ok"
+    try:
+        printer = printing.printer_status().to_dict()
+    except Exception as exc:  # a broken queue table must not hide the rest of the report
+        current_app.logger.exception("health check: printer status unavailable")
+        printer = {"state": "unknown", "detail": f"error: {type(exc).__name__}"}
     body = {
         "status": "ok" if healthy else "error",
         "database": db_state,
-        "printer": {"state": "unknown"},
+        "printer": printer,
         "station": info.code if info else None,
         "kiosk_id": info.kiosk_id if info else None,
         "version": current_app.config["VERSION"],

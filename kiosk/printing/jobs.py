@@ -1,0 +1,179 @@
+"""The persistent print queue: submit, reprint, send in order, recover after a crash.
+
+No Flask here: domain modules, the CLI and the worker thread call these with
+a database connection open. Jobs are sent strictly in order; a failed send
+leaves the job queued with the reason and stops the run, so nothing behind
+it jumps the queue.
+"""
+
+import logging
+from dataclasses import dataclass
+from dataclasses import field
+
+from peewee import IntegrityError
+
+from kiosk import audit
+from kiosk.errors import Conflict
+from kiosk.errors import N_
+from kiosk.errors import NotFound
+from kiosk.models import database
+from kiosk.models import utcnow
+from kiosk.printing import charset
+from kiosk.printing import escpos_build
+from kiosk.printing.backends import PrinterError
+from kiosk.printing.models import FAILED
+from kiosk.printing.models import PRINTED
+from kiosk.printing.models import PRINTING
+from kiosk.printing.models import QUEUED
+from kiosk.printing.models import PrintJob
+from kiosk.printing.profiles import get_profile
+from kiosk.printing.ticket import Ticket
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = (
+    "interrupted while printing (the kiosk stopped mid-job): it may have printed; "
+    "reprint it if the ticket did not come out"
+)
+
+
+@dataclass
+class QueueRun:
+    """What one pass over the queue did."""
+
+    printed: list = field(default_factory=list)  # job ids, in the order sent
+    failed_job: int | None = None
+    error: PrinterError | None = None
+
+
+def submit(ticket, profile, unprintable="reject"):
+    """Build the ticket's bytes for profile and queue them; return the PrintJob.
+
+    ``unprintable="reject"`` raises charset.UnprintableText for characters
+    the printer's font lacks; ``"replace"`` prints □ in their place.
+    A second submit of the same kind and code raises Conflict: another copy
+    is a reprint(), which says why.
+    """
+    if unprintable == "replace":
+        ticket = ticket.map_texts(lambda text: charset.replace_unprintable(text, profile.encoding))
+    elif unprintable != "reject":
+        raise ValueError("unprintable must be 'reject' or 'replace'")
+    data = escpos_build.build(ticket, profile)
+    try:
+        with database.atomic():
+            return PrintJob.create(
+                kind=ticket.kind, code=ticket.code, ticket=ticket.to_json(), data=data, profile=profile.spec
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            N_("Ticket %(code)s was already sent to the printer. Ask a volunteer to reprint it."),
+            code=ticket.code,
+        ) from exc
+
+
+def reprint(job_id, reason, volunteer_id=None, subject=None):
+    """Queue the SAME bytes of an earlier job again, marked as a reprint, and audit it.
+
+    The audit entry (action "reprint", who and why) is written in the same
+    transaction; ``subject`` defaults to ``kind:CODE`` with the code's
+    reading dashes removed (``voucher:7K9MQ2XA``), as kiosk.tokens codes are.
+    """
+    reason = audit.require_reason(" ".join((reason or "").split()))
+    with database.atomic():
+        job = PrintJob.get_or_none(PrintJob.id == job_id)
+        if job is None:
+            raise NotFound(N_("There is no print job %(job)s."), job=job_id)
+        original = PrintJob.get_by_id(job.reprint_of_id) if job.reprint_of_id else job
+        family = (PrintJob.id == original.id) | (PrintJob.reprint_of == original.id)
+        if PrintJob.select().where(family & PrintJob.state.in_([QUEUED, PRINTING])).exists():
+            raise Conflict(
+                N_("Ticket %(code)s is still waiting for the printer; it prints as soon as the printer is ready."),
+                code=original.code or original.name,
+            )
+        copy = PrintJob.create(
+            kind=original.kind,
+            code=original.code,
+            ticket=original.ticket,
+            data=original.data,
+            profile=original.profile,
+            reprint_of=original,
+            reprint_reason=reason,
+        )
+        audit.record(
+            "reprint",
+            subject or f"{original.kind}:{original.code.replace('-', '') or original.name}",
+            volunteer_id=volunteer_id,
+            reason=reason,
+            detail=f"print job {copy.id}, a copy of job {original.id}",
+        )
+    log.info("print job %s: reprint of %s (%s %s): %s", copy.id, original.id, original.kind, original.code, reason)
+    return copy
+
+
+def process_queue(backend, limit=None):
+    """Send queued jobs in order until the queue is empty, limit is reached or a send fails."""
+    run = QueueRun()
+    while limit is None or len(run.printed) < limit:
+        job = PrintJob.waiting().first()
+        if job is None:
+            break
+        claimed = (
+            PrintJob.update(state=PRINTING, attempts=PrintJob.attempts + 1)
+            .where((PrintJob.id == job.id) & (PrintJob.state == QUEUED))
+            .execute()
+        )
+        if not claimed:  # another process took it
+            continue
+        try:
+            ticket = Ticket.from_json(job.ticket)
+            backend.send(bytes(job.data), job.name, ticket=ticket, profile=get_profile(job.profile))
+        except Exception as exc:  # the job must go back to the queue whatever broke
+            error = exc if isinstance(exc, PrinterError) else PrinterError("error", f"{type(exc).__name__}: {exc}")
+            PrintJob.update(state=QUEUED, last_error=error.detail).where(PrintJob.id == job.id).execute()
+            log.warning("print job %s (%s %s) not printed: %s", job.id, job.kind, job.code, error.detail)
+            if not isinstance(exc, PrinterError):
+                log.exception("print job %s: unexpected error", job.id)
+            run.failed_job, run.error = job.id, error
+            break
+        PrintJob.update(state=PRINTED, printed_at=utcnow(), last_error="").where(PrintJob.id == job.id).execute()
+        log.info("print job %s (%s %s%s) printed", job.id, job.kind, job.code, ", reprint" if job.reprint_of_id else "")
+        run.printed.append(job.id)
+    return run
+
+
+def recover_interrupted():
+    """Mark jobs a crash left in 'printing' as failed, for a person to check; return their ids.
+
+    They are not resent automatically: the printer may have printed them
+    before the kiosk stopped, and a silent second copy of a voucher or claim
+    ticket is worse than asking. A volunteer reprints the ones that did not
+    come out (same bytes, same code).
+    """
+    ids = [job.id for job in PrintJob.select(PrintJob.id).where(PrintJob.state == PRINTING)]
+    if ids:
+        PrintJob.update(state=FAILED, last_error=INTERRUPTED).where(PrintJob.id.in_(ids)).execute()
+        log.warning("print jobs %s were interrupted mid-send; marked failed for a volunteer to check", ids)
+    return ids
+
+
+def queue_summary():
+    """Return (jobs waiting, jobs needing a person, the error holding up the queue)."""
+    waiting = PrintJob.select().where(PrintJob.state.in_([QUEUED, PRINTING])).count()
+    failed = PrintJob.select().where(PrintJob.state == FAILED).count()
+    first = PrintJob.waiting().first()
+    return waiting, failed, first.last_error if first else ""
+
+
+def recent_jobs(limit=20):
+    """The latest jobs, newest first."""
+    return list(PrintJob.select().order_by(PrintJob.id.desc()).limit(limit))
+
+
+def mark_printed(job_id):
+    """Close a failed (interrupted) job that a person saw come out of the printer."""
+    updated = PrintJob.update(state=PRINTED, printed_at=utcnow()).where(
+        (PrintJob.id == job_id) & (PrintJob.state == FAILED)
+    ).execute()
+    if not updated:
+        raise Conflict(N_("Only a job interrupted mid-print can be marked as printed."))
+

@@ -1,0 +1,178 @@
+"""The print queue: in order, faults leave jobs waiting, restarts lose nothing, reprints are explicit."""
+
+import pytest
+
+from kiosk import printing
+from kiosk.errors import Conflict
+from kiosk.errors import DomainError
+from kiosk.errors import NotFound
+from kiosk.models import AuditEntry
+from kiosk.printing.models import PrintJob
+from kiosk.printing.samples import sample_ticket
+from kiosk.printing.ticket import Ticket
+from tests.conftest import make_app
+
+
+def virtual_app(tmp_path, url="virtual://", **config):
+    return make_app(tmp_path, PRINTER_URL=url, **config)
+
+
+def voucher(code):
+    return sample_ticket("voucher", code=code)
+
+
+def test_submit_queues_the_ticket_and_returns_at_once(tmp_path):
+    virtual_app(tmp_path)
+    job = printing.submit(voucher("V-1"))
+    assert job.state == "queued"
+    assert printing.backend().received == []
+    assert printing.printer_status().waiting == 1
+
+
+def test_jobs_print_in_the_order_they_were_submitted(tmp_path):
+    virtual_app(tmp_path)
+    jobs = [printing.submit(voucher(f"V-{n}")) for n in range(3)]
+    run = printing.process_queue()
+    assert run.printed == [job.id for job in jobs]
+    assert printing.backend().received == [(job.name, job.data) for job in jobs]
+    assert {job.state for job in PrintJob.select()} == {"printed"}
+
+
+@pytest.mark.parametrize("fault", ["paper_out", "offline", "cover_open"])
+def test_a_printer_fault_leaves_the_job_queued_with_the_reason(tmp_path, fault):
+    virtual_app(tmp_path, f"virtual://?fault={fault}")
+    job = printing.submit(voucher("V-1"))
+    run = printing.process_queue()
+    assert run.printed == [] and run.error.state == fault
+    job = PrintJob.get_by_id(job.id)
+    assert (job.state, job.attempts) == ("queued", 1)
+    assert fault.replace("_", " ") in job.last_error
+    status = printing.printer_status()
+    assert status.state == fault and status.problem and status.waiting == 1
+
+
+def test_nothing_jumps_the_queue_while_the_first_job_fails(tmp_path):
+    virtual_app(tmp_path, "virtual://?fault=paper_out")
+    first, second = printing.submit(voucher("V-1")), printing.submit(voucher("V-2"))
+    printing.process_queue()
+    assert PrintJob.get_by_id(second.id).attempts == 0
+    printing.backend().set(fault=None)
+    assert printing.process_queue().printed == [first.id, second.id]
+
+
+def test_paper_running_out_mid_job_keeps_the_job_for_later(tmp_path):
+    virtual_app(tmp_path, "virtual://?delay=0.5")
+    job = printing.submit(voucher("V-1"))
+    printer = printing.backend()
+    printer.set(fault=None, delay=0.5)
+    import threading
+
+    threading.Timer(0.1, lambda: printer.set(fault="paper_out", delay=0.5)).start()
+    run = printing.process_queue()
+    assert run.error.state == "paper_out" and "during the job" in run.error.detail
+    assert PrintJob.get_by_id(job.id).state == "queued"
+
+
+def test_a_printer_slower_than_the_timeout_fails_the_job_instead_of_hanging(tmp_path):
+    virtual_app(tmp_path, "virtual://?delay=30", PRINTER_TIMEOUT=0.2)
+    printing.submit(voucher("V-1"))
+    run = printing.process_queue()
+    assert run.error.state == "offline" and "more than" in run.error.detail
+
+
+def test_a_queued_job_survives_a_restart_and_prints_the_same_bytes(tmp_path):
+    virtual_app(tmp_path, "virtual://?fault=offline")
+    job = printing.submit(voucher("V-1"))
+    printing.process_queue()
+    virtual_app(tmp_path, "virtual://")  # the kiosk restarts; the printer is back
+    run = printing.process_queue()
+    assert run.printed == [job.id]
+    assert printing.backend().received == [(job.name, job.data)]
+
+
+def test_a_job_cut_off_by_a_crash_is_flagged_for_a_volunteer_not_resent(tmp_path):
+    virtual_app(tmp_path)
+    job = printing.submit(voucher("V-1"))
+    PrintJob.update(state="printing").where(PrintJob.id == job.id).execute()  # as a power cut leaves it
+    app = virtual_app(tmp_path, PRINTER_WORKER=True)
+    try:
+        app.test_client().get("/")  # the first request starts the worker, which recovers first
+        job = PrintJob.get_by_id(job.id)
+        assert job.state == "failed" and "may have printed" in job.last_error
+        assert printing.backend().received == []
+        status = printing.printer_status()
+        assert status.needs_attention == 1 and status.problem
+    finally:
+        assert printing.stop_worker()
+    copy = printing.reprint(job.id, "did not come out")
+    assert printing.process_queue().printed == [copy.id]
+
+
+def test_a_reprint_sends_the_same_bytes_and_code_marked_as_a_reprint(tmp_path):
+    virtual_app(tmp_path)
+    job = printing.submit(voucher("V-1"))
+    printing.process_queue()
+    copy = printing.reprint(job.id, "  paper   jammed ")
+    printing.process_queue()
+    assert (copy.code, bytes(copy.data), copy.reprint_of_id, copy.reprint_reason) == ("V-1", job.data, job.id, "paper jammed")
+    assert [data for _, data in printing.backend().received] == [job.data, job.data]
+    entry = AuditEntry.about("voucher:V1").get()
+    assert (entry.action, entry.reason) == ("reprint", "paper jammed")
+
+
+def test_a_second_submit_of_the_same_code_is_refused_not_printed_twice(tmp_path):
+    virtual_app(tmp_path)
+    printing.submit(voucher("V-1"))
+    with pytest.raises(Conflict):
+        printing.submit(voucher("V-1"))
+    assert PrintJob.select().count() == 1
+
+
+def test_a_reprint_of_a_ticket_still_waiting_is_refused(tmp_path):
+    virtual_app(tmp_path, "virtual://?fault=paper_out")
+    job = printing.submit(voucher("V-1"))
+    with pytest.raises(Conflict):
+        printing.reprint(job.id, "nothing came out")
+    printing.backend().set(fault=None)
+    printing.process_queue()
+    first = printing.reprint(job.id, "smudged")
+    with pytest.raises(Conflict):
+        printing.reprint(first.id, "tapped twice")
+
+
+def test_a_reprint_needs_a_reason_and_an_existing_job(tmp_path):
+    virtual_app(tmp_path)
+    with pytest.raises(NotFound):
+        printing.reprint(999, "lost")
+    job = printing.submit(voucher("V-1"))
+    printing.process_queue()
+    with pytest.raises(DomainError):
+        printing.reprint(job.id, "   ")
+
+
+def test_test_pages_without_a_code_can_print_any_number_of_times(tmp_path):
+    virtual_app(tmp_path)
+    page = Ticket(kind="test", title="测试")
+    printing.submit(page)
+    printing.submit(page)
+    assert len(printing.process_queue().printed) == 2
+
+
+def test_unprintable_names_are_refused_before_queueing_or_replaced_on_request(tmp_path):
+    virtual_app(tmp_path)
+    ticket = Ticket(kind="luggage", title="行李寄存凭证", lines=(("姓名", "吉𠮷先生"), "🧳 两件"), code="L-1")
+    with pytest.raises(printing.UnprintableText) as refused:
+        printing.submit(ticket)
+    assert refused.value.chars == ("𠮷", "🧳")
+    assert PrintJob.select().count() == 0
+    job = printing.submit(ticket, unprintable="replace")
+    assert "姓名：吉□先生".encode("gbk") in job.data
+    assert printing.check_text("吉𠮷") == ["𠮷"]
+
+
+def test_the_printer_status_reports_the_queue_and_the_device(tmp_path):
+    virtual_app(tmp_path)
+    status = printing.printer_status()
+    assert (status.state, status.backend, status.waiting, status.problem) == ("ok", "virtual", 0, False)
+    printing.backend().set(fault="paper_low")
+    assert printing.printer_status().notice == "Printer paper running low"
