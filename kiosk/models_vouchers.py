@@ -106,5 +106,6 @@ class Voucher(BaseModel):
     registration_token = CharField(max_length=32, null=True)
     overridden_by = ForeignKeyField(Volunteer, null=True, backref="overrides")
     prints = IntegerField(default=1)
+    print_job = IntegerField(null=True)  # the kiosk.printing job of the first print; reprints copy it
     closed_at = DateTimeField(null=True)  # when it was redeemed, voided or expired
     closed_by = ForeignKeyField(Volunteer, null=True, backref="closed_vouchers")

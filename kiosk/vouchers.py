@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
+from kiosk import printing
 from kiosk import tokens
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
@@ -154,6 +155,9 @@ def define_pack(key, name, contents="", no_id_needed=False, low_stock=0):
     if len(contents) > 255 or not contents.isprintable():
         raise DomainError(N_("The list of contents is too long (at most 255 characters)."))
     low_stock = _whole_number(low_stock, 0)
+    unprintable = printing.check_text(name + contents)
+    if unprintable:  # refuse now rather than at the first worker's tap
+        raise printing.UnprintableText(unprintable)
     with counts.write_transaction():
         station = _station_id()
         pack = PackType.get_or_none(PackType.station == station, PackType.key == key)
@@ -360,10 +364,11 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
           valid_days=0, printer=None, now=None):
     """Issue a voucher for one pack on offer, reserving the pack; return the Voucher.
 
-    ``printer(voucher)`` queues the ticket inside the same transaction, so a
-    voucher exists if and only if its print job does. A request token
-    already used returns the voucher it issued (a double tap, or a retried
-    request) without counting or printing it again.
+    ``printer(voucher)`` queues the ticket inside the same transaction and
+    returns the print job's id, so a voucher exists if and only if its print
+    job does (a ticket the printer cannot print issues nothing). A request
+    token already used returns the voucher it issued (a double tap, or a
+    retried request) without counting or printing it again.
     """
     if not isinstance(request_token, str) or not re.fullmatch(r"[0-9a-f]{32}", request_token):
         raise DomainError(N_("This page has expired. Please start again."))
@@ -411,7 +416,8 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
             detail = f"{override.note} | {refused}" if override.note else str(refused)
             audit.record("override", subject(voucher), override.volunteer_id, override.reason, detail=detail[:255])
         if printer is not None:
-            printer(voucher)
+            voucher.print_job = printer(voucher)
+            voucher.save(only=[Voucher.print_job])
     return voucher
 
 
@@ -543,19 +549,26 @@ def void(code, volunteer_id, reason, note="", now=None):
     return Voucher.get_by_id(voucher.id)
 
 
-def reprint(code, volunteer_id, reason, note="", printer=None, now=None):
-    """Print the same voucher (same code) again; audited with the reason."""
+def reprint(code, volunteer_id, reason, note="", reprinter=None, now=None):
+    """Print the same voucher (same code) again, with the reason recorded in the audit log.
+
+    ``reprinter(job_id, why, volunteer_id=…, subject=…)`` is kiosk.printing's
+    reprint: it queues a copy of the voucher's print job (the same bytes)
+    and writes the audit entry itself, in this transaction. A voucher that
+    was never printed (no job) only gets the audit entry.
+    """
     reason, note = check_reason("reprint", reason, note)
     now = now or clock.now()
     today = clock.local_day(now)
     with counts.write_transaction():
         voucher = _open_voucher(code, today, now)
         Voucher.update(prints=Voucher.prints + 1).where(Voucher.id == voucher.id).execute()
-        audit.record("reprint", subject(voucher), volunteer_id, reason, detail=note)
-        voucher = Voucher.get_by_id(voucher.id)
-        if printer is not None:
-            printer(voucher)
-    return voucher
+        if reprinter is not None and voucher.print_job is not None:
+            why = f"{reason}: {note}" if note else reason
+            reprinter(voucher.print_job, why, volunteer_id=volunteer_id, subject=subject(voucher))
+        else:
+            audit.record("reprint", subject(voucher), volunteer_id, reason, detail=note)
+    return Voucher.get_by_id(voucher.id)
 
 
 def release_expired(today=None, now=None):

@@ -4,20 +4,20 @@ import re
 
 import pytest
 
+from kiosk import printing
 from kiosk import stations
 from kiosk import vouchers
 from kiosk.models import AuditEntry
 from kiosk.models import database
 from kiosk.models_vouchers import PackType
 from kiosk.models_vouchers import Voucher
+from kiosk.printing import PrintJob
+from kiosk.printing import Ticket
 from kiosk.views.packs import PERSON_KEY
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers
 from tests.vouchers_factory import person
 from tests.vouchers_factory import stock_station
-
-TODAY_CAMPAIGN = {"starts": None}
-
 
 @pytest.fixture
 def offers(app):
@@ -60,9 +60,15 @@ def test_taking_a_pack_shows_the_voucher_with_its_ticket(app, client, offers):
     assert body.lstrip().startswith('<section id="voucher"')
     voucher = in_db(app, lambda: Voucher.get())
     code = f"{voucher.code[:4]}-{voucher.code[4:]}"
-    assert code in body and "乐山客运中心站" in body and "矿泉水、口罩、面包、纸巾、苹果" in body
+    assert code in body and "暖心小礼包" in body and "data:image/png;base64," in body
     assert payload_on(body).startswith(f"NT1.V.{voucher.code}.")
-    assert "data:image/png;base64," in body
+    job = in_db(app, lambda: PrintJob.get_by_id(voucher.print_job))
+    ticket = Ticket.from_json(job.ticket)
+    with app.app_context():
+        assert printing.preview_data_uri(ticket) in body
+    assert (ticket.code, ticket.qr) == (code, payload_on(body))
+    assert ("站点", "乐山客运中心站") in ticket.lines and ("内容", "矿泉水、口罩、面包、纸巾、苹果") in ticket.lines
+    assert "请凭此券到志愿者服务台领取礼包。" in ticket.footer
 
 
 def test_a_double_tap_on_take_issues_one_voucher(app, client, offers):
@@ -206,6 +212,10 @@ def test_void_and_reprint_from_the_desk_need_a_reason(app, client, auth, offers,
     code = scanned.split(".")[2]
     sign_in(auth, volunteer)
     assert client.post(f"/volunteer/packs/{code}/void", data={}, headers=htmx_headers()).status_code == 400
+    waiting = client.post(f"/volunteer/packs/{code}/reprint", data={"reason": "printer"}, headers=htmx_headers())
+    assert waiting.status_code == 409  # the first print is still queued: nothing to reprint yet
+    with app.app_context():
+        printing.process_queue()
     assert "同一编号" in client.post(f"/volunteer/packs/{code}/reprint", data={"reason": "printer"},
                                     headers=htmx_headers()).get_data(as_text=True)
     assert "已作废" in client.post(f"/volunteer/packs/{code}/void", data={"reason": "misprint"},

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from kiosk import counts
+from kiosk import printing
 from kiosk import stations
 from kiosk import tokens
 from kiosk import vouchers
@@ -13,6 +14,8 @@ from kiosk.models import AuditEntry
 from kiosk.models import database
 from kiosk.models_vouchers import PackType
 from kiosk.models_vouchers import Voucher
+from kiosk.printing import PrintJob
+from kiosk.voucher_ticket import build
 from tests.conftest import add_volunteer
 from tests.vouchers_factory import DAY
 from tests.vouchers_factory import MORNING
@@ -42,6 +45,11 @@ def offers(db):
 
 def pack(key):
     return PackType.get(PackType.key == key)
+
+
+def ticket_of(app, voucher):
+    info = stations.current()
+    return build(voucher, info, scan_payload(app, voucher), lambda text, **params: text % params if params else text)
 
 
 def scan_payload(app, voucher):
@@ -207,14 +215,29 @@ def test_voiding_releases_the_pack_and_is_audited(offers, volunteer):
     assert "cancelled" in str(refused.value)
 
 
-def test_a_reprint_keeps_the_code_and_is_audited(offers, volunteer):
-    voucher = issue(offers["warm"])
-    printed = []
-    again = vouchers.reprint(voucher.code, volunteer, "printer", printer=printed.append)
+def test_a_reprint_copies_the_same_print_job_and_is_audited_once(app, offers, volunteer):
+    voucher = issue(offers["warm"], printer=lambda v: printing.submit(ticket_of(app, v)).id)
+    printing.process_queue()
+    again = vouchers.reprint(voucher.code, volunteer, "other", "卡纸", reprinter=printing.reprint)
     assert again.code == voucher.code and again.prints == 2
-    assert printed[0].code == voucher.code
-    assert AuditEntry.about(vouchers.subject(voucher)).get().action == "reprint"
+    copy = PrintJob.get(PrintJob.reprint_of == voucher.print_job)
+    assert (copy.code, copy.data) == (PrintJob.get_by_id(voucher.print_job).code, PrintJob.get_by_id(voucher.print_job).data)
+    entry = AuditEntry.about(vouchers.subject(voucher)).get()
+    assert (entry.action, entry.reason, entry.volunteer_id) == ("reprint", "other: 卡纸", volunteer)
     assert pack("warm").reserved == 1
+
+
+def test_a_voucher_is_queued_for_the_printer_in_its_own_transaction(app, offers):
+    voucher = issue(offers["warm"], printer=lambda v: printing.submit(ticket_of(app, v)).id)
+    job = PrintJob.get_by_id(voucher.print_job)
+    assert job.kind == "voucher" and job.code == tokens.display_code(voucher.code)
+    assert vouchers.payload(voucher, stations.current().kiosk_id, app.config["SIGNING_KEY"]) in job.ticket
+
+
+def test_a_pack_name_the_printer_cannot_print_is_refused(db):
+    with pytest.raises(DomainError) as refused:
+        vouchers.define_pack("duck", "𠮷家甜皮鸭")
+    assert "𠮷" in str(refused.value)
 
 
 def test_expired_vouchers_release_their_packs_when_stock_is_next_touched(offers, volunteer):

@@ -9,11 +9,11 @@ from flask import request
 from flask_babel import gettext
 
 from kiosk import htmx
+from kiosk import printing
 from kiosk import stations
 from kiosk import tokens
 from kiosk import vouchers
 from kiosk.errors import DomainError
-from kiosk.views.packs import print_voucher
 from kiosk.views.volunteer import redirect_to
 from kiosk.views.volunteer import volunteer_required
 
@@ -92,8 +92,10 @@ def void(code):
 def reprint(code):
     """Print the same voucher again (same code) with a reason."""
     reason, note = request.form.get("reason", ""), request.form.get("note", "")
-    return card_for(lambda: vouchers.reprint(code, g.volunteer.id, reason, note, printer=print_voucher),
-                    done="reprinted")
+    answer = card_for(lambda: vouchers.reprint(code, g.volunteer.id, reason, note, reprinter=printing.reprint),
+                      done="reprinted")
+    printing.wake()  # the copy was queued in the reprint's transaction, now committed
+    return answer
 
 
 @bp.get("/stock")

@@ -8,11 +8,8 @@ session too, so tapping 领取 again shows the same voucher; the idle reset
 clears all of it for the next person.
 """
 
-import base64
 import functools
-import io
 
-import qrcode
 from flask import Blueprint
 from flask import current_app
 from flask import render_template
@@ -22,6 +19,7 @@ from flask import url_for
 from flask_babel import gettext
 
 from kiosk import htmx
+from kiosk import printing
 from kiosk import stations
 from kiosk import voucher_ticket
 from kiosk import volunteers
@@ -53,29 +51,33 @@ def register_url():
 def voucher_ticket_for(voucher):
     """Return the paper ticket of a voucher, in the current language."""
     info = stations.current()
-    qr = vouchers.payload(voucher, info.kiosk_id, current_app.config["SIGNING_KEY"])
-    return voucher_ticket.build(voucher, info, qr, gettext, current_app.config["PACK_COLLECT_AT"])
+    return voucher_ticket.build(voucher, info, voucher_payload(voucher, info), gettext,
+                                current_app.config["PACK_COLLECT_AT"])
+
+
+def voucher_payload(voucher, info=None):
+    """Return the signed QR payload of a voucher."""
+    info = info or stations.current()
+    return vouchers.payload(voucher, info.kiosk_id, current_app.config["SIGNING_KEY"])
 
 
 def print_voucher(voucher):
-    """Queue a voucher's ticket for the printer (called inside the issuing transaction)."""
-    return voucher_ticket.submit(voucher_ticket_for(voucher))
+    """Queue a voucher's ticket for the printer (inside the issuing transaction); return the job id."""
+    return printing.submit(voucher_ticket_for(voucher)).id
+
+
+def preview(voucher):
+    """Return the PNG preview of the voucher's print job as a data: URI."""
+    if voucher.print_job is None:
+        return printing.preview_data_uri(voucher_ticket_for(voucher))
+    return _job_preview(voucher.print_job, voucher_payload(voucher))
 
 
 @functools.lru_cache(maxsize=64)
-def qr_data_uri(text):
-    """Return a QR code of text as a PNG data: URI for the on-screen preview.
-
-    A fixed mask pattern skips qrcode's search for the best of eight (two
-    thirds of the time); any mask scans, and the printer draws its own QR.
-    Cached: a double tap or a reprint shows the same code again.
-    """
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=4, mask_pattern=0)
-    code.add_data(text)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def _job_preview(job_id, payload):
+    """Cached so a double tap shows the preview again at no cost; the signed payload in the key
+    ties each entry to one voucher of one kiosk, whatever database the job id came from."""
+    return printing.preview_data_uri(job_id)
 
 
 def render(page, partial, **context):
@@ -116,12 +118,15 @@ def issue():
 
 
 def show_voucher(voucher):
-    """Remember the voucher for this visit and show it with its ticket preview."""
+    """Remember the voucher for this visit and show it with its ticket preview.
+
+    The voucher and its print job are committed by now: wake the printer.
+    """
+    printing.wake()
     visit = [code for code in session.get(VISIT_KEY, []) if code != voucher.code]
     session[VISIT_KEY] = (visit + [voucher.code])[-MOST_PER_VISIT:]
-    ticket = voucher_ticket_for(voucher)
-    return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, ticket=ticket,
-                  qr_image=qr_data_uri(ticket.qr))
+    return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, payload=voucher_payload(voucher),
+                  preview=preview(voucher))
 
 
 @bp.get("/override/<int:offer_id>")
