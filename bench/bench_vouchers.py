@@ -5,8 +5,9 @@ Flask "hello" route on the same waitress server, over loopback.
     .venv/bin/python bench/bench_vouchers.py [--requests N]
 
 Every tap carries a fresh request token, so each one is a real issue: a BEGIN
-IMMEDIATE write transaction (stock reserved, voucher, count cell) committed
-with synchronous=FULL, then the voucher partial with its QR preview.
+IMMEDIATE write transaction (stock reserved, voucher, count cell, and the
+print job with its ESC/POS bytes) committed with synchronous=FULL, then the
+voucher partial with the job's PNG preview.
 """
 
 import argparse
@@ -28,8 +29,10 @@ from bench.harness import time_requests  # noqa: E402
 
 PIN = "2468"
 # CSRF is off here: the benchmark client keeps no cookie jar for tokens, and
-# the check is a constant-time compare either way.
-CONFIG = {"WTF_CSRF_ENABLED": False}
+# the check is a constant-time compare either way. The virtual printer takes
+# the jobs (the print worker runs, as on a kiosk) without writing preview
+# files for each one.
+CONFIG = {"WTF_CSRF_ENABLED": False, "PRINTER_URL": "virtual://"}
 
 
 def open_app(workdir):
@@ -64,6 +67,24 @@ def issued_codes(workdir):
         return [v.code for v in Voucher.select(Voucher.code).where(Voucher.state == "issued").order_by(Voucher.id)]
 
 
+def time_issue_in_process(workdir, offer_id, n):
+    """Time the issue use case alone: the write transaction with its print job, until committed."""
+    import time
+
+    from kiosk import vouchers
+    from kiosk.models import database
+    from kiosk.views.packs import print_voucher
+
+    latencies = []
+    with open_app(workdir).test_request_context(), database.connection_context():
+        for _ in range(n):
+            token = secrets.token_hex(16)
+            start = time.perf_counter()
+            vouchers.issue(offer_id, token, printer=print_voucher)
+            latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
 def build_app(workdir):
     def build():
         app = open_app(workdir)
@@ -96,7 +117,7 @@ def main():
     n = args.requests
     form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
     with tempfile.TemporaryDirectory() as workdir:
-        offer_id, volunteer_id = prepare(workdir, stock=3 * n + 200)
+        offer_id, volunteer_id = prepare(workdir, stock=4 * n + 200)
         served = ServedApp(build_app(workdir))
         try:
             port = served.port
@@ -113,6 +134,8 @@ def main():
             rows.append(summarise("bare Flask hello", latencies, size, baseline))
             latencies, size = time_requests(port, "POST", "/packs/issue", n, form, tap)
             rows.append(summarise("tap 领取 → voucher committed + screen", latencies, size, baseline))
+            latencies = time_issue_in_process(workdir, offer_id, n)
+            rows.append(summarise("↳ of which: issue + print job committed (in-process)", latencies, "-", baseline))
             latencies, size = time_requests(port, "POST", "/packs/issue", n, form, same_token)
             rows.append(summarise("double tap (same token, no new voucher)", latencies, size, baseline))
 
