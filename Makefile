@@ -59,6 +59,7 @@ extract-messages: $(RUN_STAMP)
 
 bench: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_home.py
+	$(BIN)/python bench/bench_registration.py
 	$(BIN)/python bench/bench_printing.py
 
 # The central office at scale (a few minutes on 2 cores): 2,000 kiosks pulled, 1M cells imported.

@@ -54,18 +54,21 @@ def create_app(test_config=None):
     from kiosk.views import pack_desk
     from kiosk.views import packs
     from kiosk.views import printer
+    from kiosk.views import register
     from kiosk.views import screen
     from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
+    app.register_blueprint(register.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
     app.register_blueprint(packs.bp)
     app.register_blueprint(pack_desk.bp)
     app.register_blueprint(printer.bp)
+    app.register_blueprint(printer.console)
     app.register_blueprint(sync.bp)
     errors.init_app(app)
 

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
 from kiosk import clock
+from kiosk import registration
 from kiosk import schema
 from kiosk import simulate
 from kiosk import stations
@@ -46,6 +47,28 @@ def station_show():
     click.echo(f"county:   {info.county_code}")
     click.echo(f"hotline:  {info.hotline or '-'}")
     click.echo(f"kiosk id: {info.kiosk_id}")
+
+
+@click.group("registrations", cls=AppGroup)
+def registrations_group():
+    """Manage worker registrations."""
+
+
+@registrations_group.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help="Clear phone/ID fingerprints of registrations older than DAYS (default: PII_RETENTION_DAYS).",
+)
+def registrations_purge(days):
+    """Clear phone and ID fingerprints of old registrations; rows and counts stay."""
+    days = current_app.config["PII_RETENTION_DAYS"] if days is None else days
+    with database.connection_context():
+        cleared = registration.purge_personal_fields(days)
+    click.echo(f"cleared phone/ID fingerprints of {cleared} registration(s) older than {days} day(s)")
 
 
 @click.group("sync", cls=AppGroup)
@@ -158,6 +181,7 @@ def init_app(app):
 
     app.cli.add_command(init_command)
     app.cli.add_command(station_group)
+    app.cli.add_command(registrations_group)
     app.cli.add_command(sync_group)
     app.cli.add_command(counts_command)
     app.cli.add_command(simulate_command)

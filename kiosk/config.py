@@ -45,6 +45,15 @@ def defaults(instance_path):
         # whatever the last person typed.
         "IDLE_SECONDS": 60,
         "IDLE_WARNING_SECONDS": 10,
+        # Days a registration keeps its phone/ID fingerprints (keyed hash + last
+        # four). Long enough to recognise a worker across one travel season and
+        # its gift-pack rules; then they are cleared and the row stays anonymous.
+        "PII_RETENTION_DAYS": 30,
+        # Destination provinces offered first when leaving for work (GB/T 2260),
+        # in this order: where Sichuan's migrant workers mostly go.
+        "REGISTRATION_COMMON_DESTINATIONS": [
+            "440000", "330000", "350000", "650000", "500000", "320000", "310000", "110000",
+        ],
         # The volunteer console signs out after this long without a touch.
         "VOLUNTEER_IDLE_SECONDS": 300,
         # Service tallies shown on the console, in order (keys of kiosk.tallies.SERVICES).

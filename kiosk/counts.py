@@ -44,7 +44,14 @@ DIMENSIONS = {
 # The central office's reports are built from these names; a feature may count
 # others (any name matching METRIC travels), but these are the agreed ones.
 METRICS = {
+    # People: a first registration of the day. The same phone or ID again that
+    # day counts in registrations.repeat instead, so reports never count a
+    # person twice. A home outside Sichuan is its province code in "county".
     "registrations": ("direction", "county", "destination"),
+    "registrations.repeat": ("direction", "county", "destination"),
+    "registrations.intention": ("intention",),
+    "registrations.children": (),
+    "registrations.elderly": (),
     "vouchers.issued": ("pack",),
     "vouchers.redeemed": ("pack",),
     "vouchers.voided": ("pack",),

@@ -11,6 +11,7 @@ from playhouse.migrate import SchemaMigrator
 from kiosk.models import AuditEntry
 from kiosk.models import CountCell
 from kiosk.models import Kiosk
+from kiosk.models import Registration
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
 from kiosk.models import Tally
@@ -23,7 +24,7 @@ from kiosk.models_vouchers import StockMove
 from kiosk.models_vouchers import Voucher
 from kiosk.printing.models import PrintJob
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob]
+MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob, Registration]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 
 # (name, function(migrator, database)) in the order they must run.

@@ -36,6 +36,7 @@ from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import Kiosk
+from kiosk.models import Registration
 from kiosk.models_vouchers import Campaign
 from kiosk.models_vouchers import PackOffer
 from kiosk.models_vouchers import PackType
@@ -341,6 +342,19 @@ def quota_refusal(item, person_key, today):
         return DomainError(N_("You got %(pack)s on %(day)s. You can get another from %(next)s."),
                            pack=pack.name, day=last.day.isoformat(), next=next_day.isoformat())
     return None
+
+
+def person_key_of(registration_token):
+    """Return the keyed hash quotas are counted on for a saved registration, or None (anonymous).
+
+    The ID number's hash when one was given, else the phone's: never the
+    number itself. A registration whose fingerprints were purged, or no
+    registration at all, is anonymous.
+    """
+    row = Registration.by_token(registration_token) if isinstance(registration_token, str) else None
+    if row is None:
+        return None
+    return row.document_hash or row.phone_hash
 
 
 def check_reason(action, reason, note=""):

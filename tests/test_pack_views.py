@@ -13,10 +13,11 @@ from kiosk.models_vouchers import PackType
 from kiosk.models_vouchers import Voucher
 from kiosk.printing import PrintJob
 from kiosk.printing import Ticket
-from kiosk.views.packs import PERSON_KEY
+from kiosk.views.register import DONE_KEY
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers
 from tests.vouchers_factory import person
+from tests.vouchers_factory import registration
 from tests.vouchers_factory import stock_station
 
 @pytest.fixture
@@ -30,6 +31,13 @@ def offers(app):
 @pytest.fixture
 def volunteer(app):
     return add_volunteer(app)
+
+
+def registered_as(app, client, name):
+    """Leave in the session what registration's confirmation leaves: the saved registration's token."""
+    token = in_db(app, lambda: registration(document_hash=person(name)))
+    with client.session_transaction() as session:
+        session[DONE_KEY] = token
 
 
 def in_db(app, query):
@@ -95,12 +103,10 @@ def test_the_next_person_after_a_reset_gets_their_own_voucher(app, client, offer
 
 
 def test_a_registered_person_is_held_to_the_quota(app, client, offers):
-    with client.session_transaction() as session:
-        session[PERSON_KEY] = person("张三")
+    registered_as(app, client, "张三")
     take(client, offers["return"])
     client.post("/reset")
-    with client.session_transaction() as session:
-        session[PERSON_KEY] = person("张三")
+    registered_as(app, client, "张三")  # the same ID, registered again
     response = take(client, offers["return"], **htmx_headers())
     assert response.status_code == 400
     assert response.headers["HX-Retarget"] == "#alerts"
@@ -243,8 +249,7 @@ def test_the_console_links_to_the_desk(client, auth, volunteer):
 
 
 def test_the_payload_carries_no_personal_data(app, client, offers):
-    with client.session_transaction() as session:
-        session[PERSON_KEY] = person("张三")
+    registered_as(app, client, "张三")
     body = take(client, offers["return"]).get_data(as_text=True)
     scanned = payload_on(body)
     info = in_db(app, stations.current)
@@ -267,3 +272,22 @@ def test_confirming_a_code_that_does_not_exist_changes_nothing(app, client, auth
     assert response.status_code == 404
     assert "is-refused" in response.get_data(as_text=True)
     assert in_db(app, lambda: PackType.get(PackType.key == "warm").on_hand) == 3
+
+
+def test_a_registered_worker_may_take_the_pack_that_needs_id_and_it_is_linked(app, client, offers):
+    registered_as(app, client, "李四")
+    page = client.get("/packs/").get_data(as_text=True)
+    assert "没有登记" not in page and "请先用手机号或身份证登记" not in page
+    take(client, offers["return"])
+    voucher = in_db(app, lambda: Voucher.get())
+    with client.session_transaction() as session:
+        assert voucher.registration_token == session[DONE_KEY]
+    assert voucher.person_key == person("李四")
+
+
+def test_a_phone_only_registration_is_counted_on_the_phone(app, offers):
+    with app.app_context(), database.connection_context():
+        token = registration(phone_hash=person("13800001234"))
+        assert vouchers.person_key_of(token) == person("13800001234")
+        assert vouchers.person_key_of(registration()) is None
+        assert vouchers.person_key_of("no such token") is None

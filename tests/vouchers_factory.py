@@ -2,8 +2,12 @@
 
 import datetime
 import hashlib
+import secrets
 
+from kiosk import clock
 from kiosk import vouchers
+from kiosk.models import Kiosk
+from kiosk.models import Registration
 
 DAY = datetime.date(2027, 1, 20)
 MORNING = datetime.datetime(2027, 1, 20, 1, 0)  # 09:00 in Leshan
@@ -32,3 +36,15 @@ def stock_station(warm=10, ret=5, rule="campaign", interval_days=0, starts=DAY, 
 def issue(offer_id, person_key=None, now=MORNING, **kwargs):
     """Issue a voucher with a fresh request token."""
     return vouchers.issue(offer_id, vouchers.new_request_token(), person_key=person_key, now=now, **kwargs)
+
+
+def registration(document_hash=None, phone_hash=None):
+    """Save a registration as registration.register() would, with these fingerprints; return its token."""
+    kiosk = Kiosk.current()
+    row = Registration.create(
+        token=secrets.token_hex(16), station=kiosk.station_id, kiosk=kiosk, day=clock.local_day(),
+        direction="work", home_code="511102", destination_code="440000",
+        document_hash=document_hash, document_last4="1234" if document_hash else None,
+        phone_hash=phone_hash, phone_last4="5678" if phone_hash else None,
+    )
+    return row.token

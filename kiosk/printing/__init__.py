@@ -12,6 +12,7 @@ connection::
                     code="V7K3-Q9FA", qr="NT1:V:V7K3Q9FA:…", footer=("服务热线 12345",))
     job = printing.submit(ticket)          # PrintJob, state "queued"; returns at once
     printing.reprint(job.id, "paper jam", volunteer_id=v.id)  # same bytes and code, reprint_of=job, audited
+    printing.cancel(job.id, "nobody waiting")  # a queued/failed job off the queue, audited
     printing.printer_status()              # PrinterStatus: state, waiting, last_error…
     printing.preview_png(ticket)           # PNG bytes (or a PrintJob / job id); preview_data_uri() for <img>
     printing.check_text("吉𠮷")            # ["𠮷"]: characters the printer cannot print
@@ -58,6 +59,7 @@ from kiosk.printing.models import PrintJob
 from kiosk.printing.render import MissingFont
 from kiosk.printing.service import PrinterStatus
 from kiosk.printing.service import backend
+from kiosk.printing.service import cancel
 from kiosk.printing.service import check_text
 from kiosk.printing.service import configure
 from kiosk.printing.service import init_app
@@ -65,6 +67,7 @@ from kiosk.printing.service import preview_data_uri
 from kiosk.printing.service import preview_png
 from kiosk.printing.service import printer_status
 from kiosk.printing.service import process_queue
+from kiosk.printing.service import recent_jobs
 from kiosk.printing.service import profile
 from kiosk.printing.service import reprint
 from kiosk.printing.service import start_worker
@@ -79,6 +82,8 @@ __all__ = [
     "PrintJob",
     "PrinterError",
     "PrinterStatus",
+    "cancel",
+    "recent_jobs",
     "Ticket",
     "UnprintableText",
     "backend",

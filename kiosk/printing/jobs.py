@@ -21,6 +21,7 @@ from kiosk.models import utcnow
 from kiosk.printing import charset
 from kiosk.printing import escpos_build
 from kiosk.printing.backends import PrinterError
+from kiosk.printing.models import CANCELLED
 from kiosk.printing.models import FAILED
 from kiosk.printing.models import PRINTED
 from kiosk.printing.models import PRINTING
@@ -167,6 +168,31 @@ def queue_summary():
 def recent_jobs(limit=20):
     """The latest jobs, newest first."""
     return list(PrintJob.select().order_by(PrintJob.id.desc()).limit(limit))
+
+
+def cancel(job_id, reason, volunteer_id=None):
+    """Take a waiting or failed job off the queue, e.g. a backlog nobody is waiting for any more.
+
+    A job being sent right now cannot be cancelled. The audit entry names who and why.
+    """
+    reason = audit.require_reason(" ".join((reason or "").split()))
+    with database.atomic():
+        job = PrintJob.get_or_none(PrintJob.id == job_id)
+        if job is None:
+            raise NotFound(N_("There is no print job %(job)s."), job=job_id)
+        updated = PrintJob.update(state=CANCELLED, last_error="").where(
+            (PrintJob.id == job_id) & PrintJob.state.in_([QUEUED, FAILED])
+        ).execute()
+        if not updated:
+            raise Conflict(N_("Only a job that is waiting or failed can be cancelled."))
+        audit.record(
+            "cancel-print",
+            f"{job.kind}:{job.code.replace('-', '') or job.name}",
+            volunteer_id=volunteer_id,
+            reason=reason,
+            detail=f"print job {job.id}",
+        )
+    log.info("print job %s cancelled: %s", job_id, reason)
 
 
 def mark_printed(job_id):

@@ -14,7 +14,8 @@ QUEUED = "queued"
 PRINTING = "printing"
 PRINTED = "printed"
 FAILED = "failed"
-JOB_STATES = (QUEUED, PRINTING, PRINTED, FAILED)
+CANCELLED = "cancelled"
+JOB_STATES = (QUEUED, PRINTING, PRINTED, FAILED, CANCELLED)
 
 
 class PrintJob(BaseModel):

@@ -165,6 +165,18 @@ def reprint(job_id, reason, volunteer_id=None, subject=None):
     return job
 
 
+def cancel(job_id, reason, volunteer_id=None):
+    """Take a waiting or failed job off the queue, audited."""
+    with _connected():
+        jobs.cancel(job_id, reason, volunteer_id=volunteer_id)
+
+
+def recent_jobs(limit=20):
+    """Return the latest print jobs, newest first (for the volunteer console)."""
+    with _connected():
+        return jobs.recent_jobs(limit)
+
+
 def process_queue(limit=None):
     """Send waiting jobs now, in order, in this thread; return the jobs.QueueRun."""
     printer = current()

@@ -37,6 +37,13 @@
     document.addEventListener(type, activity, { passive: true, capture: true });
   });
   document.getElementById("idle-continue").addEventListener("click", activity);
+  // An alert answers the last thing a person tried: their next request, or a
+  // tap on the alert, clears it (the status bar's own polling does not).
+  var alerts = document.getElementById("alerts");
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.target.closest("#statusbar")) { alerts.innerHTML = ""; }
+  });
+  alerts.addEventListener("click", function () { alerts.innerHTML = ""; });
   // A long press must not open the browser's context menu on a touchscreen.
   document.addEventListener("contextmenu", function (e) { e.preventDefault(); });
   setInterval(tick, 250);

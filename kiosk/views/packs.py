@@ -1,11 +1,11 @@
 """The worker's gift-pack screens: which pack they may take, their voucher, a volunteer's override.
 
 Who the person is comes from the session: registration's confirmation
-leaves the registration token and the keyed hash quotas are counted on
-(never a phone or ID number). Without them the person is anonymous and may
-take packs marked "no ID needed". Codes issued in this visit are kept in the
-session too, so tapping 领取 again shows the same voucher; the idle reset
-clears all of it for the next person.
+leaves the saved registration's token there, and quotas are counted on that
+registration's keyed hash (never a phone or ID number). Without one the
+person is anonymous and may take packs marked "no ID needed". Codes issued
+in this visit are kept in the session too, so tapping 领取 again shows the
+same voucher; the idle reset clears all of it for the next person.
 """
 
 import functools
@@ -14,8 +14,8 @@ from flask import Blueprint
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask import g
 from flask import session
-from flask import url_for
 from flask_babel import gettext
 
 from kiosk import htmx
@@ -27,25 +27,19 @@ from kiosk import vouchers
 from kiosk.errors import NotFound
 from kiosk.errors import N_
 from kiosk.models import Volunteer
-from kiosk.views.screen import TILES
+from kiosk.views import register
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
 
 VISIT_KEY = "pack_vouchers"  # codes issued in this visit
-PERSON_KEY = "pack_person_key"  # set by registration: the keyed hash of the person's ID or phone
-REGISTRATION_KEY = "registration_done"  # set by registration: the saved registration's token
 MOST_PER_VISIT = 10
 
 
 def person_key():
-    """Return the keyed hash registration left for this person, or None (anonymous)."""
-    return session.get(PERSON_KEY)
-
-
-def register_url():
-    """Return where the Register tile leads."""
-    tile = next(t for t in TILES if t["key"] == "register")
-    return url_for(tile["endpoint"]) if tile.get("endpoint") else url_for("screen.soon", service="register")
+    """Return the keyed hash of the person who registered in this visit, or None (anonymous)."""
+    if "person_key" not in g:
+        g.person_key = vouchers.person_key_of(session.get(register.DONE_KEY))
+    return g.person_key
 
 
 def voucher_ticket_for(voucher):
@@ -98,7 +92,6 @@ def choose_context():
         "choices": choices,
         "registered": person_key() is not None,
         "tokens": {choice.offer.id: vouchers.new_request_token() for choice in choices},
-        "register_url": register_url(),
     }
 
 
@@ -110,7 +103,7 @@ def issue():
         offer_id,
         request.form.get("token", ""),
         person_key=person_key(),
-        registration_token=session.get(REGISTRATION_KEY),
+        registration_token=session.get(register.DONE_KEY),
         valid_days=current_app.config["VOUCHER_VALID_DAYS"],
         printer=print_voucher,
     )
@@ -162,7 +155,7 @@ def override_post(offer_id):
         offer_id,
         request.form.get("token", ""),
         person_key=person_key(),
-        registration_token=session.get(REGISTRATION_KEY),
+        registration_token=session.get(register.DONE_KEY),
         override=decision,
         valid_days=current_app.config["VOUCHER_VALID_DAYS"],
         printer=print_voucher,

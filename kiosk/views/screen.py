@@ -25,7 +25,13 @@ bp = Blueprint("screen", __name__)
 # feature points its tile at its own endpoint; until then a tile opens a
 # "being set up" page rather than a dead button.
 TILES = [
-    {"key": "register", "label": N_("Register"), "hint": N_("Arriving home or leaving for work"), "tone": "blue"},
+    {
+        "key": "register",
+        "label": N_("Register"),
+        "hint": N_("Arriving home or leaving for work"),
+        "tone": "blue",
+        "endpoint": "register.start",
+    },
     {"key": "pack", "label": N_("Gift pack"), "hint": N_("Collect a warm gift pack"), "tone": "red",
      "endpoint": "packs.choose"},
     {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green"},
@@ -52,6 +58,17 @@ def inject_station():
         "idle_needed": not at_rest,
         "idle_seconds": current_app.config[idle_key],
     }
+
+
+@bp.app_template_global()
+def tile_url(key):
+    """Return where a home tile leads: its feature's endpoint, or the placeholder page."""
+    tile = next((t for t in TILES if t["key"] == key), None)
+    if tile is None:
+        abort(404)
+    if tile.get("endpoint"):
+        return url_for(tile["endpoint"])
+    return url_for("screen.soon", service=key)
 
 
 @bp.get("/")

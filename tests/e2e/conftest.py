@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from waitress import wasyncore
 from waitress.server import create_server
 
 from tests.conftest import make_app
@@ -50,8 +51,12 @@ class LiveServer:
         return self
 
     def __exit__(self, *exc):
-        self.server.close()
+        # Close the browser's keep-alive connections too, not only the
+        # listening socket (the loop runs until its socket map is empty), and
+        # do it inside the loop's own thread so no select() sees a closed fd.
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
         self.thread.join(timeout=5)
+        self.server.task_dispatcher.shutdown()
 
 
 @pytest.fixture

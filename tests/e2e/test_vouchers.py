@@ -7,6 +7,8 @@ from kiosk.models import database
 from tests.conftest import add_volunteer
 from tests.e2e.conftest import VIEWPORTS
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_registration import Taps
+from tests.e2e.test_registration import step
 from tests.e2e.test_volunteer_sign_in import TABLET
 from tests.e2e.test_volunteer_sign_in import tap_pin
 from tests.vouchers_factory import stock_station
@@ -49,13 +51,38 @@ def open_desk(browser, url):
     return desk
 
 
-def test_a_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out(browser, page, station):
-    payload = take_warm_pack(page, station.url)
+def register_going_to_work_with_a_phone(page, url):
+    """Register by taps as in tests/e2e/test_registration.py, then follow the link to the packs."""
+    page.goto(f"{url}/register")
+    taps = Taps(page)
+    taps.button("返岗")
+    taps.button("乐山市 市中区")
+    taps.button("福建")
+    taps.button("手机号")
+    taps.button("同意", exact=True)
+    step(page, "phone")
+    taps.keys("phone", "13800138000")
+    taps.button("确定")
+    step(page, "summary")
+    taps.button("确认登记")
+    step(page, "done")
+    taps.link("领取礼包")
+    page.get_by_role("heading", name="领取礼包").wait_for()
+
+
+def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out(browser, page, station):
+    register_going_to_work_with_a_phone(page, station.url)
+    assert page.locator("#pack-return").get_by_role("button", name="领取").is_visible()  # registered: ID-only pack too
+    page.locator("#pack-return").get_by_role("button", name="领取").tap()
+    page.get_by_role("heading", name="凭证正在打印").wait_for()
+    assert fits_without_scrolling(page)
+    screenshot(page, "packs-voucher-after-registration")
+    payload = page.locator("#ticket-preview").get_attribute("data-payload")
     assert page.locator("#ticket-preview img").evaluate("img => img.complete && img.naturalWidth > 300")
     assert payload.split(".")[2] == page.locator("#voucher-code").inner_text().replace("-", "")
 
     desk = open_desk(browser, station.url)
-    counts = desk.locator("#counts-warm")
+    counts = desk.locator("#counts-return")
     assert counts.locator('[data-count="issued"]').inner_text() == "1"
     assert counts.locator('[data-count="reserved"]').inner_text() == "1"
 
@@ -63,13 +90,13 @@ def test_a_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out(browser, p
     assert desk.evaluate("document.activeElement.id") == "scan-box"
     desk.keyboard.type(payload + "\n", delay=5)
     card = desk.locator("#voucher-card")
-    card.get_by_role("heading", name="暖心小礼包").wait_for()
+    card.get_by_role("heading", name="返岗礼包").wait_for()
     screenshot(desk, "desk-scanned")
     desk.get_by_role("button", name="确认发放").tap()
     card.get_by_text("已发放，库存已更新。").wait_for()
     assert counts.locator('[data-count="redeemed"]').inner_text() == "1"
     assert counts.locator('[data-count="reserved"]').inner_text() == "0"
-    assert counts.locator('[data-count="available"]').inner_text() == "2"
+    assert counts.locator('[data-count="available"]').inner_text() == "1"
     screenshot(desk, "desk-handed-out")
 
     # The same voucher again, from a scanner that sends no Enter: refused, saying when and by whom.
@@ -80,6 +107,12 @@ def test_a_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out(browser, p
     assert counts.locator('[data-count="redeemed"]').inner_text() == "1"
     screenshot(desk, "desk-second-scan-refused")
     desk.context.close()
+
+    # The same phone registers again later: the pack is one per person in the campaign.
+    page.locator("#reset-form").evaluate("form => form.submit()")
+    page.get_by_role("heading", name="欢迎！请点选您需要的服务").wait_for()
+    register_going_to_work_with_a_phone(page, station.url)
+    assert "每人限领一份" in page.locator("#pack-return").inner_text()
 
 
 def test_a_typed_code_works_and_a_void_needs_a_reason(browser, page, station):
