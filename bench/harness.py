@@ -31,18 +31,24 @@ class ServedApp:
 
 
 def time_requests(port, method, path, n, headers=None, body=None):
-    """Send n requests over one keep-alive connection; return (latencies in ms, bytes of the last body)."""
+    """Send n requests over one keep-alive connection; return (latencies in ms, bytes of the last body).
+
+    ``path`` and ``body`` may be functions of the request's index, for
+    requests that must differ (a fresh idempotency token, another code).
+    """
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     latencies = []
     size = 0
-    for _ in range(n):
+    for i in range(n):
+        this_path = path(i) if callable(path) else path
+        this_body = body(i) if callable(body) else body
         start = time.perf_counter()
-        conn.request(method, path, body=body, headers=headers or {})
+        conn.request(method, this_path, body=this_body, headers=headers or {})
         response = conn.getresponse()
         payload = response.read()
         latencies.append((time.perf_counter() - start) * 1000)
         if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status}")
+            raise RuntimeError(f"{method} {this_path}: HTTP {response.status}")
         size = len(payload)
     conn.close()
     return latencies, size

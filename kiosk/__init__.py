@@ -54,6 +54,8 @@ def create_app(test_config=None):
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import luggage as luggage_views
+    from kiosk.views import pack_desk
+    from kiosk.views import packs
     from kiosk.views import printer
     from kiosk.views import register
     from kiosk.views import screen
@@ -66,6 +68,8 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(volunteer.bp)
     app.register_blueprint(tallies.bp)
+    app.register_blueprint(packs.bp)
+    app.register_blueprint(pack_desk.bp)
     app.register_blueprint(printer.bp)
     app.register_blueprint(printer.console)
     app.register_blueprint(sync.bp)

@@ -18,6 +18,7 @@ from kiosk import volunteers
 from kiosk.luggage_cli import luggage_group
 from kiosk.errors import DomainError
 from kiosk.models import database
+from kiosk.packs_cli import packs_group
 
 
 @click.command("init")
@@ -187,4 +188,5 @@ def init_app(app):
     app.cli.add_command(simulate_command)
     app.cli.add_command(volunteers_group)
     app.cli.add_command(luggage_group)
+    app.cli.add_command(packs_group)
     app.cli.add_command(printer_group)

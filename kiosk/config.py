@@ -71,6 +71,12 @@ def defaults(instance_path):
         # How long a claim ticket's QR code is honoured (days after check-in);
         # overdue bags stay claimable until then.
         "LUGGAGE_UNCLAIMED_DAYS": 30,
+        # A gift-pack voucher can be collected on the day it is printed and
+        # this many days after (never past its campaign's last day).
+        "VOUCHER_VALID_DAYS": 0,
+        # Where the voucher tells people to collect their pack, e.g. "一楼出站口志愿者服务台";
+        # empty: "the volunteer desk".
+        "PACK_COLLECT_AT": "",
         # CSRF tokens are bound to the session, not to the clock: the home
         # screen can sit open for hours between two people.
         "WTF_CSRF_TIME_LIMIT": None,

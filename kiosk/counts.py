@@ -54,7 +54,12 @@ METRICS = {
     "registrations.elderly": (),
     "vouchers.issued": ("pack",),
     "vouchers.redeemed": ("pack",),
-    "luggage.checked_in": (),  # bags (kiosk.luggage); luggage.tickets.* count claim tickets
+    "vouchers.voided": ("pack",),
+    "vouchers.expired": ("pack",),  # counted on the voucher's last valid day
+    "packs.stock_in": ("pack",),
+    "packs.stock_out": ("pack",),
+    "packs.on_hand": ("pack",),  # a level, not a flow: the day's last value (put, not add)
+    "luggage.checked_in": (),
     "luggage.claimed": (),
     "luggage.overdue": (),
     "luggage.lost_released": (),
@@ -146,11 +151,32 @@ def add(metric, day, delta=1, **dims):
         raise DomainError(N_("A count cannot go below zero."))
     if delta == 0:
         return value
+    _store(cell, day, metric, key, value)
+    return value
+
+
+def put(metric, day, value, **dims):
+    """Set a cell to a level (stock on hand…) and stamp it, even when the level is zero.
+
+    A level cell must exist for every day it changed: "no cell" would read
+    as "unchanged since the last one". Must run inside the caller's write
+    transaction.
+    """
+    check_metric(metric)
+    key = encode_dims(dims)
+    if value < 0:
+        raise DomainError(N_("A count cannot go below zero."))
+    cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
+    if cell is None or cell.value != value:
+        _store(cell, day, metric, key, value)
+    return value
+
+
+def _store(cell, day, metric, key, value):
     if cell is None:
         CountCell.create(day=day, metric=metric, dims=key, value=value, seq=next_seq())
     else:
         CountCell.update(value=value, seq=next_seq()).where(CountCell.id == cell.id).execute()
-    return value
 
 
 def value(metric, day, **dims):

@@ -19,12 +19,18 @@ from kiosk.models import Station
 from kiosk.models import Tally
 from kiosk.models import Volunteer
 from kiosk.models import database
+from kiosk.models_vouchers import Campaign
+from kiosk.models_vouchers import PackOffer
+from kiosk.models_vouchers import PackType
+from kiosk.models_vouchers import StockMove
+from kiosk.models_vouchers import Voucher
 from kiosk.printing.models import PrintJob
 
 MODELS = [
     SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob, Registration,
     LuggageDeposit, LuggageBag,
 ]
+MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []

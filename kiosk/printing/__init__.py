@@ -26,7 +26,7 @@ a reprint of a job still waiting), ``NotFound`` (no such job),
 
 ``submit()`` inside your own ``database.atomic()`` block is fine: the job is
 part of your transaction, and the worker picks it up within seconds of the
-commit (it is woken at once, and polls every 5 s).
+commit if you call ``printing.wake()`` after committing (it polls every 5 s).
 
 Ticket kinds: any identifier; ``luggage`` gets QR error correction Q (kept for
 hours), the rest M. ``parts`` print after a cut in the same job.
@@ -73,6 +73,7 @@ from kiosk.printing.service import reprint
 from kiosk.printing.service import start_worker
 from kiosk.printing.service import stop_worker
 from kiosk.printing.service import submit
+from kiosk.printing.service import wake
 from kiosk.printing.ticket import Ticket
 
 __all__ = [
@@ -98,4 +99,5 @@ __all__ = [
     "start_worker",
     "stop_worker",
     "submit",
+    "wake",
 ]

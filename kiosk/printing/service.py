@@ -146,6 +146,17 @@ def submit(ticket, unprintable="reject"):
     return job
 
 
+def wake():
+    """Ask the worker for a pass over the queue now.
+
+    submit() wakes it too, but when the job is part of the caller's
+    transaction the worker reads before the commit, finds nothing and
+    sleeps its idle interval (5 s): call this after committing.
+    """
+    if _current is not None:
+        _current.worker.wake()
+
+
 def reprint(job_id, reason, volunteer_id=None, subject=None):
     """Queue the same bytes (same code) of an earlier job again, marked as a reprint and audited."""
     with _connected():

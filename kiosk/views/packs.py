@@ -1,0 +1,163 @@
+"""The worker's gift-pack screens: which pack they may take, their voucher, a volunteer's override.
+
+Who the person is comes from the session: registration's confirmation
+leaves the saved registration's token there, and quotas are counted on that
+registration's keyed hash (never a phone or ID number). Without one the
+person is anonymous and may take packs marked "no ID needed". Codes issued
+in this visit are kept in the session too, so tapping 领取 again shows the
+same voucher; the idle reset clears all of it for the next person.
+"""
+
+import functools
+
+from flask import Blueprint
+from flask import current_app
+from flask import render_template
+from flask import request
+from flask import g
+from flask import session
+from flask_babel import gettext
+
+from kiosk import htmx
+from kiosk import printing
+from kiosk import stations
+from kiosk import voucher_ticket
+from kiosk import volunteers
+from kiosk import vouchers
+from kiosk.errors import NotFound
+from kiosk.errors import N_
+from kiosk.models import Volunteer
+from kiosk.views import register
+
+bp = Blueprint("packs", __name__, url_prefix="/packs")
+
+VISIT_KEY = "pack_vouchers"  # codes issued in this visit
+MOST_PER_VISIT = 10
+
+
+def person_key():
+    """Return the keyed hash of the person who registered in this visit, or None (anonymous)."""
+    if "person_key" not in g:
+        g.person_key = vouchers.person_key_of(session.get(register.DONE_KEY))
+    return g.person_key
+
+
+def voucher_ticket_for(voucher):
+    """Return the paper ticket of a voucher, in the current language."""
+    info = stations.current()
+    return voucher_ticket.build(voucher, info, voucher_payload(voucher, info), gettext,
+                                current_app.config["PACK_COLLECT_AT"])
+
+
+def voucher_payload(voucher, info=None):
+    """Return the signed QR payload of a voucher."""
+    info = info or stations.current()
+    return vouchers.payload(voucher, info.kiosk_id, current_app.config["SIGNING_KEY"])
+
+
+def print_voucher(voucher):
+    """Queue a voucher's ticket for the printer (inside the issuing transaction); return the job id."""
+    return printing.submit(voucher_ticket_for(voucher)).id
+
+
+def preview(voucher):
+    """Return the PNG preview of the voucher's print job as a data: URI."""
+    if voucher.print_job is None:
+        return printing.preview_data_uri(voucher_ticket_for(voucher))
+    return _job_preview(voucher.print_job, voucher_payload(voucher))
+
+
+@functools.lru_cache(maxsize=64)
+def _job_preview(job_id, payload):
+    """Cached so a double tap shows the preview again at no cost; the signed payload in the key
+    ties each entry to one voucher of one kiosk, whatever database the job id came from."""
+    return printing.preview_data_uri(job_id)
+
+
+def render(page, partial, **context):
+    """Render the partial alone for htmx, else the whole page around it."""
+    return render_template(partial if htmx else page, **context)
+
+
+@bp.get("/")
+def choose():
+    """Show the packs on offer today and which of them this person may take."""
+    return render("packs/choose.html", "packs/_packs.html", **choose_context())
+
+
+def choose_context():
+    """Return what the pack chooser shows."""
+    choices = vouchers.choices(person_key())
+    return {
+        "choices": choices,
+        "registered": person_key() is not None,
+        "tokens": {choice.offer.id: vouchers.new_request_token() for choice in choices},
+    }
+
+
+@bp.post("/issue")
+def issue():
+    """Issue a voucher for the pack tapped and print it (a second tap shows the same one)."""
+    offer_id = request.form.get("offer", type=int)
+    voucher = vouchers.held(session.get(VISIT_KEY), offer_id) or vouchers.issue(
+        offer_id,
+        request.form.get("token", ""),
+        person_key=person_key(),
+        registration_token=session.get(register.DONE_KEY),
+        valid_days=current_app.config["VOUCHER_VALID_DAYS"],
+        printer=print_voucher,
+    )
+    return show_voucher(voucher)
+
+
+def show_voucher(voucher):
+    """Remember the voucher for this visit and show it with its ticket preview.
+
+    The voucher and its print job are committed by now: wake the printer.
+    """
+    printing.wake()
+    visit = [code for code in session.get(VISIT_KEY, []) if code != voucher.code]
+    session[VISIT_KEY] = (visit + [voucher.code])[-MOST_PER_VISIT:]
+    return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, payload=voucher_payload(voucher),
+                  preview=preview(voucher))
+
+
+@bp.get("/override/<int:offer_id>")
+def override(offer_id):
+    """Let a volunteer at the kiosk allow a pack the rules refused, with a reason."""
+    return render("packs/override.html", "packs/_override.html", **override_context(offer_id))
+
+
+def override_context(offer_id):
+    """Return what the override form shows: the refusal, the volunteers, the reasons."""
+    choice = next((c for c in vouchers.choices(person_key()) if c.offer.id == offer_id), None)
+    if choice is None or not choice.overridable:
+        raise NotFound(N_("That gift pack is not on offer today."))
+    return {
+        "choice": choice,
+        "people": list(Volunteer.signable()),
+        "reasons": vouchers.REASONS["override"],
+        "token": vouchers.new_request_token(),
+    }
+
+
+@bp.post("/override/<int:offer_id>")
+def override_post(offer_id):
+    """Check the volunteer's PIN, then issue with the override recorded.
+
+    Always the PIN, even if a volunteer is signed in on this screen: the
+    person at the kiosk is the worker, and a forgotten sign-out must not let
+    them allow themselves.
+    """
+    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""))
+    decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
+    voucher = vouchers.issue(
+        offer_id,
+        request.form.get("token", ""),
+        person_key=person_key(),
+        registration_token=session.get(register.DONE_KEY),
+        override=decision,
+        valid_days=current_app.config["VOUCHER_VALID_DAYS"],
+        printer=print_voucher,
+    )
+    return show_voucher(voucher)
