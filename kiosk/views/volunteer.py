@@ -14,6 +14,7 @@ from flask import url_for
 from flask_babel import gettext
 
 from kiosk import htmx
+from kiosk import scan as scan_codes
 from kiosk import volunteers
 from kiosk.errors import DomainError
 from kiosk.errors import N_
@@ -124,6 +125,16 @@ def sign_out():
     """Sign the volunteer out and go back to the worker's home screen."""
     sign_out_session()
     return redirect_to("screen.home")
+
+
+@bp.post("/scan")
+@volunteer_required()
+def scan():
+    """Send a scanned or typed code to the gift-pack desk or the luggage desk."""
+    scanned = request.form.get("code", "")
+    if scan_codes.route(scanned) == "voucher":
+        return redirect(url_for("pack_desk.scan"), code=307)  # same POST, same body
+    return redirect(url_for("luggage.claim_page", code=scanned.strip()), code=303)
 
 
 @bp.get("/people")
