@@ -51,8 +51,11 @@ systemctl --root="$rootfs" enable \
     nuantu-probe.service nuantu-backup.timer nuantu-sync-export.timer \
     seatd.service chrony.service systemd-networkd.service systemd-resolved.service
 systemctl --root="$rootfs" set-default graphical.target
+# No login anywhere (root is locked anyway): not on tty1 (the screen) and not
+# on the serial port the kernel console also uses.
 systemctl --root="$rootfs" mask \
-    ctrl-alt-del.target getty@tty1.service systemd-networkd-wait-online.service \
+    ctrl-alt-del.target getty@tty1.service serial-getty@ttyS0.service \
+    systemd-networkd-wait-online.service \
     apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer
 
 # The initramfs again, now with our machine-id script and overlayroot.
