@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers
+.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts
 	$(BIN)/flask --app kiosk init
@@ -68,3 +68,18 @@ bench-sync: $(TEST_STAMP) $(COMPILED)
 
 bench-vouchers: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_vouchers.py
+
+# Kiosk OS image (deploy/kiosk-image/README.md). image-check is fast and
+# static (systemd-analyze verify/security, shellcheck, udev lint, Chromium
+# policies) and CI runs it; image builds the real disk image (minutes, root,
+# network); image-boot-test boots it in QEMU and reports the kiosk units.
+IMAGE_OUT ?= build/kiosk-image
+
+image-check:
+	deploy/kiosk-image/check/image-check.sh
+
+image:
+	deploy/kiosk-image/build.sh --out $(IMAGE_OUT)
+
+image-boot-test:
+	deploy/kiosk-image/boot-test.sh --out $(IMAGE_OUT)

@@ -1,0 +1,167 @@
+#!/bin/bash
+# Boot the built kiosk image in QEMU (UEFI, software emulation) and check that
+# the kiosk comes up: provisioning applied from the boot partition, the app
+# and cage+Chromium active, /healthz ok, read-only root, data partition grown,
+# hardware watchdog in use. A second boot checks what must survive a reboot
+# (settings, machine id, journal). The image's dormant nuantu-probe.service
+# reports on the serial console when the kernel command line has
+# nuantu.probe; this script adds that to a copy of the image with mtools
+# (no loop device, no mount) and reads the console log.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+Usage: deploy/kiosk-image/boot-test.sh [options]
+
+  -o, --out DIR      where build.sh put the image (default: build/kiosk-image)
+  -i, --image FILE   the image (.img or .img.zst; default: newest in OUT)
+      --boots N      1 or 2 (default 2: the second checks what survives a reboot)
+      --timeout S    seconds allowed per boot (default 900)
+      --keep         keep the booted disk copy and console logs in OUT/boot-test
+  -h, --help         this help
+USAGE
+}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+out=$repo/build/kiosk-image
+image=
+boots=2
+timeout=900
+keep=no
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -o|--out) out=${2:?}; shift 2 ;;
+        -i|--image) image=${2:?}; shift 2 ;;
+        --boots) boots=${2:?}; shift 2 ;;
+        --timeout) timeout=${2:?}; shift 2 ;;
+        --keep) keep=yes; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "boot-test.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+if [ -z "$image" ]; then
+    image=$(find "$out" -maxdepth 1 -name 'nuantu-kiosk-*-amd64.img*' ! -name '*.sha256' -printf '%T@ %p\n' \
+        | sort -n | tail -n 1 | cut -d' ' -f2-)
+fi
+if [ -z "$image" ] || [ ! -f "$image" ]; then
+    echo "boot-test.sh: no image found in $out; run make image first" >&2
+    exit 1
+fi
+
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || need+=(ovmf)
+command -v mcopy >/dev/null || need+=(mtools)
+if [ ${#need[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+work=$out/boot-test
+rm -rf "$work"
+mkdir -p "$work"
+cleanup() { if [ "$keep" = no ]; then rm -f "$work/disk.img" "$work/vars.fd"; fi; }
+trap cleanup EXIT
+
+disk=$work/disk.img
+echo "== image $image"
+case "$image" in
+    *.zst) zstd -q -d -f "$image" -o "$disk" ;;
+    *) cp --sparse=always "$image" "$disk" ;;
+esac
+# A bigger "disk" than the image, as on a kiosk: the data partition must grow.
+truncate -s 6G "$disk"
+
+# Edit the boot partition (FAT, starting at 1 MiB) in place with mtools.
+esp="$disk@@1M"
+export MTOOLS_SKIP_CHECK=1
+mcopy -n -i "$esp" ::/loader/entries/nuantu.conf "$work/entry.conf"
+# The serial port becomes /dev/console (listed last), so boot messages and an
+# emergency shell show up in the console log too.
+sed -i -e 's/console=ttyS0,115200 console=tty1/console=tty1 console=ttyS0,115200/' \
+    -e 's/^options .*/& nuantu.probe=poweroff/' "$work/entry.conf"
+mcopy -o -i "$esp" "$work/entry.conf" ::/loader/entries/nuantu.conf
+token=boot-test-token-$(date +%s)-abcdefgh
+printf '%s\r\n' "# written by boot-test.sh" "STATION=boot-test" "STATION_NAME=启动测试站" \
+    "STATION_COUNTY=510104" "PRINTER_URL=usb://0fe6:811e" "SYNC_TOKEN=$token" > "$work/provision.txt"
+mcopy -o -i "$esp" "$work/provision.txt" ::/nuantu-provision.txt
+
+cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
+# Software emulation (TCG): KVM is not usable on this kind of machine (-cpu
+# host aborts; other CPU models stop in the firmware with an emulation failure).
+machine=(-accel tcg)
+
+failures=0
+check() {  # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then echo "ok    $what"; else echo "FAIL  $what"; failures=$((failures + 1)); fi
+}
+probe() {  # probe KEY: the value the probe reported for KEY in this boot's log
+    { grep -a "^NUANTU-PROBE $1 " "$log" || true; } | head -n 1 | sed "s|^NUANTU-PROBE $1 ||" | tr -d '\r'
+}
+
+boot() {  # boot N: run QEMU until the probe powers the machine off
+    log=$work/console-$1.log
+    echo "== boot $1 (QEMU TCG, timeout ${timeout}s)"
+    local started ended
+    started=$(date +%s.%N)
+    timeout "$timeout" qemu-system-x86_64 -machine q35 "${machine[@]}" -smp 2 -m 2048 \
+        -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+        -drive if=pflash,format=raw,file="$work/vars.fd" \
+        -drive file="$disk",format=raw,if=virtio \
+        -device virtio-gpu-pci -device virtio-keyboard-pci -device virtio-tablet-pci \
+        -device i6300esb -nic user,model=virtio-net-pci \
+        -display none -serial file:"$log" -monitor none -no-reboot || true
+    ended=$(date +%s.%N)
+    seconds=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", b - a }')
+    echo "boot $1: $seconds s from power-on to power-off (the probe runs after graphical.target)"
+    check "probe report complete" grep -aq '^NUANTU-PROBE end' "$log"
+    if ! grep -aq '^NUANTU-PROBE end' "$log"; then
+        echo "      no report; the end of $log:"
+        tail -n 30 "$log" | sed 's/^/      /'
+        return
+    fi
+    for unit in nuantu-app.service cage@tty1.service seatd.service nuantu-provision.service nuantu-grow-data.service; do
+        check "$unit active" test "$(probe "unit $unit")" = active
+    done
+    check "Chromium running under cage" test "$(probe chromium-processes)" -gt 0 2>/dev/null
+    check "no failed units ($(probe failed-units))" test -z "$(probe failed-units | tr -d ' ')"
+    check "/healthz ok for the provisioned station" grep -aq '^NUANTU-PROBE healthz .*"station":"boot-test".*"status":"ok"' "$log"
+    check "root is an overlay on tmpfs" grep -aq '^NUANTU-PROBE root overlay' "$log"
+    check "lower root mounted read-only" grep -aqE '^NUANTU-PROBE root-lower .*\bro\b' "$log"
+    check "journal on the data partition" grep -aq '^NUANTU-PROBE journal .*nuantu-data\|^NUANTU-PROBE journal /dev/' "$log"
+    check "data partition grown past 256M ($(probe data))" grep -aqE '^NUANTU-PROBE data /dev/vda3 ext4 [2-9]\.[0-9]G' "$log"
+    check "hardware watchdog in use ($(probe watchdog))" grep -aq '^NUANTU-PROBE watchdog 30s device /dev/watchdog0' "$log"
+    check "udev rule for the provisioned usb:// printer" grep -aq '^NUANTU-PROBE printer-rule .*0fe6.*811e' "$log"
+    echo "      startup: $(probe startup)"
+    echo "      graphical.target reached at $(probe graphical); app ready at $(probe app-ready-after-boot), cage at $(probe cage-active-after-boot) after boot"
+    echo "$1 $seconds $(probe graphical)" >> "$work/times"
+    if [ "$failures" -gt 0 ]; then
+        echo "      warnings and kiosk unit logs of this boot:"
+        grep -a '^NUANTU-LOG' "$log" | cut -c12- | sed 's/^/      /'
+    fi
+}
+
+boot 1
+mdir -b -i "$esp" ::/ > "$work/esp-after.txt" 2>&1 || true
+check "provisioning file wiped and removed from the boot partition" bash -c "! grep -qi 'nuantu-provision.txt' '$work/esp-after.txt'"
+check "receipt left on the boot partition" grep -qi 'nuantu-provisioned.txt' "$work/esp-after.txt"
+mtype -i "$esp" ::/nuantu-provisioned.txt > "$work/receipt.txt" 2>&1 || true
+check "receipt names the station and holds no secret" bash -c "grep -q 'boot-test' '$work/receipt.txt' && ! grep -q '$token' '$work/receipt.txt'"
+first_id=$(probe machine-id | cut -d' ' -f1)
+
+if [ "$boots" -ge 2 ]; then
+    boot 2
+    second_id=$(probe machine-id | cut -d' ' -f1)
+    check "machine id kept across reboots ($first_id)" test -n "$first_id" -a "$first_id" = "$second_id"
+    check "journal kept across reboots ($(probe boot-count) boots listed)" test "$(probe boot-count)" -ge 2
+fi
+
+if [ "$failures" -gt 0 ]; then
+    echo "boot-test: $failures check(s) failed; console logs in $work"
+    exit 1
+fi
+echo "boot-test: all passed; console logs in $work"
