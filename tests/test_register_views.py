@@ -304,7 +304,7 @@ def test_the_confirmation_offers_the_gift_pack_tile_and_notes_a_repeat_visit(wor
         worker.tap("consent", answer="yes", then="phone")
         worker.tap("phone", number="13800138000")
         done = worker.confirm().get_data(as_text=True)
-    assert 'href="/soon/pack"' in done
+    assert 'href="/packs/"' in done  # the gift-pack flow
     assert "这次记为再次到访" in done
 
 
