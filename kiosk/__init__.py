@@ -12,6 +12,7 @@ from kiosk import clock
 from kiosk import config
 from kiosk import database
 from kiosk import i18n
+from kiosk import luggage
 from kiosk import printing
 from kiosk import schema
 from kiosk import stations
@@ -41,6 +42,7 @@ def create_app(test_config=None):
 
     clock.configure(app.config["TIMEZONE"])
     tally_rules.check_configured(app.config["TALLY_SERVICES"])
+    luggage.Rules.from_config(app.config)  # refuse a nonsense luggage set-up at start
     database.init_app(app)
     with app.app_context():
         prepare_database(app)
@@ -51,6 +53,7 @@ def create_app(test_config=None):
 
     from kiosk.views import errors
     from kiosk.views import health
+    from kiosk.views import luggage as luggage_views
     from kiosk.views import pack_desk
     from kiosk.views import packs
     from kiosk.views import printer
@@ -70,6 +73,8 @@ def create_app(test_config=None):
     app.register_blueprint(printer.bp)
     app.register_blueprint(printer.console)
     app.register_blueprint(sync.bp)
+    app.register_blueprint(luggage_views.bp)
+    app.register_blueprint(luggage_views.worker_bp)
     errors.init_app(app)
 
     from kiosk import cli

@@ -15,6 +15,7 @@ from kiosk import simulate
 from kiosk import stations
 from kiosk import sync
 from kiosk import volunteers
+from kiosk.luggage_cli import luggage_group
 from kiosk.errors import DomainError
 from kiosk.models import database
 from kiosk.packs_cli import packs_group
@@ -186,5 +187,6 @@ def init_app(app):
     app.cli.add_command(counts_command)
     app.cli.add_command(simulate_command)
     app.cli.add_command(volunteers_group)
+    app.cli.add_command(luggage_group)
     app.cli.add_command(packs_group)
     app.cli.add_command(printer_group)

@@ -58,6 +58,19 @@ def defaults(instance_path):
         "VOLUNTEER_IDLE_SECONDS": 300,
         # Service tallies shown on the console, in order (keys of kiosk.tallies.SERVICES).
         "TALLY_SERVICES": ["guidance", "tea_water", "medicine", "care", "transport_info", "road_rescue", "protective"],
+        # Left luggage: shelf/rack name → how many bags it holds (the station's capacity).
+        "LUGGAGE_SHELVES": {"A": 12, "B": 12, "C": 8},
+        # Most bags on one claim ticket.
+        "LUGGAGE_MAX_BAGS": 6,
+        # Station-local closing time: the default pick-up time ("HH:MM"; null if open all night).
+        "LUGGAGE_CLOSING_TIME": "21:00",
+        # Longest pick-up time offered at check-in, in hours from now.
+        "LUGGAGE_MAX_HOURS": 24,
+        # Reprints later than this after check-in need a station manager.
+        "LUGGAGE_REPRINT_MINUTES": 15,
+        # How long a claim ticket's QR code is honoured (days after check-in);
+        # overdue bags stay claimable until then.
+        "LUGGAGE_UNCLAIMED_DAYS": 30,
         # A gift-pack voucher can be collected on the day it is printed and
         # this many days after (never past its campaign's last day).
         "VOUCHER_VALID_DAYS": 0,

@@ -61,6 +61,12 @@ METRICS = {
     "packs.on_hand": ("pack",),  # a level, not a flow: the day's last value (put, not add)
     "luggage.checked_in": (),
     "luggage.claimed": (),
+    "luggage.overdue": (),
+    "luggage.lost_released": (),
+    "luggage.tickets.checked_in": (),
+    "luggage.tickets.claimed": (),
+    "luggage.tickets.overdue": (),
+    "luggage.tickets.lost_released": (),
     "tallies": ("service",),
 }
 

@@ -11,6 +11,8 @@ from playhouse.migrate import SchemaMigrator
 from kiosk.models import AuditEntry
 from kiosk.models import CountCell
 from kiosk.models import Kiosk
+from kiosk.models import LuggageBag
+from kiosk.models import LuggageDeposit
 from kiosk.models import Registration
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
@@ -24,7 +26,10 @@ from kiosk.models_vouchers import StockMove
 from kiosk.models_vouchers import Voucher
 from kiosk.printing.models import PrintJob
 
-MODELS = [SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob, Registration]
+MODELS = [
+    SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob, Registration,
+    LuggageDeposit, LuggageBag,
+]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 
 # (name, function(migrator, database)) in the order they must run.

@@ -27,7 +27,12 @@ def source_msgids():
 def test_every_source_string_is_translated_to_chinese():
     with CATALOG.open("rb") as f:
         catalog = read_po(f, locale="zh_Hans")
-    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    # Plural entries (ngettext) have a (singular, plural) id and a list of strings.
+    translated = {
+        m.id if isinstance(m.id, str) else m.id[0]: m.string
+        for m in catalog
+        if m.id and m.string and (isinstance(m.string, str) or all(m.string)) and not m.fuzzy
+    }
     missing = sorted(source_msgids() - set(translated))
     assert missing == [], "run `make extract-messages` and translate: %s" % missing
 
@@ -38,7 +43,10 @@ def test_placeholders_survive_translation():
     with CATALOG.open("rb") as f:
         catalog = read_po(f, locale="zh_Hans")
     for message in catalog:
-        if message.id and message.string:
-            assert sorted(re.findall(r"%\(\w+\)s", message.id)) == sorted(
-                re.findall(r"%\(\w+\)s", message.string)
-            ), message.id
+        ids = [message.id] if isinstance(message.id, str) else message.id
+        strings = [message.string] if isinstance(message.string, str) else message.string
+        for translated in strings:
+            if message.id and translated:
+                assert sorted(re.findall(r"%\(\w+\)s", ids[-1])) == sorted(
+                    re.findall(r"%\(\w+\)s", translated)
+                ), message.id

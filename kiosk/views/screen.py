@@ -34,7 +34,8 @@ TILES = [
     },
     {"key": "pack", "label": N_("Gift pack"), "hint": N_("Collect a warm gift pack"), "tone": "red",
      "endpoint": "packs.choose"},
-    {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green"},
+    {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green",
+     "endpoint": "luggage_screen.about"},
     {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange",
      "endpoint": "screen.services"},
 ]
@@ -50,7 +51,7 @@ HOUSEKEEPING_KEYS = {"csrf_token"}
 def inject_station():
     """Make the station and the idle settings available to every page."""
     at_rest = request.endpoint == "screen.home" and not (set(session) - HOUSEKEEPING_KEYS)
-    console = request.blueprint == "volunteer"
+    console = request.path.startswith("/volunteer/")  # every console page, whichever blueprint
     idle_key = "VOLUNTEER_IDLE_SECONDS" if console else "IDLE_SECONDS"
     return {
         "station": stations.current(),

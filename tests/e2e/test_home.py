@@ -44,7 +44,7 @@ def test_idle_timeout_warns_then_returns_home_in_chinese(page, serve):
     page.goto(server.url)
     page.get_by_role("button", name="English").tap()
     page.get_by_role("link", name="Luggage").tap()
-    page.wait_for_url(f"{server.url}/soon/luggage")
+    page.wait_for_url(f"{server.url}/luggage")
     warning = page.get_by_role("alertdialog")
     warning.wait_for(state="visible", timeout=5_000)
     screenshot(page, "idle-warning")
