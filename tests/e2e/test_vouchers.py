@@ -7,7 +7,7 @@ from kiosk.models import database
 from tests.conftest import add_volunteer
 from tests.e2e.conftest import VIEWPORTS
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_registration import Taps
+from tests.e2e.test_registration import coming_home_to_the_station_county
 from tests.e2e.test_registration import step
 from tests.e2e.test_volunteer_sign_in import TABLET
 from tests.e2e.test_volunteer_sign_in import tap_pin
@@ -39,28 +39,24 @@ def take_warm_pack(page, url, suffix=""):
     return page.locator("#ticket-preview").get_attribute("data-payload")
 
 
-def open_desk(browser, url):
+def open_desk(browser, url, name="王芳", pin="2468"):
+    """Sign a volunteer in on a tablet and open the gift-pack desk."""
     desk = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN").new_page()
     desk.set_default_timeout(10_000)
     desk.goto(f"{url}/volunteer/")
-    desk.get_by_role("link", name="王芳").tap()
-    tap_pin(desk, "2468")
+    desk.get_by_role("link", name=name).tap()
+    tap_pin(desk, pin)
     desk.get_by_role("button", name="登录").tap()
     desk.get_by_role("link", name="礼包发放台").tap()
     desk.get_by_role("heading", name="礼包发放台").wait_for()
     return desk
 
 
-def register_going_to_work_with_a_phone(page, url):
-    """Register by taps as in tests/e2e/test_registration.py, then follow the link to the packs."""
-    page.goto(f"{url}/register")
-    taps = Taps(page)
-    taps.button("返岗")
-    taps.button("乐山市 市中区")
-    taps.button("福建")
+def register_with_a_phone(page, server):
+    """Register by taps (registration's own shortest path, plus a phone), then follow the link to the packs."""
+    taps = coming_home_to_the_station_county(page, server)
     taps.button("手机号")
     taps.button("同意", exact=True)
-    step(page, "phone")
     taps.keys("phone", "13800138000")
     taps.button("确定")
     step(page, "summary")
@@ -71,7 +67,7 @@ def register_going_to_work_with_a_phone(page, url):
 
 
 def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out(browser, page, station):
-    register_going_to_work_with_a_phone(page, station.url)
+    register_with_a_phone(page, station)
     assert page.locator("#pack-return").get_by_role("button", name="领取").is_visible()  # registered: ID-only pack too
     page.locator("#pack-return").get_by_role("button", name="领取").tap()
     page.get_by_role("heading", name="凭证正在打印").wait_for()
@@ -111,7 +107,7 @@ def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out
     # The same phone registers again later: the pack is one per person in the campaign.
     page.locator("#reset-form").evaluate("form => form.submit()")
     page.get_by_role("heading", name="欢迎！请点选您需要的服务").wait_for()
-    register_going_to_work_with_a_phone(page, station.url)
+    register_with_a_phone(page, station)
     assert "每人限领一份" in page.locator("#pack-return").inner_text()
 
 
@@ -151,12 +147,7 @@ def test_the_voucher_fits_a_full_hd_screen_too(page, station):
 
 def test_a_manager_counts_a_delivery_in_on_the_stock_screen(browser, station):
     add_volunteer(station.app, name="陈站长", pin="8642", role="manager")
-    desk = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN").new_page()
-    desk.goto(f"{station.url}/volunteer/")
-    desk.get_by_role("link", name="陈站长").tap()
-    tap_pin(desk, "8642")
-    desk.get_by_role("button", name="登录").tap()
-    desk.get_by_role("link", name="礼包发放台").tap()
+    desk = open_desk(browser, station.url, name="陈站长", pin="8642")
     desk.get_by_role("link", name="库存").tap()
     desk.get_by_role("heading", name="礼包库存").wait_for()
     desk.get_by_label("数量").fill("40")
