@@ -235,6 +235,7 @@ def check_in(kinds, shelf, due_at, phone_last4, volunteer_id, rules, keys, now=N
         _count("checked_in", day, bags=len(kinds), tickets=1)
         if slips is not None:
             send_to_printer(slips(deposit))
+    printing.wake()  # the job was queued inside the transaction: the worker may only see it now
     return deposit
 
 
@@ -491,6 +492,7 @@ def reprint(deposit_id, reason, volunteer, rules, now=None):
             raise NotFound(N_("This ticket was never sent to the printer."))
         # Same bytes, same code; printing writes the audit entry ("reprint", who, why).
         printing.reprint(job.id, reason, volunteer_id=volunteer.id, subject=subject(deposit.code))
+    printing.wake()  # the copy was queued inside the transaction, now committed
     return LuggageDeposit.get_by_id(deposit.id)
 
 
