@@ -18,6 +18,7 @@ import signal
 import socket
 import threading
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger("kiosk.serve")
@@ -138,9 +139,14 @@ class KioskServer:
             self.stopped.set()
 
     def close(self):
-        """Stop serving (for callers that run the server in another thread)."""
+        """Stop serving (for callers that run the server in another thread).
+
+        Every socket (listening, trigger, open keep-alive connections) is closed
+        from inside the serving loop via its trigger: closing them from this
+        thread races the loop's select() ("Bad file descriptor").
+        """
         self.stopped.set()
-        self.server.close()
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
 
 
 def parse_args(argv=None):
