@@ -6,17 +6,24 @@ count can never disagree with the records behind it. Every change stamps the
 cell with the next kiosk-wide sequence number; the central office pulls
 "cells changed since N" and upserts them, so re-pulls never double-count.
 
+A closed day's cells are final (a manager closed it and printed its report):
+``add()`` and ``put()`` book a change dated to a closed day on the next open
+day instead, so the report on paper and the central office's numbers stay
+what they were when the day was closed.
+
 Dimensions are short codes only (direction, county code, pack type…), never
 personal data: only the keys in ``DIMENSIONS`` are accepted, each with a value
 pattern that a phone or ID number cannot match.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.models import CountCell
+from kiosk.models import DayClose
 from kiosk.models import database
 
 DIMENSION_SEPARATOR = ";"
@@ -138,12 +145,27 @@ def next_seq():
     return head() + 1
 
 
+def is_closed(day):
+    """Return True if a manager has closed this day: its counts are final."""
+    return DayClose.select().where(DayClose.day == day).exists()
+
+
+def booking_day(day):
+    """Return the day a change dated ``day`` is counted on: that day, or the first later day still open."""
+    closed = {row.day for row in DayClose.select(DayClose.day).where(DayClose.day >= day)}
+    while day in closed:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 def add(metric, day, delta=1, **dims):
     """Add delta to a cell and stamp it with a new sequence; return the new value.
 
-    Must run inside the caller's write transaction. A cell never goes below zero.
+    Must run inside the caller's write transaction. A cell never goes below
+    zero. A change dated to a closed day is booked on the next open day.
     """
     check_metric(metric)
+    day = booking_day(day)
     key = encode_dims(dims)
     cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
     value = (cell.value if cell else 0) + delta
@@ -160,9 +182,10 @@ def put(metric, day, value, **dims):
 
     A level cell must exist for every day it changed: "no cell" would read
     as "unchanged since the last one". Must run inside the caller's write
-    transaction.
+    transaction. A level dated to a closed day is booked on the next open day.
     """
     check_metric(metric)
+    day = booking_day(day)
     key = encode_dims(dims)
     if value < 0:
         raise DomainError(N_("A count cannot go below zero."))

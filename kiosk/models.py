@@ -15,6 +15,7 @@ from peewee import DateTimeField
 from peewee import ForeignKeyField
 from peewee import IntegerField
 from peewee import Model
+from peewee import TextField
 
 database = DatabaseProxy()
 
@@ -148,6 +149,31 @@ class Tally(BaseModel):
     volunteer = ForeignKeyField(Volunteer, backref="tallies")
     created_at = DateTimeField(default=utcnow)
     undone_at = DateTimeField(null=True)
+
+
+class DayClose(BaseModel):
+    """A station-local day a manager closed: its report as printed, frozen.
+
+    Once a day is closed its count cells are final; anything counted later
+    with that day's date is booked on the next open day (kiosk.counts).
+    """
+
+    day = DateField(unique=True)
+    closed_at = DateTimeField(default=utcnow)
+    closed_by = ForeignKeyField(Volunteer, backref="days_closed")
+    sheet = TextField()  # the day sheet as JSON (kiosk.daybook.DaySheet)
+
+
+class LateCorrection(BaseModel):
+    """People served on a closed day that were counted late, booked on a later open day."""
+
+    booked_on = DateField(index=True)  # the open day the count went to
+    corrects = DateField()  # the closed day it belongs to
+    service = CharField(max_length=32)
+    people = IntegerField()
+    reason = CharField(max_length=255)
+    volunteer = ForeignKeyField(Volunteer, backref="late_corrections")
+    at = DateTimeField(default=utcnow)
 
 
 class AuditEntry(BaseModel):

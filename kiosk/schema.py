@@ -10,7 +10,9 @@ from playhouse.migrate import SchemaMigrator
 
 from kiosk.models import AuditEntry
 from kiosk.models import CountCell
+from kiosk.models import DayClose
 from kiosk.models import Kiosk
+from kiosk.models import LateCorrection
 from kiosk.models import LuggageBag
 from kiosk.models import LuggageDeposit
 from kiosk.models import Registration
@@ -31,6 +33,7 @@ MODELS = [
     LuggageDeposit, LuggageBag,
 ]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
+MODELS += [DayClose, LateCorrection]
 
 # (name, function(migrator, database)) in the order they must run.
 MIGRATIONS = []

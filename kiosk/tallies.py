@@ -44,8 +44,8 @@ def tap(service, volunteer_id, people=1, allowed=tuple(SERVICES), now=None):
     if not isinstance(people, int) or not 1 <= people <= MAX_PEOPLE:
         raise DomainError(N_("The number of people must be between 1 and %(max)s."), max=MAX_PEOPLE)
     now = now or clock.now()
-    day = clock.local_day(now)
     with counts.write_transaction():
+        day = counts.booking_day(clock.local_day(now))  # after closing time, tomorrow's books
         tally = Tally.create(service=service, people=people, day=day, volunteer=volunteer_id, created_at=now)
         counts.add(METRIC, day, people, service=service)
     return tally
@@ -81,6 +81,8 @@ def undo(tally_id, volunteer_id, now=None):
             raise DomainError(N_("Only your last tap can be undone."))
         if not undoable(tally, now):
             raise DomainError(N_("A tap can only be undone within a minute."))
+        if counts.is_closed(tally.day):
+            raise DomainError(N_("That day is closed, so the tap stays counted. A manager can correct the day report."))
         tally.undone_at = now
         tally.save()
         counts.add(METRIC, tally.day, -tally.people, service=tally.service)

@@ -1,0 +1,371 @@
+"""The day's books: what the service point did on one day, checked to add up, and closing it.
+
+A day sheet gathers, for one station-local day, the numbers a manager signs
+off at the end of a shift, from the same count cells the central office pulls:
+
+- gift-pack stock per pack type: at the start of the day + counted in −
+  taken out − handed out = on hand at the end; of those on hand, some are
+  promised to vouchers not collected yet (reserved), the rest are free;
+- vouchers issued, handed out, voided and expired that day, and how many
+  are still outstanding;
+- left luggage checked in, claimed, released without a ticket, and still in
+  custody;
+- registrations by direction (first visits), and repeats;
+- people served per service tally, and late corrections booked on the day.
+
+"At the start" is the last on-hand level recorded before the day; "on hand
+at the end" is the day's own level. Both come from level cells, the flows
+from flow cells written in other transactions, so a sheet that does not
+balance points at something real (a bug or a hand-edited database), not at
+arithmetic.
+
+A manager closes a day: the sheet is frozen as printed (``DayClose``) and the
+day's count cells become final (see ``kiosk.counts.booking_day``): anything
+counted later with that date, such as a tap after closing time, goes on the
+next open day. People served on a closed day but counted late are a
+``late_correction`` with a reason, booked on the next open day.
+"""
+
+import dataclasses
+import datetime
+import json
+
+from kiosk import audit
+from kiosk import clock
+from kiosk import counts
+from kiosk import luggage
+from kiosk import tallies
+from kiosk import vouchers
+from kiosk.errors import Conflict
+from kiosk.errors import DomainError
+from kiosk.errors import N_
+from kiosk.models import CountCell
+from kiosk.models import DayClose
+from kiosk.models import LateCorrection
+from kiosk.models import LuggageDeposit
+from kiosk.models import Volunteer
+from kiosk.printing import Ticket
+
+LUGGAGE_EVENTS = luggage.EVENTS
+DIRECTIONS = ("home", "work")
+
+
+@dataclasses.dataclass(frozen=True)
+class PackBalance:
+    """One pack type's stock and vouchers over a day."""
+
+    key: str
+    name: str
+    start: int  # on hand when the day began
+    stock_in: int
+    stock_out: int  # taken out of stock without a voucher (damaged, sent on)
+    given: int  # handed out against vouchers
+    on_hand: int  # at the end of the day (now, for a day still open)
+    reserved: int  # promised to vouchers not yet collected (at closing, or now)
+    issued: int
+    voided: int
+    expired: int
+
+    @property
+    def expected(self):
+        """On hand as the day's moves say it should be."""
+        return self.start + self.stock_in - self.stock_out - self.given
+
+    @property
+    def difference(self):
+        """On hand minus expected: 0 when the books balance."""
+        return self.on_hand - self.expected
+
+    @property
+    def free(self):
+        """Packs on hand not promised to any voucher."""
+        return self.on_hand - self.reserved
+
+
+@dataclasses.dataclass(frozen=True)
+class Correction:
+    """People served on a closed day, counted late on an open one."""
+
+    booked_on: datetime.date
+    corrects: datetime.date
+    service: str
+    people: int
+    reason: str
+    by: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DaySheet:
+    """Everything the end-of-day report shows for one station-local day."""
+
+    day: datetime.date
+    packs: tuple = ()
+    registrations: dict = dataclasses.field(default_factory=dict)  # home, work, repeat → people
+    luggage: dict = dataclasses.field(default_factory=dict)  # event or "in_custody" → (tickets, bags)
+    tallies: tuple = ()  # (service key, people)
+    corrections: tuple = ()  # Correction booked on this day
+    closed_at: datetime.datetime | None = None
+    closed_by: str = ""
+
+    @property
+    def balanced(self):
+        """True when every pack's stock adds up."""
+        return all(pack.difference == 0 for pack in self.packs)
+
+    @property
+    def closed(self):
+        return self.closed_at is not None
+
+    @property
+    def outstanding(self):
+        """Vouchers issued and not yet collected, voided or expired."""
+        return sum(pack.reserved for pack in self.packs)
+
+    def to_json(self):
+        """Return the sheet as JSON text (what a closed day keeps)."""
+        return json.dumps(dataclasses.asdict(self), default=_iso, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text):
+        """Return the sheet a closed day kept."""
+        data = json.loads(text)
+        return cls(
+            day=datetime.date.fromisoformat(data["day"]),
+            packs=tuple(PackBalance(**pack) for pack in data["packs"]),
+            registrations=data["registrations"],
+            luggage={event: tuple(pair) for event, pair in data["luggage"].items()},
+            tallies=tuple(tuple(pair) for pair in data["tallies"]),
+            corrections=tuple(
+                Correction(**{**c, "booked_on": datetime.date.fromisoformat(c["booked_on"]),
+                              "corrects": datetime.date.fromisoformat(c["corrects"])})
+                for c in data["corrections"]
+            ),
+        )
+
+
+def _iso(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a day sheet")
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def day_sheet(day, services=tuple(tallies.SERVICES)):
+    """Return the sheet of a day: as frozen when it was closed, else from the live numbers."""
+    closing = DayClose.get_or_none(DayClose.day == day)
+    if closing is None:
+        return live_sheet(day, services)
+    sheet = DaySheet.from_json(closing.sheet)
+    return dataclasses.replace(sheet, closed_at=closing.closed_at, closed_by=closing.closed_by.name)
+
+
+def live_sheet(day, services=tuple(tallies.SERVICES)):
+    """Return a day's sheet from the count cells; outstanding vouchers and custody as of now."""
+    cells = {(c.metric, c.dims): c.value for c in CountCell.select().where(CountCell.day == day)}
+
+    def cell(metric, **dims):
+        return cells.get((metric, counts.encode_dims(dims)), 0)
+
+    tally_keys = list(services) + sorted(
+        {counts.decode_dims(dims)["service"] for metric, dims in cells if metric == tallies.METRIC} - set(services)
+    )
+    return DaySheet(
+        day=day,
+        packs=tuple(_pack_balance(pack, day, cell) for pack in vouchers.pack_types()),
+        registrations={
+            **{d: counts.total("registrations", day, direction=d) for d in DIRECTIONS},
+            "repeat": counts.total("registrations.repeat", day),
+        },
+        luggage={
+            **luggage.day_counts(day),
+            "in_custody": (LuggageDeposit.open().count(), luggage.in_custody()),
+        },
+        tallies=tuple((key, cell(tallies.METRIC, service=key)) for key in tally_keys),
+        corrections=tuple(corrections_booked_on(day)),
+    )
+
+
+def _pack_balance(pack, day, cell):
+    return PackBalance(
+        key=pack.key,
+        name=pack.name,
+        start=_level_before(pack.key, day),
+        stock_in=cell("packs.stock_in", pack=pack.key),
+        stock_out=cell("packs.stock_out", pack=pack.key),
+        given=cell("vouchers.redeemed", pack=pack.key),
+        on_hand=_level_before(pack.key, day + datetime.timedelta(days=1)),
+        reserved=pack.reserved,
+        issued=cell("vouchers.issued", pack=pack.key),
+        voided=cell("vouchers.voided", pack=pack.key),
+        expired=cell("vouchers.expired", pack=pack.key),
+    )
+
+
+def _level_before(pack_key, day):
+    """Return the last on-hand level recorded before ``day`` (0 if none)."""
+    latest = (
+        CountCell.select(CountCell.value)
+        .where(CountCell.metric == "packs.on_hand", CountCell.dims == counts.encode_dims({"pack": pack_key}),
+               CountCell.day < day)
+        .order_by(CountCell.day.desc())
+        .limit(1)
+        .scalar()
+    )
+    return latest or 0
+
+
+def corrections_booked_on(day):
+    """Return the late corrections counted on this day."""
+    return [_correction(row) for row in LateCorrection.select().where(LateCorrection.booked_on == day)
+            .order_by(LateCorrection.at, LateCorrection.id)]
+
+
+def corrections_for(day):
+    """Return the late corrections made for this (closed) day, wherever they were booked."""
+    return [_correction(row) for row in LateCorrection.select().where(LateCorrection.corrects == day)
+            .order_by(LateCorrection.at, LateCorrection.id)]
+
+
+def _correction(row):
+    return Correction(booked_on=row.booked_on, corrects=row.corrects, service=row.service, people=row.people,
+                      reason=row.reason, by=row.volunteer.name)
+
+
+def recent_days(count=7, today=None):
+    """Return [(day, DayClose or None)] for the last ``count`` days, newest first."""
+    today = today or clock.local_day()
+    days = [today - datetime.timedelta(days=n) for n in range(count)]
+    closings = {row.day: row for row in DayClose.select().where(DayClose.day.in_(days))}
+    return [(day, closings.get(day)) for day in days]
+
+
+# --- closing and late corrections ---------------------------------------------------------
+
+
+def _manager(volunteer_id):
+    person = Volunteer.get_or_none(Volunteer.id == volunteer_id, Volunteer.active == True)  # noqa: E712
+    if person is None or person.role != "manager":
+        raise DomainError(N_("Only a station manager can do this."))
+    return person
+
+
+def close_day(day, manager_id, services=tuple(tallies.SERVICES), now=None):
+    """Freeze a day's sheet as its report and make its counts final; return the closed sheet."""
+    now = now or clock.now()
+    today = clock.local_day(now)
+    manager = _manager(manager_id)
+    if day > today:
+        raise DomainError(N_("A day can only be closed once it has begun."))
+    with counts.write_transaction():
+        closing = DayClose.get_or_none(DayClose.day == day)
+        if closing is not None:
+            raise Conflict(
+                N_("This day was already closed by %(name)s at %(time)s."),
+                name=closing.closed_by.name, time=clock.local_time(closing.closed_at).strftime("%H:%M"),
+            )
+        vouchers.release_expired(today, now)  # outstanding means still valid
+        sheet = live_sheet(day, services)
+        counts.put("daybook.closed", day, 1)  # the central office sees which days are final
+        DayClose.create(day=day, closed_at=now, closed_by=manager.id, sheet=sheet.to_json())
+        audit.record("close_day", f"day:{day.isoformat()}", manager.id,
+                     detail="balanced" if sheet.balanced else "not balanced")
+    return dataclasses.replace(sheet, closed_at=now, closed_by=manager.name)
+
+
+def correct_late(day, service, people, reason, manager_id, allowed=tuple(tallies.SERVICES), now=None):
+    """Count people served on a closed day on the next open day, with the reason; return the Correction."""
+    now = now or clock.now()
+    manager = _manager(manager_id)
+    if service not in allowed:
+        raise DomainError(N_("This service is not counted at this station."))
+    if isinstance(people, bool) or not isinstance(people, int) or not 1 <= people <= tallies.MAX_PEOPLE:
+        raise DomainError(N_("The number of people must be between 1 and %(max)s."), max=tallies.MAX_PEOPLE)
+    reason = audit.require_reason(reason)
+    with counts.write_transaction():
+        if not counts.is_closed(day):
+            raise DomainError(N_("This day is still open: count the people with the tally buttons."))
+        booked_on = counts.booking_day(clock.local_day(now))
+        counts.add(tallies.METRIC, booked_on, people, service=service)
+        row = LateCorrection.create(booked_on=booked_on, corrects=day, service=service, people=people,
+                                    reason=reason, volunteer=manager.id, at=now)
+        audit.record("late_correction", f"day:{day.isoformat()}", manager.id, reason,
+                     detail=f"{service} +{people} on {booked_on.isoformat()}")
+    return _correction(row)
+
+
+# --- paper and spreadsheet ----------------------------------------------------------------
+
+
+def rows(sheet, gettext, station_name=""):
+    """Return the sheet as (section, item, value) rows, in the reader's language.
+
+    The same rows make the thermal slip and the CSV download, so the two
+    can never disagree.
+    """
+    _ = gettext
+    out = [(_("Day report"), _("Station"), station_name), (_("Day report"), _("Date"), sheet.day.isoformat())]
+    if sheet.closed:
+        when = clock.local_time(sheet.closed_at).strftime("%H:%M")
+        out.append((_("Day report"), _("Closed"), _("%(time)s by %(name)s", time=when, name=sheet.closed_by)))
+    else:
+        out.append((_("Day report"), _("Closed"), _("not yet")))
+    section = _("Registrations")
+    out += [(section, _("Going home"), sheet.registrations.get("home", 0)),
+            (section, _("Going to work"), sheet.registrations.get("work", 0)),
+            (section, _("Repeat visits"), sheet.registrations.get("repeat", 0))]
+    for pack in sheet.packs:
+        section = _("Gift packs: %(pack)s", pack=pack.name)
+        out += [
+            (section, _("On hand at start"), pack.start),
+            (section, _("Counted in"), pack.stock_in),
+            (section, _("Taken out"), pack.stock_out),
+            (section, _("Handed out"), pack.given),
+            (section, _("On hand at end"), pack.on_hand),
+            (section, _("Stock check"), _("balanced") if pack.difference == 0
+             else _("off by %(number)+d", number=pack.difference)),
+            (section, _("Vouchers issued"), pack.issued),
+            (section, _("Vouchers voided"), pack.voided),
+            (section, _("Vouchers expired"), pack.expired),
+            (section, _("Vouchers outstanding"), pack.reserved),
+            (section, _("Free to promise"), pack.free),
+        ]
+    section = _("Left luggage")
+    for event, label in ((event, LUGGAGE_LABELS[event]) for event in (*LUGGAGE_EVENTS, "in_custody")):
+        tickets, bags = sheet.luggage.get(event, (0, 0))
+        out.append((section, _(label), _("%(tickets)s tickets, %(bags)s bags", tickets=tickets, bags=bags)))
+    section = _("People served")
+    out += [(section, _(tallies.SERVICES.get(key, key)), people) for key, people in sheet.tallies]
+    for c in sheet.corrections:
+        out.append((_("Late corrections"), _(tallies.SERVICES.get(c.service, c.service)),
+                    _("+%(people)s for %(day)s: %(reason)s (%(name)s)",
+                      people=c.people, day=c.corrects.isoformat(), reason=c.reason, name=c.by)))
+    return out
+
+
+LUGGAGE_LABELS = {
+    "checked_in": N_("Checked in"),
+    "claimed": N_("Claimed"),
+    "overdue": N_("Overdue"),
+    "lost_released": N_("Released without ticket"),
+    "in_custody": N_("Still in custody"),
+}
+
+
+def slip(sheet, gettext, station_name="", printed_at=None):
+    """Return the thermal report slip of a day sheet (a printing.Ticket): the CSV's rows on paper."""
+    table = rows(sheet, gettext, station_name)
+    lines, section = [], table[0][0]  # the first section (station, date, closed) needs no heading
+    for heading, item, value in table:
+        if heading != section:
+            lines.append(f"—— {heading} ——")
+            section = heading
+        lines.append((item, str(value)))
+    printed_at = printed_at or clock.now()
+    return Ticket(
+        kind="day_report",
+        title=gettext("Day report"),
+        lines=tuple(lines),
+        footer=(gettext("Printed %(time)s", time=clock.local_time(printed_at).strftime("%Y-%m-%d %H:%M")),),
+    )
