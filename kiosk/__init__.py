@@ -51,6 +51,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     printing.init_app(app)
 
+    from kiosk.views import daybook
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import luggage as luggage_views
@@ -75,6 +76,7 @@ def create_app(test_config=None):
     app.register_blueprint(sync.bp)
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
+    app.register_blueprint(daybook.bp)
     errors.init_app(app)
 
     from kiosk import cli

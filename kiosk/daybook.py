@@ -44,9 +44,11 @@ from kiosk.models import DayClose
 from kiosk.models import LateCorrection
 from kiosk.models import LuggageDeposit
 from kiosk.models import Volunteer
+from kiosk.models_vouchers import Voucher
 from kiosk.printing import Ticket
 
 LUGGAGE_EVENTS = luggage.EVENTS
+SLIP_KIND = "day_report"  # the printer's ticket kind
 DIRECTIONS = ("home", "work")
 
 
@@ -61,7 +63,7 @@ class PackBalance:
     stock_out: int  # taken out of stock without a voucher (damaged, sent on)
     given: int  # handed out against vouchers
     on_hand: int  # at the end of the day (now, for a day still open)
-    reserved: int  # promised to vouchers not yet collected (at closing, or now)
+    reserved: int  # promised to vouchers still valid and not collected at the day's end (or now)
     issued: int
     voided: int
     expired: int
@@ -152,17 +154,22 @@ def _iso(value):
 # --- reading ------------------------------------------------------------------------------
 
 
-def day_sheet(day, services=tuple(tallies.SERVICES)):
+def day_sheet(day, services=tuple(tallies.SERVICES), now=None):
     """Return the sheet of a day: as frozen when it was closed, else from the live numbers."""
     closing = DayClose.get_or_none(DayClose.day == day)
     if closing is None:
-        return live_sheet(day, services)
+        return live_sheet(day, services, now)
     sheet = DaySheet.from_json(closing.sheet)
     return dataclasses.replace(sheet, closed_at=closing.closed_at, closed_by=closing.closed_by.name)
 
 
-def live_sheet(day, services=tuple(tallies.SERVICES)):
-    """Return a day's sheet from the count cells; outstanding vouchers and custody as of now."""
+def live_sheet(day, services=tuple(tallies.SERVICES), now=None):
+    """Return a day's sheet from the count cells.
+
+    Outstanding vouchers are counted at the end of the day, or now for the
+    day still running; bags in custody are as of now.
+    """
+    moment = min(now or clock.now(), _end_of(day))
     cells = {(c.metric, c.dims): c.value for c in CountCell.select().where(CountCell.day == day)}
 
     def cell(metric, **dims):
@@ -173,7 +180,7 @@ def live_sheet(day, services=tuple(tallies.SERVICES)):
     )
     return DaySheet(
         day=day,
-        packs=tuple(_pack_balance(pack, day, cell) for pack in vouchers.pack_types()),
+        packs=tuple(_pack_balance(pack, day, cell, moment) for pack in vouchers.pack_types()),
         registrations={
             **{d: counts.total("registrations", day, direction=d) for d in DIRECTIONS},
             "repeat": counts.total("registrations.repeat", day),
@@ -187,7 +194,23 @@ def live_sheet(day, services=tuple(tallies.SERVICES)):
     )
 
 
-def _pack_balance(pack, day, cell):
+def _end_of(day):
+    """Return the naive UTC moment a station-local day ends."""
+    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), clock.zone())
+    return midnight.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def _outstanding(pack, moment):
+    """Return how many of a pack's vouchers were issued, still valid and not closed at ``moment``."""
+    return (
+        Voucher.select()
+        .where(Voucher.pack_type == pack.id, Voucher.issued_at <= moment, Voucher.expires >= clock.local_day(moment),
+               Voucher.closed_at.is_null() | (Voucher.closed_at > moment))
+        .count()
+    )
+
+
+def _pack_balance(pack, day, cell, moment):
     return PackBalance(
         key=pack.key,
         name=pack.name,
@@ -196,7 +219,7 @@ def _pack_balance(pack, day, cell):
         stock_out=cell("packs.stock_out", pack=pack.key),
         given=cell("vouchers.redeemed", pack=pack.key),
         on_hand=_level_before(pack.key, day + datetime.timedelta(days=1)),
-        reserved=pack.reserved,
+        reserved=_outstanding(pack, moment),
         issued=cell("vouchers.issued", pack=pack.key),
         voided=cell("vouchers.voided", pack=pack.key),
         expired=cell("vouchers.expired", pack=pack.key),
@@ -265,8 +288,8 @@ def close_day(day, manager_id, services=tuple(tallies.SERVICES), now=None):
                 N_("This day was already closed by %(name)s at %(time)s."),
                 name=closing.closed_by.name, time=clock.local_time(closing.closed_at).strftime("%H:%M"),
             )
-        vouchers.release_expired(today, now)  # outstanding means still valid
-        sheet = live_sheet(day, services)
+        vouchers.release_expired(today, now)  # expiries due count on their own day, not after it
+        sheet = live_sheet(day, services, now)
         counts.put("daybook.closed", day, 1)  # the central office sees which days are final
         DayClose.create(day=day, closed_at=now, closed_by=manager.id, sheet=sheet.to_json())
         audit.record("close_day", f"day:{day.isoformat()}", manager.id,
@@ -308,9 +331,9 @@ def rows(sheet, gettext, station_name=""):
     out = [(_("Day report"), _("Station"), station_name), (_("Day report"), _("Date"), sheet.day.isoformat())]
     if sheet.closed:
         when = clock.local_time(sheet.closed_at).strftime("%H:%M")
-        out.append((_("Day report"), _("Closed"), _("%(time)s by %(name)s", time=when, name=sheet.closed_by)))
+        out.append((_("Day report"), _("Day closed"), _("%(time)s by %(name)s", time=when, name=sheet.closed_by)))
     else:
-        out.append((_("Day report"), _("Closed"), _("not yet")))
+        out.append((_("Day report"), _("Day closed"), _("not yet")))
     section = _("Registrations")
     out += [(section, _("Going home"), sheet.registrations.get("home", 0)),
             (section, _("Going to work"), sheet.registrations.get("work", 0)),
@@ -345,7 +368,7 @@ def rows(sheet, gettext, station_name=""):
 
 
 LUGGAGE_LABELS = {
-    "checked_in": N_("Checked in"),
+    "checked_in": N_("Taken in"),
     "claimed": N_("Claimed"),
     "overdue": N_("Overdue"),
     "lost_released": N_("Released without ticket"),
@@ -364,7 +387,7 @@ def slip(sheet, gettext, station_name="", printed_at=None):
         lines.append((item, str(value)))
     printed_at = printed_at or clock.now()
     return Ticket(
-        kind="day_report",
+        kind=SLIP_KIND,
         title=gettext("Day report"),
         lines=tuple(lines),
         footer=(gettext("Printed %(time)s", time=clock.local_time(printed_at).strftime("%Y-%m-%d %H:%M")),),

@@ -90,6 +90,9 @@ def undo(tally_id, volunteer_id, now=None):
 
 
 def today(allowed=tuple(SERVICES), now=None):
-    """Return [(key, label msgid, people today)] for the configured services."""
-    day = clock.local_day(now)
+    """Return [(key, label msgid, people today)] for the configured services.
+
+    "Today" is the day being counted: after a manager closes the day, tomorrow.
+    """
+    day = counts.booking_day(clock.local_day(now))
     return [(key, SERVICES[key], counts.value(METRIC, day, service=key)) for key in allowed]

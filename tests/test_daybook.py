@@ -62,7 +62,7 @@ def a_busy_day(offers, volunteer):
 def test_a_days_stock_adds_up(offers, volunteer):
     a_busy_day(offers, volunteer)
 
-    warm = pack_line(daybook.day_sheet(DAY), "warm")
+    warm = pack_line(daybook.day_sheet(DAY, now=EVENING), "warm")
 
     assert (warm.start, warm.stock_in, warm.stock_out, warm.given, warm.on_hand) == (0, 10, 1, 2, 7)
     assert warm.difference == 0
@@ -73,7 +73,7 @@ def test_the_next_day_starts_where_the_last_ended(offers, volunteer):
     a_busy_day(offers, volunteer)
     vouchers.stock_in("warm", 5, "第二批", now=NEXT_MORNING)
 
-    warm = pack_line(daybook.day_sheet(NEXT_DAY), "warm")
+    warm = pack_line(daybook.day_sheet(NEXT_DAY, now=NEXT_MORNING + datetime.timedelta(hours=12)), "warm")
 
     assert (warm.start, warm.stock_in, warm.on_hand, warm.difference) == (7, 5, 12, 0)
 
@@ -84,7 +84,7 @@ def test_a_sheet_that_does_not_add_up_says_so(offers, volunteer):
     with counts.write_transaction():
         counts.put("packs.on_hand", DAY, 9, pack="warm")
 
-    sheet = daybook.day_sheet(DAY)
+    sheet = daybook.day_sheet(DAY, now=EVENING)
 
     assert pack_line(sheet, "warm").difference == 2
     assert not sheet.balanced
@@ -97,7 +97,7 @@ def test_sheet_counts_registrations_luggage_and_tallies(offers, volunteer):
         counts.add("registrations.repeat", DAY, 1, direction="work", county="511102", destination="44")
     tallies.tap("guidance", volunteer, people=2, now=MORNING)
 
-    sheet = daybook.day_sheet(DAY)
+    sheet = daybook.day_sheet(DAY, now=EVENING)
 
     assert sheet.registrations == {"home": 3, "work": 2, "repeat": 1}
     assert dict(sheet.tallies)["guidance"] == 2
@@ -113,13 +113,13 @@ def test_closing_freezes_the_report_and_later_counts_go_to_the_next_day(offers, 
     vouchers.redeem(codes[2], volunteer, now=EVENING + datetime.timedelta(minutes=30))
     tallies.tap("tea_water", volunteer, now=EVENING + datetime.timedelta(minutes=30))
 
-    frozen = daybook.day_sheet(DAY)
+    frozen = daybook.day_sheet(DAY, now=EVENING)
     assert frozen.closed and frozen.closed_by == "李站长"
     assert pack_line(frozen, "warm") == pack_line(closed, "warm")
     assert dict(frozen.tallies)["tea_water"] == 4
     assert counts.value("vouchers.redeemed", DAY, pack="warm") == 2
 
-    following = daybook.day_sheet(NEXT_DAY)
+    following = daybook.day_sheet(NEXT_DAY, now=NEXT_MORNING + datetime.timedelta(hours=12))
     warm = pack_line(following, "warm")
     assert (warm.start, warm.given, warm.on_hand, warm.difference) == (7, 1, 6, 0)
     assert dict(following.tallies)["tea_water"] == 1
@@ -162,7 +162,7 @@ def test_late_correction_goes_to_the_next_open_day_with_its_reason(offers, volun
 
     assert counts.value("tallies", DAY, service="tea_water") == 0
     assert counts.value("tallies", NEXT_DAY, service="tea_water") == 6
-    [correction] = daybook.day_sheet(NEXT_DAY).corrections
+    [correction] = daybook.day_sheet(NEXT_DAY, now=NEXT_MORNING + datetime.timedelta(hours=12)).corrections
     assert (correction.corrects, correction.people, correction.reason, correction.by) == (DAY, 6, "纸质登记表补录", "李站长")
     assert daybook.corrections_for(DAY) == [correction]
     [entry] = [e for e in AuditEntry.about(f"day:{DAY}") if e.action == "late_correction"]
@@ -200,7 +200,7 @@ def test_outstanding_vouchers_at_closing_exclude_expired_ones(offers, volunteer,
     issue(offers["warm"], now=MORNING, valid_days=0)  # valid on DAY only
     daybook.close_day(NEXT_DAY, manager, now=NEXT_MORNING + datetime.timedelta(hours=12))
 
-    warm = pack_line(daybook.day_sheet(NEXT_DAY), "warm")
+    warm = pack_line(daybook.day_sheet(NEXT_DAY, now=NEXT_MORNING + datetime.timedelta(hours=12)), "warm")
 
     assert (warm.reserved, warm.expired) == (0, 0)  # expiry counts on the voucher's last day
     assert counts.value("vouchers.expired", DAY, pack="warm") == 1
@@ -212,7 +212,7 @@ def test_luggage_in_custody_is_on_the_sheet(app, offers, volunteer):
     due = MORNING + datetime.timedelta(hours=6)
     luggage.check_in(["backpack", "suitcase"], next(iter(rules.shelves)), due, "", volunteer, rules, keys, now=MORNING)
 
-    sheet = daybook.day_sheet(DAY)
+    sheet = daybook.day_sheet(DAY, now=EVENING)
 
     assert sheet.luggage["checked_in"] == (1, 2)
     assert sheet.luggage["in_custody"] == (1, 2)
@@ -229,4 +229,4 @@ def test_slip_and_rows_say_the_same(offers, volunteer, manager):
     assert ("Gift packs: 暖心小礼包", "Stock check", "balanced") in table
     assert ("On hand at end", "7") in ticket.lines
     assert "—— People served ——" in ticket.lines
-    assert ("Closed", "21:00 by 李站长") in ticket.lines
+    assert ("Day closed", "21:00 by 李站长") in ticket.lines

@@ -23,15 +23,15 @@ def tally_context(last=None):
 
 
 def render_tallies(last=None):
-    """Render the tally panel alone."""
-    return render_template("volunteer/_tallies.html", **tally_context(last))
+    """Render the tally panel alone, telling the console's overview its numbers changed."""
+    return render_template("volunteer/_tallies.html", **tally_context(last)), {"HX-Trigger": "counts-changed"}
 
 
 @bp.get("/")
 @volunteer_required()
 def panel():
     """Return the tally panel alone (htmx refresh)."""
-    return render_tallies()
+    return render_template("volunteer/_tallies.html", **tally_context())
 
 
 @bp.post("/")

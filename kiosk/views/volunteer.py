@@ -80,9 +80,10 @@ def index():
     """Show the console to a signed-in volunteer, else the sign-in page."""
     if g.volunteer is None:
         return sign_in()
+    from kiosk.views.daybook import overview_context
     from kiosk.views.tallies import tally_context
 
-    return render_template("volunteer/home.html", **tally_context())
+    return render_template("volunteer/home.html", **tally_context(), **overview_context())
 
 
 @bp.get("/sign-in")

@@ -1,0 +1,145 @@
+"""The end-of-day report on the console: see it, print it, download it, close the day, correct late."""
+
+import csv
+import datetime
+import io
+
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import g
+from flask import render_template
+from flask import request
+from flask_babel import gettext
+
+from kiosk import clock
+from kiosk import counts
+from kiosk import daybook
+from kiosk import printing
+from kiosk import stations
+from kiosk import tallies
+from kiosk import vouchers
+from kiosk.views.volunteer import redirect_to
+from kiosk.views.volunteer import volunteer_required
+
+bp = Blueprint("daybook", __name__, url_prefix="/volunteer/day")
+
+
+@bp.context_processor
+def console_idle():
+    """The report is part of the console: it signs out after the console's idle time."""
+    return {"idle_seconds": current_app.config["VOLUNTEER_IDLE_SECONDS"]}
+
+
+def _day(text):
+    """Return the date in a URL, or answer 404 for anything else."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+
+
+def _services():
+    return current_app.config["TALLY_SERVICES"]
+
+
+def _station_name():
+    station = stations.current()
+    return station.name if station else ""
+
+
+def render_report(day, status=200):
+    """Render a day's report page, with the slip's preview just after printing it."""
+    printed = printing.PrintJob.get_or_none(printing.PrintJob.id == request.args.get("printed", type=int),
+                                            printing.PrintJob.kind == daybook.SLIP_KIND)
+    sheet = daybook.day_sheet(day, _services())
+    context = {
+        "sheet": sheet,
+        "days": daybook.recent_days(today=clock.local_day()),
+        "open_day": counts.booking_day(clock.local_day()),
+        "corrected_later": daybook.corrections_for(day) if sheet.closed else [],
+        "services": [(key, tallies.SERVICES[key]) for key in _services()],
+        "labels": tallies.SERVICES,
+        "luggage_labels": daybook.LUGGAGE_LABELS,
+        "printed": printing.preview_data_uri(printed) if printed else None,
+    }
+    return render_template("daybook/report.html", **context), status
+
+
+def overview_context():
+    """Return what the console home shows of the day being counted: figures, stock, printer."""
+    from kiosk.views.printer import FIXES
+
+    open_day = counts.booking_day(clock.local_day())
+    return {
+        "today": daybook.live_sheet(open_day, _services()),
+        "stock": vouchers.pack_types(active_only=True) if stations.current() else [],
+        "fixes": FIXES,
+    }
+
+
+@bp.get("/overview")
+@volunteer_required()
+def overview():
+    """Return the console home's overview alone (htmx refresh)."""
+    return render_template("daybook/_overview.html", **overview_context())
+
+
+@bp.get("/")
+@volunteer_required()
+def today():
+    """Show the report of the day being counted now."""
+    return render_report(counts.booking_day(clock.local_day()))
+
+
+@bp.get("/<day>")
+@volunteer_required()
+def report(day):
+    """Show one day's report."""
+    return render_report(_day(day))
+
+
+@bp.post("/<day>/print")
+@volunteer_required()
+def print_slip(day):
+    """Send the day's report slip to the thermal printer and show what it will look like."""
+    sheet = daybook.day_sheet(_day(day), _services())
+    ticket = daybook.slip(sheet, gettext, _station_name())
+    job = printing.submit(ticket, unprintable="replace")
+    printing.wake()
+    return redirect_to("daybook.report", day=sheet.day.isoformat(), printed=job.id)
+
+
+@bp.get("/<day>.csv")
+@volunteer_required()
+def download(day):
+    """Download the day's report as a spreadsheet (CSV that Excel and WPS open in Chinese)."""
+    sheet = daybook.day_sheet(_day(day), _services())
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel and WPS read UTF-8 only with a byte-order mark
+    writer = csv.writer(out)
+    writer.writerow([gettext("Section"), gettext("Item"), gettext("Value")])
+    writer.writerows(daybook.rows(sheet, gettext, _station_name()))
+    filename = f"nuantu-day-{sheet.day.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.post("/<day>/close")
+@volunteer_required(role="manager")
+def close(day):
+    """Close the day: its report is final and later counts go to the next day."""
+    day = _day(day)
+    daybook.close_day(day, g.volunteer.id, _services())
+    return redirect_to("daybook.report", day=day.isoformat())
+
+
+@bp.post("/<day>/corrections")
+@volunteer_required(role="manager")
+def correct(day):
+    """Count people served on a closed day, on the next open day, with the reason."""
+    day = _day(day)
+    daybook.correct_late(day, request.form.get("service", ""), request.form.get("people", type=int),
+                         request.form.get("reason", ""), g.volunteer.id, _services())
+    return redirect_to("daybook.report", day=day.isoformat())
