@@ -26,6 +26,7 @@ next open day. People served on a closed day but counted late are a
 ``late_correction`` with a reason, booked on the next open day.
 """
 
+import collections
 import dataclasses
 import datetime
 import json
@@ -167,29 +168,44 @@ def live_sheet(day, services=tuple(tallies.SERVICES), now=None):
     """Return a day's sheet from the count cells.
 
     Outstanding vouchers are counted at the end of the day, or now for the
-    day still running; bags in custody are as of now.
+    day still running; bags in custody are as of now. A handful of queries
+    whatever the season's size: the console redraws this after every tap.
     """
     moment = min(now or clock.now(), _end_of(day))
-    cells = {(c.metric, c.dims): c.value for c in CountCell.select().where(CountCell.day == day)}
+    cells = [(c.metric, counts.decode_dims(c.dims), c.value) for c in CountCell.select().where(CountCell.day == day)]
 
-    def cell(metric, **dims):
-        return cells.get((metric, counts.encode_dims(dims)), 0)
+    def total(metric, **match):
+        return sum(value for name, dims, value in cells if name == metric and match.items() <= dims.items())
 
     tally_keys = list(services) + sorted(
-        {counts.decode_dims(dims)["service"] for metric, dims in cells if metric == tallies.METRIC} - set(services)
-    )
+        {dims["service"] for name, dims, _ in cells if name == tallies.METRIC} - set(services))
+    levels = _levels(day)
+    outstanding = _outstanding(moment)
     return DaySheet(
         day=day,
-        packs=tuple(_pack_balance(pack, day, cell, moment) for pack in vouchers.pack_types()),
-        registrations={
-            **{d: counts.total("registrations", day, direction=d) for d in DIRECTIONS},
-            "repeat": counts.total("registrations.repeat", day),
-        },
+        packs=tuple(
+            PackBalance(
+                key=pack.key,
+                name=pack.name,
+                start=levels.get((pack.key, "start"), 0),
+                stock_in=total("packs.stock_in", pack=pack.key),
+                stock_out=total("packs.stock_out", pack=pack.key),
+                given=total("vouchers.redeemed", pack=pack.key),
+                on_hand=levels.get((pack.key, "end"), 0),
+                reserved=outstanding.get(pack.id, 0),
+                issued=total("vouchers.issued", pack=pack.key),
+                voided=total("vouchers.voided", pack=pack.key),
+                expired=total("vouchers.expired", pack=pack.key),
+            )
+            for pack in vouchers.pack_types()
+        ),
+        registrations={**{d: total("registrations", direction=d) for d in DIRECTIONS},
+                       "repeat": total("registrations.repeat")},
         luggage={
-            **luggage.day_counts(day),
+            **{event: (total(f"luggage.tickets.{event}"), total(f"luggage.{event}")) for event in LUGGAGE_EVENTS},
             "in_custody": (LuggageDeposit.open().count(), luggage.in_custody()),
         },
-        tallies=tuple((key, cell(tallies.METRIC, service=key)) for key in tally_keys),
+        tallies=tuple((key, total(tallies.METRIC, service=key)) for key in tally_keys),
         corrections=tuple(corrections_booked_on(day)),
     )
 
@@ -200,43 +216,34 @@ def _end_of(day):
     return midnight.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
-def _outstanding(pack, moment):
-    """Return how many of a pack's vouchers were issued, still valid and not closed at ``moment``."""
-    return (
-        Voucher.select()
-        .where(Voucher.pack_type == pack.id, Voucher.issued_at <= moment, Voucher.expires >= clock.local_day(moment),
+def _levels(day):
+    """Return {(pack key, "start"|"end"): on hand} from the last level recorded before and on ``day``."""
+    found = {}
+    query = (CountCell.select(CountCell.day, CountCell.dims, CountCell.value)
+             .where(CountCell.metric == "packs.on_hand", CountCell.day <= day)
+             .order_by(CountCell.day))
+    for cell in query:  # one level per pack and day that changed: a season is a few hundred rows
+        key = counts.decode_dims(cell.dims)["pack"]
+        found[(key, "end")] = cell.value
+        if cell.day < day:
+            found[(key, "start")] = cell.value
+    return found
+
+
+def _outstanding(moment):
+    """Return {pack type id: vouchers issued, still valid and not closed at ``moment``}.
+
+    Counted in Python over the few vouchers still valid (the expiry index
+    finds them): grouped in SQL, SQLite walks the pack-type index instead,
+    through every voucher of the season.
+    """
+    query = (
+        Voucher.select(Voucher.pack_type)
+        .where(Voucher.expires >= clock.local_day(moment), Voucher.issued_at <= moment,
                Voucher.closed_at.is_null() | (Voucher.closed_at > moment))
-        .count()
+        .tuples()
     )
-
-
-def _pack_balance(pack, day, cell, moment):
-    return PackBalance(
-        key=pack.key,
-        name=pack.name,
-        start=_level_before(pack.key, day),
-        stock_in=cell("packs.stock_in", pack=pack.key),
-        stock_out=cell("packs.stock_out", pack=pack.key),
-        given=cell("vouchers.redeemed", pack=pack.key),
-        on_hand=_level_before(pack.key, day + datetime.timedelta(days=1)),
-        reserved=_outstanding(pack, moment),
-        issued=cell("vouchers.issued", pack=pack.key),
-        voided=cell("vouchers.voided", pack=pack.key),
-        expired=cell("vouchers.expired", pack=pack.key),
-    )
-
-
-def _level_before(pack_key, day):
-    """Return the last on-hand level recorded before ``day`` (0 if none)."""
-    latest = (
-        CountCell.select(CountCell.value)
-        .where(CountCell.metric == "packs.on_hand", CountCell.dims == counts.encode_dims({"pack": pack_key}),
-               CountCell.day < day)
-        .order_by(CountCell.day.desc())
-        .limit(1)
-        .scalar()
-    )
-    return latest or 0
+    return collections.Counter(pack_type for (pack_type,) in query)
 
 
 def corrections_booked_on(day):

@@ -100,7 +100,7 @@ class Voucher(BaseModel):
     campaign = ForeignKeyField(Campaign, backref="vouchers")
     day = DateField(index=True)  # station-local day of issue
     issued_at = DateTimeField(default=utcnow)
-    expires = DateField()  # last station-local day it can be collected
+    expires = DateField(index=True)  # last station-local day it can be collected
     state = CharField(max_length=10, default="issued", index=True)  # issued | redeemed | voided | expired
     person_key = CharField(max_length=64, null=True, index=True)
     registration_token = CharField(max_length=32, null=True)

@@ -35,7 +35,9 @@ MODELS = [
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
 
-# (name, function(migrator, database)) in the order they must run.
+# (name, function(migrator, database)) in the order they must run. New
+# tables and new indexes declared on a model need none: create_tables(safe=True)
+# adds them to an existing database (CREATE ... IF NOT EXISTS).
 MIGRATIONS = []
 
 
