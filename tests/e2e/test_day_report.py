@@ -64,6 +64,8 @@ def test_a_correction_without_reason_gets_a_clear_message(page, live_server):
     add_volunteer(live_server.app, name="李站长", pin="1357", role="manager")
     page.set_viewport_size(SMALL_KIOSK)
     sign_in_manager(page, live_server)
+    page.locator("#overview").wait_for()
+    screenshot(page, "console-home-1024x600")
     page.locator("#open-day-report").tap()
     page.locator("#close-day").tap()
     page.locator("#confirm-close").tap()
