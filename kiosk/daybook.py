@@ -48,7 +48,6 @@ from kiosk.models import Volunteer
 from kiosk.models_vouchers import Voucher
 from kiosk.printing import Ticket
 
-LUGGAGE_EVENTS = luggage.EVENTS
 SLIP_KIND = "day_report"  # the printer's ticket kind
 DIRECTIONS = ("home", "work")
 
@@ -202,7 +201,7 @@ def live_sheet(day, services=tuple(tallies.SERVICES), now=None):
         registrations={**{d: total("registrations", direction=d) for d in DIRECTIONS},
                        "repeat": total("registrations.repeat")},
         luggage={
-            **{event: (total(f"luggage.tickets.{event}"), total(f"luggage.{event}")) for event in LUGGAGE_EVENTS},
+            **luggage.day_counts(day),
             "in_custody": (LuggageDeposit.open().count(), luggage.in_custody()),
         },
         tallies=tuple((key, total(tallies.METRIC, service=key)) for key in tally_keys),
@@ -362,7 +361,7 @@ def rows(sheet, gettext, station_name=""):
             (section, _("Free to promise"), pack.free),
         ]
     section = _("Left luggage")
-    for event, label in ((event, LUGGAGE_LABELS[event]) for event in (*LUGGAGE_EVENTS, "in_custody")):
+    for event, label in LUGGAGE_LABELS.items():
         tickets, bags = sheet.luggage.get(event, (0, 0))
         out.append((section, _(label), _("%(tickets)s tickets, %(bags)s bags", tickets=tickets, bags=bags)))
     section = _("People served")
@@ -374,7 +373,7 @@ def rows(sheet, gettext, station_name=""):
     return out
 
 
-LUGGAGE_LABELS = {
+LUGGAGE_LABELS = {  # luggage.EVENTS, then what is still on the shelves
     "checked_in": N_("Taken in"),
     "claimed": N_("Claimed"),
     "overdue": N_("Overdue"),

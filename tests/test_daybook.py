@@ -230,3 +230,7 @@ def test_slip_and_rows_say_the_same(offers, volunteer, manager):
     assert ("On hand at end", "7") in ticket.lines
     assert "—— People served ——" in ticket.lines
     assert ("Day closed", "21:00 by 李站长") in ticket.lines
+
+
+def test_every_luggage_event_has_a_line_on_the_report():
+    assert list(daybook.LUGGAGE_LABELS) == [*luggage.EVENTS, "in_custody"]
