@@ -47,6 +47,8 @@ COLUMNS = [
     Column("luggage_checked_in", N_("Bags minded"), "luggage.checked_in"),
     Column("luggage_claimed", N_("Bags collected"), "luggage.claimed"),
     Column("tallies", N_("Services given (person-times)"), "tallies"),
+    Column("registrations_repeat", N_("Repeat visits (not counted as people)"), "registrations.repeat"),
+    Column("day_closed", N_("Day report closed by the station"), "daybook.closed"),  # 1 once a manager signs off
 ]
 
 DEFAULT_DAYS = 7

@@ -22,6 +22,7 @@ def seed_office(kiosk, tmp_path):
     kiosk.count("registrations", DAY, 2, direction="work", county="511123", destination="350100")
     kiosk.count("vouchers.issued", DAY, 4, pack="warm")
     kiosk.count("tallies", DAY, 6, service="tea")
+    kiosk.count("daybook.closed", DAY, 1)
     with central_db.connection_context():
         registry.register("乐山客运中心站 1号机", "-", kiosk.token)
         registry.register("峨眉山站", "http://127.0.0.1:9", "t" * 32)
@@ -92,6 +93,8 @@ def test_the_csv_has_chinese_headers_a_row_per_station_and_day_and_a_total(offic
     assert rows[0][:6] == ["站点代码", "站点", "日期", "登记人数", "返乡登记", "返岗登记"]
     assert rows[1][:6] == ["leshan-kyzx", "乐山客运中心站", "2027-01-20", "5", "3", "2"]
     assert rows[-1][0] == "合计" and rows[-1][3] == "5"
+    closed = rows[0].index("站点已日结")
+    assert rows[1][closed] == "1"  # the office sees which stations signed their day off
 
 
 def test_the_xlsx_is_the_same_report_even_for_an_english_reader(office):
