@@ -1,4 +1,5 @@
 import datetime
+import time
 
 import pytest
 
@@ -115,3 +116,20 @@ def test_the_cli_adds_the_first_manager_and_lists_people(runner):
     assert "陈站长\tmanager\tactive" in listing.output
     weak = runner.invoke(args=["volunteers", "add", "张伟", "--pin", "1234"])
     assert weak.exit_code != 0 and "too easy" in weak.output
+
+
+@pytest.mark.parametrize("path, element", [
+    ("/statusbar", "statusbar"),
+    ("/volunteer/day/overview", "overview"),
+    ("/volunteer/printer/", "printer-panel"),
+])
+def test_a_screens_own_polling_does_not_keep_the_volunteer_signed_in(tmp_path, path, element):
+    app = make_app(tmp_path, VOLUNTEER_IDLE_SECONDS=1)
+    person = add_volunteer(app)
+    client = app.test_client()
+    client.post("/volunteer/sign-in", data={"volunteer_id": person, "pin": "2468"})
+    for _ in range(4):  # the tablet lies on the desk; only its panels refresh themselves
+        time.sleep(0.4)
+        client.get(path, headers={"HX-Request": "true", "HX-Trigger": element})
+    page = client.get("/volunteer/").get_data(as_text=True)
+    assert "/volunteer/sign-out" not in page

@@ -22,6 +22,9 @@ from kiosk.models import Volunteer
 
 bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 SESSION_KEYS = ("volunteer_id", "volunteer_seen")
+# Ids of the elements that refresh themselves (hx-trigger "every …"); htmx names
+# the element in HX-Trigger. Their requests must not keep an idle console open.
+SELF_REFRESHING = frozenset({"statusbar", "overview", "printer-panel"})
 
 
 def redirect_to(endpoint, **values):
@@ -48,7 +51,7 @@ def load_volunteer():
     if g.volunteer is None:
         sign_out_session()
         return
-    if request.endpoint != "screen.statusbar":  # a poll is not a person at work
+    if request.headers.get("HX-Trigger") not in SELF_REFRESHING:  # a poll is not a person at work
         session["volunteer_seen"] = time.time()
 
 
