@@ -77,3 +77,9 @@ def test_a_correction_without_reason_gets_a_clear_message(page, live_server):
     expect(page.locator("#alerts")).to_contain_text("请填写原因")
     assert page.locator(".corrections").count() == 0
     screenshot(page, "day-report-correction-refused")
+
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.get_by_role("button", name="English").tap()
+    page.get_by_role("heading", name="Day report").wait_for()
+    expect(page.locator(".day-state")).to_contain_text("This report is final")
+    screenshot(page, "day-report-english-1920x1080")
