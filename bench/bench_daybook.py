@@ -12,33 +12,21 @@ In-process (Flask test client) on a real SQLite file (WAL, synchronous=FULL).
 import argparse
 import datetime
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import percentile  # noqa: E402
+from bench.harness import latency_row  # noqa: E402
 from bench.harness import print_table  # noqa: E402
+from bench.harness import timed  # noqa: E402
 
 PACKS = ("warm", "return", "tea", "mask", "blanket")
 
 
-def timed(fn, n):
-    """Call fn() n times; return latencies in ms."""
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
-def row(name, latencies, size=""):
-    return (name, f"{percentile(latencies, 50):.2f}", f"{percentile(latencies, 99):.2f}",
-            f"{statistics.mean(latencies):.2f}", str(size))
 
 
 def fill_season(n_vouchers, today):
@@ -99,14 +87,14 @@ def main():
             for service in ("tea_water", "guidance"):
                 tallies.tap(service, manager, people=3)
             cells = CountCell.select().count()
-            rows = [row("day sheet (domain, live)", timed(lambda: daybook.live_sheet(today), args.rounds))]
+            rows = [latency_row("day sheet (domain, live)", timed(lambda: daybook.live_sheet(today), args.rounds), "")]
             sheet = daybook.live_sheet(today)
             ticket = daybook.slip(sheet, lambda text, **params: text % params if params else text, "乐山客运中心站")
             profile = printing.profile()
             from kiosk.printing import escpos_build
 
             data = escpos_build.build(ticket, profile)
-            rows.append(row("report slip: ticket + ESC/POS bytes", timed(
+            rows.append(latency_row("report slip: ticket + ESC/POS bytes", timed(
                 lambda: escpos_build.build(daybook.slip(sheet, lambda t, **p: t % p if p else t, "乐山"), profile),
                 args.rounds // 4), f"{len(data)} B"))
 
@@ -122,11 +110,11 @@ def main():
             client.get(path, headers=headers)  # warm-up: template compile
         for name, path, headers in pages:
             size = len(client.get(path, headers=headers).data)
-            rows.append(row(name, timed(lambda p=path, h=headers: client.get(p, headers=h), args.rounds), f"{size} B"))
+            rows.append(latency_row(name, timed(lambda p=path, h=headers: client.get(p, headers=h), args.rounds), f"{size} B"))
         closing = timed(lambda: client.post(f"/volunteer/day/{today}/close"), 1)
-        rows.append(row("close the day (snapshot + audit, 1 commit)", closing))
-        rows.append(row("closed day report (from the snapshot)", timed(
-            lambda: client.get(f"/volunteer/day/{today}"), args.rounds)))
+        rows.append(latency_row("close the day (snapshot + audit, 1 commit)", closing, ""))
+        rows.append(latency_row("closed day report (from the snapshot)", timed(
+            lambda: client.get(f"/volunteer/day/{today}"), args.rounds), ""))
 
     baud = 9600
     print(f"{args.rounds} rounds; {cells} count cells, {args.vouchers} vouchers, {len(PACKS)} packs; "

@@ -11,7 +11,6 @@ closed tickets behind the bags in custody, like a station late in the season.
 import argparse
 import datetime
 import platform
-import statistics
 import sys
 import tempfile
 import threading
@@ -20,18 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import percentile  # noqa: E402
+from bench.harness import latency_row  # noqa: E402
 from bench.harness import print_table  # noqa: E402
+from bench.harness import timed  # noqa: E402
 
 
-def timed(fn, n):
-    """Call fn() n times; return latencies in ms."""
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def add_history(n, volunteer, now):
@@ -51,9 +43,6 @@ def add_history(n, volunteer, now):
                                      "released_by": volunteer, "release": "claim"} for k in (1, 2)]).execute()
 
 
-def row(name, latencies):
-    return (name, f"{percentile(latencies, 50):.2f}", f"{percentile(latencies, 99):.2f}",
-            f"{statistics.mean(latencies):.2f}", str(len(latencies)))
 
 
 def main():
@@ -84,7 +73,7 @@ def main():
 
             rows = []
             made = []
-            rows.append(row("check-in, 2 bags (domain, 1 commit)", timed(
+            rows.append(latency_row("check-in, 2 bags (domain, 1 commit)", timed(
                 lambda: made.append(luggage.check_in(["box", "woven_bag"], "ABC"[len(made) % 3], due, "4321",
                                                      volunteer, rules, keys, now=now)), args.rounds // 4)))
             station = stations.current()
@@ -93,30 +82,30 @@ def main():
                 return luggage_tickets.slips(deposit, luggage.bags_of(deposit), station, keys,
                                              lambda message, **params: message % params if params else message)
 
-            rows.append(row("check-in, 2 bags + ticket job queued (ESC/POS built)", timed(
+            rows.append(latency_row("check-in, 2 bags + ticket job queued (ESC/POS built)", timed(
                 lambda: made.append(luggage.check_in(["box", "woven_bag"], "ABC"[len(made) % 3], due, "4321",
                                                      volunteer, rules, keys, now=now, slips=slips)),
                 args.rounds // 4)))
             claims = iter(list(made))
-            rows.append(row("claim 1 bag by code (domain, 1 commit)", timed(
+            rows.append(latency_row("claim 1 bag by code (domain, 1 commit)", timed(
                 lambda: luggage.claim(next(claims).code, [1], volunteer, keys, now=now), len(made))))
-            rows.append(row(f"custody board, {luggage.in_custody()} bags in custody", timed(
+            rows.append(latency_row(f"custody board, {luggage.in_custody()} bags in custody", timed(
                 lambda: luggage.board(rules, now), args.rounds)))
-            rows.append(row("lost-ticket search (day + kind + phone)", timed(
+            rows.append(latency_row("lost-ticket search (day + kind + phone)", timed(
                 lambda: luggage.find_lost(made[0].day, "woven_bag", "4321", keys), args.rounds)))
 
         client = app.test_client()
         client.post("/volunteer/sign-in", data={"volunteer_id": volunteer, "pin": "2468"})
         for path in ("/volunteer/luggage/", "/volunteer/luggage/check-in"):
             client.get(path)  # warm-up: template compile
-        rows.append(row("console desk page (board, full HTML)", timed(
+        rows.append(latency_row("console desk page (board, full HTML)", timed(
             lambda: client.get("/volunteer/luggage/"), args.rounds)))
         printed = made[-1].id  # the last check-in queued a job: owner's ticket + 2 tags
-        rows.append(row("ticket page after check-in (HTML)", timed(
+        rows.append(latency_row("ticket page after check-in (HTML)", timed(
             lambda: client.get(f"/volunteer/luggage/t/{printed}?printed=1"), args.rounds)))
-        rows.append(row("one slip preview (PNG, the printer's renderer)", timed(
+        rows.append(latency_row("one slip preview (PNG, the printer's renderer)", timed(
             lambda: client.get(f"/volunteer/luggage/t/{printed}/slip/1.png"), args.rounds // 10)))
-        rows.append(row("check-in form redraw (htmx, add a bag)", timed(
+        rows.append(latency_row("check-in form redraw (htmx, add a bag)", timed(
             lambda: client.get("/volunteer/luggage/check-in?bag=box&add=suitcase", headers={"HX-Request": "true"}),
             args.rounds)))
 
@@ -147,7 +136,7 @@ def main():
             race_ms.append((time.perf_counter() - start) * 1000)
             released += outcomes.count("released")
             refused += outcomes.count("refused")
-        rows.append(row("two simultaneous claims of one bag (both answered)", race_ms))
+        rows.append(latency_row("two simultaneous claims of one bag (both answered)", race_ms))
 
     print(f"{platform.python_version()}, {platform.machine()}, SQLite WAL synchronous=FULL; "
           f"{args.history} closed tickets (2 bags each) in the history")

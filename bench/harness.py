@@ -68,6 +68,22 @@ def summarise(name, latencies, size, baseline_p50=None):
     return (name, f"{p50:.2f}", f"{percentile(latencies, 99):.2f}", f"{statistics.mean(latencies):.2f}", str(size), ratio)
 
 
+def timed(fn, n):
+    """Call fn() n times in this process; return latencies in ms."""
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def latency_row(name, latencies, last=None):
+    """Return one table row: p50, p99, mean, then ``last`` (a size; by default how many calls)."""
+    return (name, f"{percentile(latencies, 50):.2f}", f"{percentile(latencies, 99):.2f}",
+            f"{statistics.mean(latencies):.2f}", str(len(latencies) if last is None else last))
+
+
 def print_table(rows, header=("route", "p50 ms", "p99 ms", "mean ms", "bytes", "p50 vs hello")):
     """Print rows as a Markdown table, ready to paste into BENCHMARKS.md."""
     print("| " + " | ".join(header) + " |")
