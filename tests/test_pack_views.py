@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from kiosk import clock
 from kiosk import printing
 from kiosk import stations
 from kiosk import vouchers
@@ -16,14 +17,13 @@ from kiosk.printing import Ticket
 from kiosk.views.register import DONE_KEY
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers
+from tests.conftest import make_app
 from tests.vouchers_factory import person
 from tests.vouchers_factory import registration
 from tests.vouchers_factory import stock_station
 
 @pytest.fixture
 def offers(app):
-    from kiosk import clock
-
     with app.app_context(), database.connection_context():
         return stock_station(warm=3, starts=clock.local_day())
 
@@ -291,3 +291,16 @@ def test_a_phone_only_registration_is_counted_on_the_phone(app, offers):
         assert vouchers.person_key_of(token) == person("13800001234")
         assert vouchers.person_key_of(registration()) is None
         assert vouchers.person_key_of("no such token") is None
+
+
+def test_with_the_printer_out_of_paper_the_worker_is_told_to_show_the_code(tmp_path):
+    app = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out")
+    offers = in_db(app, lambda: stock_station(warm=3, starts=clock.local_day()))
+    client = app.test_client()
+
+    body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
+
+    assert "凭证正在打印" not in body
+    assert "请把这个号码给志愿者看" in body
+    voucher = in_db(app, lambda: Voucher.get())
+    assert f"{voucher.code[:4]}-{voucher.code[4:]}" in body
