@@ -53,6 +53,7 @@ def create_app(test_config=None):
 
     from kiosk.views import errors
     from kiosk.views import health
+    from kiosk.views import housekeeping
     from kiosk.views import luggage as luggage_views
     from kiosk.views import pack_desk
     from kiosk.views import packs
@@ -76,6 +77,7 @@ def create_app(test_config=None):
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
     errors.init_app(app)
+    housekeeping.init_app(app)
 
     from kiosk import cli
 
