@@ -60,6 +60,7 @@ def create_app(test_config=None):
     from kiosk.views import printer
     from kiosk.views import register
     from kiosk.views import screen
+    from kiosk.views import station_info
     from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import volunteer
@@ -76,6 +77,7 @@ def create_app(test_config=None):
     app.register_blueprint(sync.bp)
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
+    station_info.init_app(app)
     errors.init_app(app)
     housekeeping.init_app(app)
 
