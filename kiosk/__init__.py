@@ -54,12 +54,14 @@ def create_app(test_config=None):
     from kiosk.views import daybook
     from kiosk.views import errors
     from kiosk.views import health
+    from kiosk.views import housekeeping
     from kiosk.views import luggage as luggage_views
     from kiosk.views import pack_desk
     from kiosk.views import packs
     from kiosk.views import printer
     from kiosk.views import register
     from kiosk.views import screen
+    from kiosk.views import station_info
     from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import volunteer
@@ -77,7 +79,9 @@ def create_app(test_config=None):
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
     app.register_blueprint(daybook.bp)
+    station_info.init_app(app)
     errors.init_app(app)
+    housekeeping.init_app(app)
 
     from kiosk import cli
 

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from kiosk import clock
 from kiosk import registration
+from kiosk import retention
 from kiosk import schema
 from kiosk import simulate
 from kiosk import stations
@@ -70,6 +71,26 @@ def registrations_purge(days):
     with database.connection_context():
         cleared = registration.purge_personal_fields(days)
     click.echo(f"cleared phone/ID fingerprints of {cleared} registration(s) older than {days} day(s)")
+
+
+# Registered under `flask printer` by init_app: kiosk.printing must not import
+# vouchers and luggage, which know the jobs a volunteer may still reprint.
+@click.command("purge")
+@with_appcontext
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help="Delete jobs finished more than DAYS ago (default: PRINTJOB_RETENTION_DAYS).",
+)
+def printer_purge(days):
+    """Delete old finished print jobs, keeping those of open vouchers and of bags in custody."""
+    days = current_app.config["PRINTJOB_RETENTION_DAYS"] if days is None else days
+    with database.connection_context():
+        deleted = retention.purge_print_jobs(days)
+    click.echo(f"deleted {deleted} finished print job(s) older than {days} day(s)")
 
 
 @click.group("sync", cls=AppGroup)
@@ -189,4 +210,5 @@ def init_app(app):
     app.cli.add_command(volunteers_group)
     app.cli.add_command(luggage_group)
     app.cli.add_command(packs_group)
+    printer_group.add_command(printer_purge)
     app.cli.add_command(printer_group)

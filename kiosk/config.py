@@ -49,6 +49,10 @@ def defaults(instance_path):
         # four). Long enough to recognise a worker across one travel season and
         # its gift-pack rules; then they are cleared and the row stays anonymous.
         "PII_RETENTION_DAYS": 30,
+        # Days a finished print job (its ticket's bytes: code, station details)
+        # is kept. Jobs of open vouchers and of bags still in custody stay
+        # longer: a volunteer may have to reprint them.
+        "PRINTJOB_RETENTION_DAYS": 30,
         # Destination provinces offered first when leaving for work (GB/T 2260),
         # in this order: where Sichuan's migrant workers mostly go.
         "REGISTRATION_COMMON_DESTINATIONS": [

@@ -253,6 +253,15 @@ def print_job(deposit):
     return PrintJob.original(PRINT_KIND, tokens.display_code(deposit.code))
 
 
+def print_jobs_in_use():
+    """Return the print jobs of tickets with bags still in custody: a volunteer may have to reprint them."""
+    codes = [tokens.display_code(d.code) for d in LuggageDeposit.select(LuggageDeposit.code).where(
+        LuggageDeposit.closed_at.is_null())]
+    originals = PrintJob.select(PrintJob.id).where(
+        PrintJob.kind == PRINT_KIND, PrintJob.code.in_(codes), PrintJob.reprint_of.is_null())
+    return {job.id for job in originals}
+
+
 def _unused_code():
     """Return a short code no deposit on this kiosk has used (call inside the transaction)."""
     while True:

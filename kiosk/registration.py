@@ -369,13 +369,26 @@ def _seen_today(draft, day):
     return Registration.select().where(Registration.day == day, condition).exists()
 
 
+def count_places(direction, home, destination):
+    """Return the dimensions a registration is counted under (kiosk.simulate uses them too).
+
+    ``home`` is the home county (or the province of a home outside Sichuan).
+    Only a worker leaving for work has a destination, and it is counted as
+    its province: a destination city chosen on the screen is not counted.
+    """
+    places = {"direction": direction, "county": home}
+    if direction == "work":
+        places["destination"] = destination
+    return places
+
+
 def _count(row, day):
     """Add the registration to the day's count cells (codes only, never personal data).
 
     A repeat visit goes to registrations.repeat and adds nothing else, so every
     other registration cell counts people.
     """
-    places = {"direction": row.direction, "county": row.home_code, "destination": row.destination_code}
+    places = count_places(row.direction, row.home_code, row.destination_code)
     if row.visit == "repeat":
         counts.add("registrations.repeat", day, **places)
         return

@@ -1,7 +1,9 @@
 """Simulated activity for demos and benchmarks: a plausible station's days, as counts.
 
 For now this writes count cells straight through ``counts.add`` with the
-metrics and dimensions the features will produce (see ``counts.METRICS``).
+metrics and dimensions the features produce (see ``counts.METRICS``);
+registration cells take their dimensions from ``registration.count_places``,
+so they have the shape real registrations give them.
 As registration, vouchers, luggage and tallies land, it will call their use
 cases instead (register, issue, redeem, check in, claim, tally), so a demo
 also fills their records and the counts come from the real code path.
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from kiosk import counts
+from kiosk import registration
 from kiosk import stations
 
 # Spring Festival (春节) dates: the travel rush is timed from these.
@@ -36,10 +39,11 @@ COUNTIES = {
     "511102": 18, "511111": 8, "511112": 9, "511113": 3, "511123": 14, "511124": 9,
     "511126": 10, "511129": 6, "511132": 5, "511133": 5, "511181": 13,
 }
-# Where people work: the coastal cities of the reports, Xinjiang, Chengdu.
+# Where people leave to work, as the provinces registration counts: Guangdong
+# (Shenzhen, Guangzhou, Dongguan), Sichuan itself (Chengdu), Zhejiang, Fujian,
+# Shanghai, Jiangsu, Xinjiang.
 DESTINATIONS = {
-    "440300": 20, "440100": 12, "441900": 10, "350100": 8, "330600": 7, "330100": 6,
-    "320500": 6, "310000": 7, "650100": 5, "510100": 19,
+    "440000": 42, "510000": 19, "330000": 13, "350000": 8, "310000": 7, "320000": 6, "650000": 5,
 }
 # One-tap services (kiosk.tallies.SERVICES) and the share of visitors who use each.
 SERVICES = {
@@ -101,7 +105,8 @@ def _one_visitor(rng, home_share, cells):
     direction = "home" if rng.random() < home_share else "work"
     county = _pick(rng, COUNTIES)
     destination = _pick(rng, DESTINATIONS)
-    cells["registrations", (("county", county), ("destination", destination), ("direction", direction))] += 1
+    places = registration.count_places(direction, county, destination)
+    cells["registrations", tuple(sorted(places.items()))] += 1
     pack = "warm" if direction == "home" else "return"
     if rng.random() < 0.82:
         cells["vouchers.issued", (("pack", pack),)] += 1

@@ -9,6 +9,11 @@ from kiosk.models import Station
 from kiosk.models import database
 
 
+# How many times this process provisioned the station: callers that cache
+# current() (kiosk/views/station_info.py, per request) compare it to re-read.
+_revision = 0
+
+
 @dataclass(frozen=True)
 class StationInfo:
     """What the screens and tickets need to know about the station."""
@@ -26,6 +31,7 @@ def provision(code, name, county_code, hotline=""):
     Idempotent: running it again changes nothing unless the station's name,
     county or hotline changed in the configuration.
     """
+    global _revision
     if not (code and name and len(county_code) == 6 and county_code.isdigit()):
         raise DomainError(N_("A station needs a code, a name and a 6-digit county code."))
     with database.atomic():
@@ -43,7 +49,13 @@ def provision(code, name, county_code, hotline=""):
         elif kiosk.station_id != station.id:
             kiosk.station = station
             kiosk.save()
+    _revision += 1
     return current(), created
+
+
+def revision():
+    """Return a number that changes whenever provision() runs in this process."""
+    return _revision
 
 
 def current():

@@ -461,6 +461,19 @@ def held(codes, offer_id):
     )
 
 
+def print_jobs_in_use():
+    """Return the print jobs of vouchers still open: a volunteer may have to reprint them."""
+    query = Voucher.select(Voucher.print_job).where(Voucher.state == "issued", Voucher.print_job.is_null(False))
+    return {voucher.print_job for voucher in query}
+
+
+def forget_print_jobs(job_ids):
+    """Drop links to deleted print jobs, so a later job that reuses a number is never taken for them."""
+    job_ids = list(job_ids)
+    for start in range(0, len(job_ids), 500):
+        Voucher.update(print_job=None).where(Voucher.print_job.in_(job_ids[start : start + 500])).execute()
+
+
 def payload(voucher, kiosk_id, key):
     """Return the signed QR payload printed on a voucher (no personal data)."""
     return tokens.payload(KIND, voucher.code, kiosk_id, voucher.expires, key)

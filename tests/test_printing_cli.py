@@ -8,7 +8,7 @@ from kiosk.printing.profiles import get_profile
 from kiosk.printing.samples import sample_ticket
 from tests.conftest import make_app
 
-COMMANDS = [["printer"], *[["printer", name] for name in ("sample", "test", "status", "jobs", "reprint", "virtual")]]
+COMMANDS = [["printer"], *[["printer", name] for name in ("sample", "test", "status", "jobs", "reprint", "virtual", "purge")]]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -348,7 +348,7 @@ def test_expired_personal_fields_are_purged_on_the_first_request_of_a_day(tmp_pa
     worker.confirm()
     with app.app_context(), database.connection_context():
         Registration.update(created_at=clock.now() - datetime.timedelta(days=2)).execute()
-    app.extensions["registration_purge"]["day"] = None  # as if the station-local day had turned
+    app.extensions["daily_purge"]["day"] = None  # as if the station-local day had turned
     app.test_client().get("/statusbar")
     assert registrations(app)[0].phone_hash is None
 

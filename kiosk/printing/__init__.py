@@ -13,6 +13,7 @@ connection::
     job = printing.submit(ticket)          # PrintJob, state "queued"; returns at once
     printing.reprint(job.id, "paper jam", volunteer_id=v.id)  # same bytes and code, reprint_of=job, audited
     printing.cancel(job.id, "nobody waiting")  # a queued/failed job off the queue, audited
+    printing.purge_finished(cutoff, keep=ids)  # delete old finished jobs, except those still reprintable
     printing.printer_status()              # PrinterStatus: state, waiting, last_error…
     printing.preview_png(ticket)           # PNG bytes (or a PrintJob / job id); preview_data_uri() for <img>
     printing.check_text("吉𠮷")            # ["𠮷"]: characters the printer cannot print
@@ -38,7 +39,9 @@ tests) sends jobs in order; a failed send leaves the job queued with
 ``process_queue()`` does one pass synchronously (tests, CLI). A job found in
 "printing" when the worker starts was interrupted by a crash or power cut:
 it is marked ``failed`` for a volunteer, never resent silently (it may have
-printed); ``reprint()`` sends it again.
+printed); ``reprint()`` sends it again. Finished jobs (printed, cancelled,
+failed) are deleted after ``PRINTJOB_RETENTION_DAYS`` by ``kiosk.retention``,
+which knows the ones a volunteer may still reprint (``purge_finished``'s keep).
 
 Configuration: ``PRINTER_URL`` (see backends.py: preview://, file://, usb://,
 tcp://, serial://, cups://, virtual://), ``PRINTER_PROFILE`` (profiles.py:
@@ -69,6 +72,7 @@ from kiosk.printing.service import printer_status
 from kiosk.printing.service import process_queue
 from kiosk.printing.service import recent_jobs
 from kiosk.printing.service import profile
+from kiosk.printing.service import purge_finished
 from kiosk.printing.service import reprint
 from kiosk.printing.service import start_worker
 from kiosk.printing.service import stop_worker
@@ -95,6 +99,7 @@ __all__ = [
     "printer_status",
     "process_queue",
     "profile",
+    "purge_finished",
     "reprint",
     "start_worker",
     "stop_worker",

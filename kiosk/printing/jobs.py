@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from peewee import IntegrityError
+from peewee import fn
 
 from kiosk import audit
 from kiosk.errors import Conflict
@@ -203,3 +204,37 @@ def mark_printed(job_id):
     if not updated:
         raise Conflict(N_("Only a job interrupted mid-print can be marked as printed."))
 
+
+
+FINISHED = (PRINTED, CANCELLED, FAILED)
+
+
+def purge_finished(cutoff, keep=()):
+    """Delete jobs finished before cutoff (naive UTC) except the originals in keep; return their ids.
+
+    Queued and printing jobs always stay. A job counts as finished before the
+    cutoff when it was both queued and (if it printed) printed before it, so a
+    backlog that printed yesterday is kept. An original stays while any of
+    its reprints does (deleting it would take them along: ``reprint_of``
+    cascades) or while it is in ``keep``: the jobs someone may still reprint,
+    which only the features that printed them know. Call inside the caller's
+    write transaction.
+    """
+    keep = list(keep)
+
+    def expired(job):
+        return (
+            job.state.in_(FINISHED)
+            & (job.created_at < cutoff)
+            & (job.printed_at.is_null() | (job.printed_at < cutoff))
+            & job.id.not_in(keep)
+        )
+
+    copy = PrintJob.alias()
+    live_copy = copy.select(copy.id).where((copy.reprint_of == PrintJob.id) & ~expired(copy))
+    ids = [job.id for job in PrintJob.select(PrintJob.id).where(expired(PrintJob) & ~fn.EXISTS(live_copy))]
+    for start in range(0, len(ids), 500):  # stay far below SQLite's bound-parameter limit
+        PrintJob.delete().where(PrintJob.id.in_(ids[start : start + 500])).execute()
+    if ids:
+        log.info("deleted %s finished print job(s) from before %s", len(ids), cutoff.isoformat(timespec="minutes"))
+    return ids

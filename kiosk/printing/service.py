@@ -171,6 +171,12 @@ def cancel(job_id, reason, volunteer_id=None):
         jobs.cancel(job_id, reason, volunteer_id=volunteer_id)
 
 
+def purge_finished(cutoff, keep=()):
+    """Delete jobs finished before cutoff, except keep (still reprintable) and what they need; return the ids."""
+    with _connected():
+        return jobs.purge_finished(cutoff, keep)
+
+
 def recent_jobs(limit=20):
     """Return the latest print jobs, newest first (for the volunteer console)."""
     with _connected():

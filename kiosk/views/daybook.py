@@ -17,9 +17,9 @@ from kiosk import clock
 from kiosk import counts
 from kiosk import daybook
 from kiosk import printing
-from kiosk import stations
 from kiosk import tallies
 from kiosk import vouchers
+from kiosk.views import station_info
 from kiosk.views.volunteer import redirect_to
 from kiosk.views.volunteer import volunteer_required
 
@@ -45,7 +45,7 @@ def _services():
 
 
 def _station_name():
-    station = stations.current()
+    station = station_info.current()
     return station.name if station else ""
 
 
@@ -74,7 +74,7 @@ def overview_context():
     open_day = counts.booking_day(clock.local_day())
     return {
         "today": daybook.live_sheet(open_day, _services()),
-        "stock": vouchers.pack_types(active_only=True) if stations.current() else [],
+        "stock": vouchers.pack_types(active_only=True) if station_info.current() else [],
         "fixes": FIXES,
     }
 

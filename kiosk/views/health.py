@@ -5,8 +5,8 @@ from flask import current_app
 from flask import jsonify
 
 from kiosk import printing
-from kiosk import stations
 from kiosk.models import database
+from kiosk.views import station_info
 
 bp = Blueprint("health", __name__)
 
@@ -16,7 +16,7 @@ def healthz():
     """Report database reachability, printer state and version as JSON."""
     try:
         database.execute_sql("SELECT 1").fetchone()
-        info = stations.current()
+        info = station_info.current()
         db_state = "ok"
     except Exception as exc:  # the point is to report it, not to crash
         current_app.logger.exception("health check: database unreachable")

@@ -13,9 +13,9 @@ from kiosk import clock
 from kiosk import htmx
 from kiosk import luggage
 from kiosk import luggage_tickets
-from kiosk import stations
 from kiosk import tokens
 from kiosk.errors import DomainError
+from kiosk.views import station_info
 from kiosk.views.volunteer import redirect_to
 from kiosk.views.volunteer import volunteer_required
 
@@ -31,7 +31,7 @@ def rules():
 def keys():
     """Return the keys that sign this kiosk's tickets and hide phone digits."""
     config = current_app.config
-    return luggage.Keys(stations.current().kiosk_id, config["SIGNING_KEY"], config["PII_KEY"])
+    return luggage.Keys(station_info.current().kiosk_id, config["SIGNING_KEY"], config["PII_KEY"])
 
 
 def said(refusal):
@@ -122,7 +122,7 @@ def check_in():
 def ticket_set(deposit):
     """Return the deposit's claim ticket and tags, worded in the station's language."""
     with force_locale(current_app.config["LANGUAGE"]):
-        return luggage_tickets.slips(deposit, luggage.bags_of(deposit), stations.current(), keys(), gettext)
+        return luggage_tickets.slips(deposit, luggage.bags_of(deposit), station_info.current(), keys(), gettext)
 
 
 # --- one ticket: what was printed, claim, reprint ------------------------

@@ -10,10 +10,10 @@ from flask_babel import gettext
 
 from kiosk import htmx
 from kiosk import printing
-from kiosk import stations
 from kiosk import tokens
 from kiosk import vouchers
 from kiosk.errors import DomainError
+from kiosk.views import station_info
 from kiosk.views.volunteer import redirect_to
 from kiosk.views.volunteer import volunteer_required
 
@@ -67,7 +67,7 @@ def desk():
 @volunteer_required()
 def scan():
     """Look up a scanned or typed voucher and show what to hand out."""
-    info = stations.current()
+    info = station_info.current()
     key = current_app.config["SIGNING_KEY"]
     return card_for(lambda: vouchers.find(request.form.get("code", ""), info.kiosk_id, key))
 

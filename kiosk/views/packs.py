@@ -20,7 +20,6 @@ from flask_babel import gettext
 
 from kiosk import htmx
 from kiosk import printing
-from kiosk import stations
 from kiosk import voucher_ticket
 from kiosk import volunteers
 from kiosk import vouchers
@@ -28,6 +27,7 @@ from kiosk.errors import NotFound
 from kiosk.errors import N_
 from kiosk.models import Volunteer
 from kiosk.views import register
+from kiosk.views import station_info
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
 
@@ -44,14 +44,14 @@ def person_key():
 
 def voucher_ticket_for(voucher):
     """Return the paper ticket of a voucher, in the current language."""
-    info = stations.current()
+    info = station_info.current()
     return voucher_ticket.build(voucher, info, voucher_payload(voucher, info), gettext,
                                 current_app.config["PACK_COLLECT_AT"])
 
 
 def voucher_payload(voucher, info=None):
     """Return the signed QR payload of a voucher."""
-    info = info or stations.current()
+    info = info or station_info.current()
     return vouchers.payload(voucher, info.kiosk_id, current_app.config["SIGNING_KEY"])
 
 

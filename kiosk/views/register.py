@@ -5,15 +5,12 @@ the session, discards a half-finished registration. Nothing is written to the
 database before the final confirm.
 """
 
-import threading
-
 from flask import Blueprint
 from flask import current_app
 from flask import render_template
 from flask import request
 from flask import session
 
-from kiosk import clock
 from kiosk import htmx
 from kiosk import regions
 from kiosk import registration
@@ -135,28 +132,6 @@ def confirm():
 def place(code):
     """Show a division code as the place name people use."""
     return regions.label(code)
-
-
-@bp.before_app_request
-def purge_expired_personal_data():
-    """Clear expired phone/ID fingerprints on the first request after start and of each day.
-
-    The status bar polls every 30 s, so a kiosk that is switched on purges on
-    time without a scheduler or thread of its own.
-    """
-    state = current_app.extensions.setdefault("registration_purge", {"day": None, "lock": threading.Lock()})
-    today = clock.local_day()
-    if state["day"] == today:
-        return
-    with state["lock"]:
-        if state["day"] == today:
-            return
-        try:
-            registration.purge_personal_fields(current_app.config["PII_RETENTION_DAYS"])
-        except Exception:  # never let housekeeping break the screen or /healthz; retried next request
-            current_app.logger.exception("registration retention purge failed")
-            return
-        state["day"] = today
 
 
 @bp.after_request

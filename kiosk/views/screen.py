@@ -13,11 +13,11 @@ from flask import session
 from flask import url_for
 
 from kiosk import i18n
-from kiosk import stations
 from kiosk import tallies
 from kiosk import web
 from kiosk.errors import N_
 from kiosk.i18n import LANGUAGES
+from kiosk.views import station_info
 
 bp = Blueprint("screen", __name__)
 
@@ -54,7 +54,7 @@ def inject_station():
     console = request.path.startswith("/volunteer/")  # every console page, whichever blueprint
     idle_key = "VOLUNTEER_IDLE_SECONDS" if console else "IDLE_SECONDS"
     return {
-        "station": stations.current(),
+        "station": station_info.lazy,
         "languages": LANGUAGES,
         "idle_needed": not at_rest,
         "idle_seconds": current_app.config[idle_key],

@@ -1,0 +1,43 @@
+"""What the kiosk forgets, and when: old phone/ID fingerprints and old print jobs.
+
+Both run on the first request of each station-local day (kiosk/views/housekeeping.py)
+and by hand from the CLI. No Flask here: the caller passes the configured days.
+"""
+
+import datetime
+import logging
+
+from kiosk import clock
+from kiosk import counts
+from kiosk import luggage
+from kiosk import printing
+from kiosk import registration
+from kiosk import vouchers
+from kiosk.errors import DomainError
+from kiosk.errors import N_
+
+log = logging.getLogger(__name__)
+
+
+def purge_print_jobs(older_than_days, now=None):
+    """Delete print jobs finished more than N days ago that nobody can need again; return how many.
+
+    A job's bytes hold its ticket's code and the station's details. A job stays
+    while it is waiting for the printer, while its voucher is still open or its
+    bags are still in custody (a volunteer may reprint it: the same bytes), and
+    while a reprint of it stays.
+    """
+    if older_than_days < 0:
+        raise DomainError(N_("The number of days cannot be negative."))
+    cutoff = (now or clock.now()) - datetime.timedelta(days=older_than_days)
+    with counts.write_transaction():
+        keep = vouchers.print_jobs_in_use() | luggage.print_jobs_in_use()
+        deleted = printing.purge_finished(cutoff, keep)
+        vouchers.forget_print_jobs(deleted)
+    return len(deleted)
+
+
+def purge_expired(pii_days, print_job_days, now=None):
+    """Run every retention rule with the configured days (the daily housekeeping)."""
+    registration.purge_personal_fields(pii_days, now=now)
+    purge_print_jobs(print_job_days, now=now)

@@ -1,0 +1,36 @@
+"""Daily housekeeping on the kiosk's own requests: the retention purges, without a scheduler."""
+
+import threading
+
+from flask import current_app
+
+from kiosk import clock
+from kiosk import retention
+
+
+def purge_expired_data():
+    """Run the retention purges on the first request after start and of each station-local day.
+
+    The status bar polls every 30 s, so a kiosk that is switched on purges on
+    time without a scheduler or thread of its own.
+    """
+    state = current_app.extensions.setdefault("daily_purge", {"day": None, "lock": threading.Lock()})
+    today = clock.local_day()
+    if state["day"] == today:
+        return
+    with state["lock"]:
+        if state["day"] == today:
+            return
+        try:
+            retention.purge_expired(
+                current_app.config["PII_RETENTION_DAYS"], current_app.config["PRINTJOB_RETENTION_DAYS"]
+            )
+        except Exception:  # never let housekeeping break the screen or /healthz; retried next request
+            current_app.logger.exception("retention purge failed")
+            return
+        state["day"] = today
+
+
+def init_app(app):
+    """Run the purges before the app's requests (after the database connection opens)."""
+    app.before_request(purge_expired_data)
