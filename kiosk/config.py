@@ -32,6 +32,10 @@ def defaults(instance_path):
         # overrides: "generic58?cutter=yes". Seconds before a send gives up.
         "PRINTER_PROFILE": "generic58",
         "PRINTER_TIMEOUT": 10,
+        # Minutes a ticket may wait for the printer (paper out, power off) and
+        # still print when it comes back; older ones wait on the console's
+        # printer panel for a volunteer to reprint or cancel. 0: print them all.
+        "PRINTER_STALE_MINUTES": 15,
         # The print worker thread: None starts it with the first request
         # except under TESTING (tests call printing.process_queue()).
         "PRINTER_WORKER": None,

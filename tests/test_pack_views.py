@@ -304,3 +304,15 @@ def test_with_the_printer_out_of_paper_the_worker_is_told_to_show_the_code(tmp_p
     assert "请把这个号码给志愿者看" in body
     voucher = in_db(app, lambda: Voucher.get())
     assert f"{voucher.code[:4]}-{voucher.code[4:]}" in body
+
+
+def test_a_ticket_held_back_earlier_does_not_stop_the_next_one_printing(tmp_path):
+    app = make_app(tmp_path, PRINTER_URL="virtual://")
+    offers = in_db(app, lambda: stock_station(warm=3, starts=clock.local_day()))
+    client = app.test_client()
+    in_db(app, lambda: PrintJob.create(kind="voucher", code="OLD1-OLD1", ticket="{}", data=b"", profile="generic58",
+                                       state="failed", last_error=printing.models.HELD))
+
+    body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
+
+    assert "凭证正在打印" in body

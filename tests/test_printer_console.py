@@ -1,5 +1,7 @@
 """The volunteer console's printer panel: state in plain words, reprint and cancel, audited."""
 
+import datetime
+
 import pytest
 
 from kiosk import printing
@@ -7,6 +9,7 @@ from kiosk.models import AuditEntry
 from kiosk.models import database
 from kiosk.printing import Ticket
 from kiosk.printing.models import PrintJob
+from kiosk.printing.samples import sample_ticket
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers
 from tests.conftest import make_app
@@ -89,3 +92,18 @@ def test_the_printer_panel_needs_a_signed_in_volunteer(app, client):
     job = queue_ticket(app)
     assert client.post(f"/volunteer/printer/jobs/{job}/cancel", data={"reason": "x"}).status_code == 303
     assert job_state(app, job) == "queued"
+
+
+def test_the_panel_says_which_tickets_were_held_back_as_too_old(tmp_path):
+    app = make_app(tmp_path, PRINTER_STALE_MINUTES=15)
+    volunteer = add_volunteer(app)
+    job = printing.submit(sample_ticket("voucher", code="V-OLD"))
+    PrintJob.update(created_at=job.created_at - datetime.timedelta(hours=1)).where(PrintJob.id == job.id).execute()
+    printing.process_queue()
+    client = app.test_client()
+    client.post("/volunteer/sign-in", data={"volunteer_id": volunteer, "pin": "2468"})
+
+    panel = client.get("/volunteer/printer/").get_data(as_text=True)
+
+    assert "未打印：等待太久" in panel
+    assert f"/volunteer/printer/jobs/{job.id}/reprint" in panel

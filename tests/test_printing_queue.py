@@ -1,5 +1,7 @@
 """The print queue: in order, faults leave jobs waiting, restarts lose nothing, reprints are explicit."""
 
+import datetime
+
 import pytest
 
 from kiosk import printing
@@ -176,3 +178,34 @@ def test_the_printer_status_reports_the_queue_and_the_device(tmp_path):
     assert (status.state, status.backend, status.waiting, status.problem) == ("ok", "virtual", 0, False)
     printing.backend().set(fault="paper_low")
     assert printing.printer_status().notice == "Printer paper running low"
+
+
+def age(job, minutes):
+    """Pretend a job was queued this many minutes ago."""
+    queued_at = PrintJob.get_by_id(job.id).created_at - datetime.timedelta(minutes=minutes)
+    PrintJob.update(created_at=queued_at).where(PrintJob.id == job.id).execute()
+
+
+def test_a_backlog_older_than_the_limit_waits_for_a_volunteer_instead_of_printing(tmp_path):
+    virtual_app(tmp_path, "virtual://?fault=paper_out", PRINTER_STALE_MINUTES=15)
+    old, recent = printing.submit(voucher("V-1")), printing.submit(voucher("V-2"))
+    printing.process_queue()
+    age(old, 40)  # paper was out for 40 minutes: that worker is long gone
+    printing.backend().set(fault=None)
+
+    run = printing.process_queue()
+
+    assert run.printed == [recent.id]
+    assert printing.backend().received == [(recent.name, recent.data)]
+    old = PrintJob.get_by_id(old.id)
+    assert old.state == "failed" and old.held_too_long
+    assert printing.printer_status().needs_attention == 1
+    copy = printing.reprint(old.id, "worker came back")  # a volunteer prints it on request
+    assert printing.process_queue().printed == [copy.id]
+
+
+def test_with_no_limit_the_whole_backlog_prints(tmp_path):
+    virtual_app(tmp_path, PRINTER_STALE_MINUTES=0)
+    job = printing.submit(voucher("V-1"))
+    age(job, 600)
+    assert printing.process_queue().printed == [job.id]

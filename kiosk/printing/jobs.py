@@ -24,6 +24,7 @@ from kiosk.printing import escpos_build
 from kiosk.printing.backends import PrinterError
 from kiosk.printing.models import CANCELLED
 from kiosk.printing.models import FAILED
+from kiosk.printing.models import HELD
 from kiosk.printing.models import PRINTED
 from kiosk.printing.models import PRINTING
 from kiosk.printing.models import QUEUED
@@ -44,6 +45,7 @@ class QueueRun:
     """What one pass over the queue did."""
 
     printed: list = field(default_factory=list)  # job ids, in the order sent
+    held: list = field(default_factory=list)  # job ids held back as too old to print
     failed_job: int | None = None
     error: PrinterError | None = None
 
@@ -112,13 +114,25 @@ def reprint(job_id, reason, volunteer_id=None, subject=None):
     return copy
 
 
-def process_queue(backend, limit=None):
-    """Send queued jobs in order until the queue is empty, limit is reached or a send fails."""
+def process_queue(backend, limit=None, stale_after=None):
+    """Send queued jobs in order until the queue is empty, limit is reached or a send fails.
+
+    A job queued longer than ``stale_after`` (a timedelta) ago is not sent
+    but held back for a volunteer (state failed, ``HELD``): after a long
+    paper-out its worker has gone, and a burst of old tickets only confuses
+    the people at the kiosk. The volunteer reprints the ones still wanted.
+    """
     run = QueueRun()
     while limit is None or len(run.printed) < limit:
         job = PrintJob.waiting().first()
         if job is None:
             break
+        if stale_after and job.created_at < utcnow() - stale_after:
+            PrintJob.update(state=FAILED, last_error=HELD).where(
+                (PrintJob.id == job.id) & (PrintJob.state == QUEUED)).execute()
+            log.warning("print job %s (%s %s) waited since %s: held back", job.id, job.kind, job.code, job.created_at)
+            run.held.append(job.id)
+            continue
         claimed = (
             PrintJob.update(state=PRINTING, attempts=PrintJob.attempts + 1)
             .where((PrintJob.id == job.id) & (PrintJob.state == QUEUED))

@@ -15,6 +15,9 @@ PRINTING = "printing"
 PRINTED = "printed"
 FAILED = "failed"
 CANCELLED = "cancelled"
+# last_error of a job held back after waiting too long (paper out, printer off):
+# printing it now would hand a ticket to nobody.
+HELD = "held back: waited too long for the printer, not printed"
 JOB_STATES = (QUEUED, PRINTING, PRINTED, FAILED, CANCELLED)
 
 
@@ -23,7 +26,8 @@ class PrintJob(BaseModel):
 
     ``state`` moves queued → printing → printed. A send that fails puts the
     job back to queued with ``last_error``; ``failed`` is kept for jobs a
-    person must look at (interrupted mid-send by a crash or power cut).
+    person must look at: interrupted mid-send by a crash or power cut, or
+    held back because they waited too long for the printer (``HELD``).
     A reprint is a new row with the SAME bytes and code and ``reprint_of``
     pointing at the original.
     """
@@ -43,6 +47,11 @@ class PrintJob(BaseModel):
 
     class Meta:
         table_name = "printjob"
+
+    @property
+    def held_too_long(self):
+        """True for a job not printed because it waited longer than the stale limit."""
+        return self.state == FAILED and self.last_error == HELD
 
     @property
     def name(self):

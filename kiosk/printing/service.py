@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from dataclasses import asdict
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 
 from kiosk.errors import N_
 from kiosk.models import database
@@ -52,7 +53,7 @@ class PrinterStatus:
     backend: str  # the URL scheme: preview, tcp, usb…
     profile: str
     waiting: int  # jobs queued or being sent
-    needs_attention: int  # jobs interrupted mid-send, for a volunteer to check
+    needs_attention: int  # jobs interrupted mid-send or held back as too old, for a volunteer
     last_error: str  # why the first waiting job has not printed yet
     checked_at: datetime | None
 
@@ -62,9 +63,14 @@ class PrinterStatus:
         return MESSAGES[self.state]
 
     @property
+    def stuck(self):
+        """Whether a ticket submitted now would not come out: a fault, or the queue held up."""
+        return self.state in PROBLEMS or bool(self.last_error)
+
+    @property
     def problem(self):
-        """Whether a person should act: printer faulty, or jobs stuck or interrupted."""
-        return self.state in PROBLEMS or bool(self.last_error) or self.needs_attention > 0
+        """Whether a person should act: printer faulty, or jobs stuck, interrupted or held back."""
+        return self.stuck or self.needs_attention > 0
 
     @property
     def notice(self):
@@ -87,8 +93,9 @@ class PrinterStatus:
 
 
 class _Printer:
-    def __init__(self, url, profile, timeout, status_seconds):
+    def __init__(self, url, profile, timeout, status_seconds, stale_minutes=0):
         self.url = url
+        self.stale_after = timedelta(minutes=stale_minutes) if stale_minutes else None
         self.profile = get_profile(profile)
         self.backend = open_backend(url, timeout)
         self.observed = None
@@ -104,10 +111,14 @@ class _Printer:
 _current = None
 
 
-def configure(url, profile=DEFAULT_PROFILE, timeout=10.0, status_seconds=30.0):
-    """Use the printer at url with profile from now on (stopping any previous worker)."""
+def configure(url, profile=DEFAULT_PROFILE, timeout=10.0, status_seconds=30.0, stale_minutes=0):
+    """Use the printer at url with profile from now on (stopping any previous worker).
+
+    ``stale_minutes``: a job that waited longer is held back for a volunteer
+    instead of printing (0: print every backlog).
+    """
     global _current
-    replacement = _Printer(url, profile, timeout, status_seconds)
+    replacement = _Printer(url, profile, timeout, status_seconds, stale_minutes)
     if _current is not None:
         _current.worker.stop()
     _current = replacement
@@ -187,7 +198,7 @@ def process_queue(limit=None):
     """Send waiting jobs now, in order, in this thread; return the jobs.QueueRun."""
     printer = current()
     with _connected():
-        run = jobs.process_queue(printer.backend, limit=limit)
+        run = jobs.process_queue(printer.backend, limit=limit, stale_after=printer.stale_after)
     if run.error is not None:
         printer.observe(DeviceStatus(run.error.state, run.error.detail))
     elif run.printed:
@@ -271,6 +282,7 @@ def init_app(app):
         config["PRINTER_URL"],
         config.get("PRINTER_PROFILE", DEFAULT_PROFILE),
         config.get("PRINTER_TIMEOUT", 10.0),
+        stale_minutes=config.get("PRINTER_STALE_MINUTES", 0),
     )
     enabled = config.get("PRINTER_WORKER")
     if enabled is None:
