@@ -48,6 +48,14 @@ def require_user():
     return None
 
 
+@bp.after_app_request
+def keep_counts_out_of_caches(response):
+    """Pages shown to a signed-in user are not stored, so Back after signing out shows no counts."""
+    if g.get("office_user") is not None and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def redirect_to(url):
     """Redirect a plain request, or tell htmx to load the page in full."""
     if htmx:

@@ -72,6 +72,7 @@ def test_signing_in_opens_the_page_asked_for_and_the_spreadsheets(office, auth):
     csv_file = office.get("/export.csv?" + WEEK)
     assert csv_file.status_code == 200 and "站点代码" in csv_file.get_data().decode("utf-8")
     assert office.get("/export.xlsx?" + WEEK).get_data()[:2] == b"PK"
+    assert office.get("/?" + WEEK).headers["Cache-Control"] == "no-store"  # Back after sign-out shows nothing
 
 
 def test_only_pages_of_this_site_are_returned_to_after_signing_in(auth):
