@@ -1,16 +1,12 @@
 """Volunteers and station managers: PIN sign-in with a lockout that survives a reboot.
 
-PINs are hashed with scrypt (stdlib, memory-hard). Five wrong PINs lock that
-person out for fifteen minutes; the counter and the lock live in the database
-so pulling the plug does not reset them.
+PINs are hashed and checked by ``kiosk.credentials`` (scrypt; five wrong PINs
+lock that person out for fifteen minutes, recorded in the database so pulling
+the plug does not reset them), the same rules as the central office's users.
 """
 
-import datetime
-import hashlib
-import hmac
-import secrets
-
 from kiosk import clock
+from kiosk import credentials
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
@@ -18,30 +14,13 @@ from kiosk.models import Volunteer
 from kiosk.models import database
 
 ROLES = ("volunteer", "manager")
-MAX_FAILURES = 5
-LOCKOUT = datetime.timedelta(minutes=15)
 PIN_LENGTHS = range(4, 9)
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 # PINs anyone would try first.
 WEAK_PINS = {"1234", "12345", "123456", "4321", "654321", "1111", "0000", "2580", "1212", "5201314"}
 
 
 class SignInRefused(DomainError):
     status = 403
-
-
-def hash_pin(pin):
-    """Return a self-describing scrypt hash of a PIN."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **SCRYPT)
-    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
-
-
-def pin_matches(pin, stored):
-    """Return True if the PIN matches the stored hash (constant-time compare)."""
-    _scheme, n, r, p, salt, digest = stored.split("$")
-    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), dklen=32, n=int(n), r=int(r), p=int(p))
-    return hmac.compare_digest(candidate.hex(), digest)
 
 
 def check_new_pin(pin):
@@ -63,7 +42,7 @@ def add(name, pin, role="volunteer"):
     with database.atomic():
         if Volunteer.select().where(Volunteer.name == name, Volunteer.active == True).exists():  # noqa: E712
             raise DomainError(N_("Someone called %(name)s is already signed up."), name=name)
-        return Volunteer.create(name=name, pin_hash=hash_pin(pin), role=role)
+        return Volunteer.create(name=name, pin_hash=credentials.hash_secret(pin), role=role)
 
 
 def set_active(volunteer_id, active, acting_manager_id=None):
@@ -84,31 +63,14 @@ def sign_in(volunteer_id, pin, now=None):
     now = now or clock.now()
     with database.atomic():
         person = Volunteer.get_or_none(Volunteer.id == volunteer_id, Volunteer.active == True)  # noqa: E712
-        refusal = _refusal(person, pin or "", now)
-        if refusal is None:
-            person.failed_attempts, person.locked_until, person.last_sign_in = 0, None, now
-            person.save()
-    if refusal is not None:
-        raise SignInRefused(*refusal[:1], **refusal[1])
+        if person is None:
+            raise SignInRefused(N_("Please choose your name from the list."))
+        tried = credentials.attempt(person, pin or "", person.pin_hash, now)
+    if tried.locked_minutes:
+        raise SignInRefused(N_("Too many wrong PINs. Try again in %(minutes)s minutes."), minutes=tried.locked_minutes)
+    if not tried.accepted:
+        raise SignInRefused(N_("Wrong PIN. %(left)s tries left."), left=tried.tries_left)
     return person
-
-
-def _refusal(person, pin, now):
-    """Return (message, params) if sign-in must be refused, recording a failure; else None."""
-    if person is None:
-        return N_("Please choose your name from the list."), {}
-    locked = N_("Too many wrong PINs. Try again in %(minutes)s minutes.")
-    if person.locked_until and person.locked_until > now:
-        return locked, {"minutes": max(1, round((person.locked_until - now).total_seconds() / 60))}
-    if pin_matches(pin, person.pin_hash):
-        return None
-    person.failed_attempts += 1
-    if person.failed_attempts >= MAX_FAILURES:
-        person.failed_attempts, person.locked_until = 0, now + LOCKOUT
-        person.save()
-        return locked, {"minutes": int(LOCKOUT.total_seconds() // 60)}
-    person.save()
-    return N_("Wrong PIN. %(left)s tries left."), {"left": MAX_FAILURES - person.failed_attempts}
 
 
 def active_volunteer(volunteer_id):

@@ -1,5 +1,9 @@
 """Small HTTP rules the kiosk and the central office share (no Flask import needed)."""
 
+from urllib.parse import urlsplit
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -20,3 +24,19 @@ def safe_path(target, fallback):
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return fallback
+
+
+def is_cross_site_write(method, headers, host):
+    """Return True for a state-changing request that a browser says came from another site.
+
+    Browsers say where a request came from in Sec-Fetch-Site; older ones only
+    in Origin ("null" when the page hides its referrer). This backs up the
+    CSRF token, which a page on another site cannot read.
+    """
+    if method in SAFE_METHODS:
+        return False
+    fetch_site = headers.get("Sec-Fetch-Site")
+    origin = headers.get("Origin")
+    if fetch_site == "cross-site":
+        return True
+    return fetch_site is None and origin not in (None, "null") and urlsplit(origin).netloc != host

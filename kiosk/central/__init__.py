@@ -2,7 +2,8 @@
 
 Its own app (``flask --app kiosk.central …``), its own database (SQLite in its
 own instance folder by default, PostgreSQL with
-``KIOSK_DATABASE_URL=postgresql://…``), and the kiosk's catalogs for its
+``KIOSK_DATABASE_URL=postgresql://…``), its own users (``users add NAME``;
+every dashboard page needs one signed in), and the kiosk's catalogs for its
 Chinese and English. It imports the sync format from ``kiosk.sync`` and never
 anything from ``kiosk.views``.
 """
@@ -14,6 +15,7 @@ from flask import Flask
 from flask.sansio.scaffold import find_package
 from flask_babel import format_datetime
 from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
 
 from kiosk import __version__
 from kiosk import clock
@@ -23,6 +25,7 @@ from kiosk import i18n
 from kiosk.central import models
 
 htmx = HTMX()
+csrf = CSRFProtect()
 
 TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
 STATIC = str(Path(__file__).resolve().parent.parent / "static")
@@ -49,8 +52,14 @@ def defaults(instance_path):
         # A kiosk not heard from for this many days is flagged on the dashboard.
         "STALE_DAYS": 2,
         "BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS,
+        # An office user is signed out after this many seconds without a request.
+        "CENTRAL_IDLE_SECONDS": 1800,
+        # CSRF tokens live as long as the session, which the idle limit ends.
+        "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
-        "SESSION_COOKIE_SAMESITE": "Strict",
+        # Lax, not Strict: a bookmark or a link in the office's mail opens the
+        # dashboard signed in; every write still needs the CSRF token.
+        "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
     }
 
@@ -82,10 +91,15 @@ def create_app(test_config=None):
     app.add_template_filter(kiosk_datetime)
     htmx.init_app(app)
 
+    from kiosk.central import auth
     from kiosk.central import views
 
-    app.register_blueprint(views.bp)
+    # In this order before each request: the cross-site check, the CSRF
+    # token, then the signed-in user.
     views.init_errors(app)
+    csrf.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
 
     from kiosk.central import cli
 

@@ -1,4 +1,4 @@
-"""``flask --app kiosk.central …``: the registry, the nightly pull, bundle import, totals."""
+"""``flask --app kiosk.central …``: office users, the registry, the nightly pull, bundle import, totals."""
 
 import datetime
 import json
@@ -16,6 +16,7 @@ from kiosk import clock
 from kiosk.central import pull as pulling
 from kiosk.central import registry
 from kiosk.central import reports
+from kiosk.central import users
 from kiosk.central.models import database
 from kiosk.cli import parse_day
 from kiosk.errors import DomainError
@@ -88,6 +89,67 @@ def kiosks_list():
         click.echo(f"{s.name:<24} {s.station or '-':<16} {s.url or 'USB only':<32} last sync {when}  {'; '.join(flags)}")
     if not statuses:
         click.echo("no kiosks registered: flask --app kiosk.central kiosks add NAME URL TOKEN")
+
+
+@click.group("users", cls=AppGroup)
+def users_group():
+    """Add, list and disable the people who may sign in to the dashboard."""
+
+
+@users_group.command("add")
+@click.argument("name")
+def users_add(name):
+    """Let NAME sign in to the dashboard; the password is asked for twice, hidden."""
+    # Never an option: a password on the command line stays in shell history and ps.
+    password = click.prompt(
+        f"Password for {name} (at least {users.MIN_PASSWORD} characters)", hide_input=True, confirmation_prompt=True
+    )
+    with database.connection_context():
+        try:
+            user = users.add(name, password)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"added office user {user.name}: sign in at the dashboard's /sign-in")
+
+
+@users_group.command("list")
+def users_list():
+    """List office users: active or disabled, locked, last sign-in."""
+    with database.connection_context():
+        roster = users.roster()
+        now = clock.now()
+    for user in roster:
+        when = user.last_sign_in.isoformat(sep=" ", timespec="minutes") + " UTC" if user.last_sign_in else "never"
+        state = "active" if user.active else "DISABLED"
+        if user.active and user.locked_until and user.locked_until > now:
+            state += f", LOCKED until {user.locked_until.isoformat(sep=' ', timespec='minutes')} UTC"
+        click.echo(f"{user.name:<24} {state:<40} last sign-in {when}")
+    if not roster:
+        click.echo("no office users: flask --app kiosk.central users add NAME")
+
+
+@users_group.command("disable")
+@click.argument("name")
+def users_disable(name):
+    """Stop NAME signing in; a browser where NAME is signed in loses access at its next request."""
+    with database.connection_context():
+        try:
+            users.set_active(name, False)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"disabled {name}")
+
+
+@users_group.command("enable")
+@click.argument("name")
+def users_enable(name):
+    """Let a disabled user sign in again, with the password they had."""
+    with database.connection_context():
+        try:
+            users.set_active(name, True)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"enabled {name}")
 
 
 @click.command("pull")
@@ -203,6 +265,7 @@ def report_command(start, end, station, out):
 
 def init_app(app):
     """Register the central office's commands."""
+    app.cli.add_command(users_group)
     app.cli.add_command(kiosks_group)
     app.cli.add_command(pull_command)
     app.cli.add_command(import_command)

@@ -3,7 +3,7 @@
 The office keeps a registry of kiosks (where to pull, with which token), one
 *history* per kiosk id it has seen (a wiped kiosk comes back with a new id and
 starts a new history; the old one's cells stay), and the count cells of every
-history. Totals are sums over cells.
+history. Totals are sums over cells. Office users sign in to the dashboard.
 """
 
 import contextlib
@@ -11,6 +11,7 @@ import datetime
 import threading
 
 from peewee import BigIntegerField
+from peewee import BooleanField
 from peewee import CharField
 from peewee import DatabaseProxy
 from peewee import DateField
@@ -130,7 +131,28 @@ class PullRun(BaseModel):
     cells_changed = BigIntegerField(default=0)
 
 
-MODELS = [Station, Kiosk, History, Cell, PullRun]
+class OfficeUser(BaseModel):
+    """Someone at the office who may sign in to the dashboard with a password.
+
+    Wrong tries and the lock they lead to are kept here, so a restart does
+    not reset them (``kiosk.credentials``).
+    """
+
+    name = CharField(unique=True, max_length=64)
+    password_hash = CharField(max_length=255)
+    active = BooleanField(default=True)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_sign_in = DateTimeField(null=True)
+
+    @classmethod
+    def by_name(cls, name):
+        """Return the user with this name, or None."""
+        return cls.get_or_none(cls.name == name)
+
+
+MODELS = [Station, Kiosk, History, Cell, PullRun, OfficeUser]
 
 
 def create_tables():

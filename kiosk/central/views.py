@@ -11,6 +11,7 @@ from flask import request
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from kiosk import clock
@@ -122,8 +123,20 @@ def render_error(status, title, detail=""):
     return render_template("central/error.html", **context), status
 
 
+def refuse_cross_site_writes():
+    """Refuse state-changing requests that a browser says came from another site."""
+    if web.is_cross_site_write(request.method, request.headers, request.host):
+        return render_error(403, gettext("Not allowed"))
+    return None
+
+
 def init_errors(app):
-    """Show refusals in the reader's language, and never a stack trace."""
+    """Refuse cross-site writes; show refusals in the reader's language, and never a stack trace."""
+    app.before_request(refuse_cross_site_writes)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_error(400, gettext("This page has expired"), gettext("Please reload the page and try again."))
 
     @app.errorhandler(DomainError)
     def _domain(error):

@@ -1,7 +1,5 @@
 """Errors shown in the person's language: full pages, or an alert for htmx swaps."""
 
-from urllib.parse import urlsplit
-
 from flask import current_app
 from flask import render_template
 from flask import request
@@ -51,15 +49,7 @@ def handle_csrf_error(error):
 
 def refuse_cross_site_writes():
     """Refuse state-changing requests that a browser says came from another site."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return None
-    # Browsers say where a request came from in Sec-Fetch-Site; older ones
-    # only in Origin ("null" when the page hides its referrer).
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    origin = request.headers.get("Origin")
-    cross_site = fetch_site == "cross-site"
-    foreign_origin = fetch_site is None and origin not in (None, "null") and urlsplit(origin).netloc != request.host
-    if cross_site or foreign_origin:
+    if web.is_cross_site_write(request.method, request.headers, request.host):
         return render_error(403)
     return None
 

@@ -8,6 +8,7 @@ dropped afterwards, so parallel runs never collide.
 import datetime
 import functools
 import os
+import re
 import socket
 import uuid
 from urllib.parse import urlsplit
@@ -18,7 +19,9 @@ from waitress import wasyncore
 from kiosk import counts
 from kiosk import sync
 from kiosk.central import create_app as create_central_app
+from kiosk.central import pull
 from kiosk.central import registry
+from kiosk.central import users
 from kiosk.central.models import database as central_db
 from kiosk.models import database as kiosk_db
 from tests.conftest import make_app
@@ -27,6 +30,8 @@ from tests.e2e.conftest import LiveServer
 POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TOKEN = "kiosk-one-token-0123456789abcdef"
 DAY = datetime.date(2027, 1, 20)
+OFFICE_USER = "陈静"
+PASSWORD = "correct horse battery"
 
 
 @functools.cache
@@ -68,7 +73,15 @@ def central_url(request, tmp_path):
 
 def make_central(tmp_path, url, **overrides):
     """Build a central office app on the given database."""
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "central"), "DATABASE_URL": url, "PAGE_SIZE": 7}
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "central"),
+        "DATABASE_URL": url,
+        "PAGE_SIZE": 7,
+        # HTTP tests post forms directly; tests/central/test_sign_in.py and the
+        # browser test run with CSRF protection on.
+        "WTF_CSRF_ENABLED": False,
+    }
     config.update(overrides)
     return create_central_app(config)
 
@@ -149,6 +162,46 @@ def kiosks(tmp_path):
     yield start
     for kiosk in started:
         kiosk.stop()
+
+
+def seed_office(kiosk, tmp_path):
+    """One kiosk's bundle imported, and one kiosk never heard from."""
+    kiosk.count("registrations", DAY, 3, direction="home", county="511102", destination="440300")
+    kiosk.count("registrations", DAY, 2, direction="work", county="511123", destination="350100")
+    kiosk.count("vouchers.issued", DAY, 4, pack="warm")
+    kiosk.count("tallies", DAY, 6, service="tea")
+    kiosk.count("daybook.closed", DAY, 1)
+    with central_db.connection_context():
+        registry.register("乐山客运中心站 1号机", "-", kiosk.token)
+        registry.register("峨眉山站", "http://127.0.0.1:9", "t" * 32)
+        kiosk.bundle(tmp_path / "b.json")
+        pull.import_bundle(tmp_path / "b.json")
+
+
+def add_office_user(app, name=OFFICE_USER, password=PASSWORD):
+    """Create an office user directly in the database; return it."""
+    with app.app_context(), central_db.connection_context():
+        return users.add(name, password)
+
+
+class OfficeAuth:
+    """Sign an office user in and out through the real pages, CSRF token included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_token(self):
+        page = self._client.get("/sign-in").get_data(as_text=True)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        return found.group(1) if found else ""
+
+    def sign_in(self, name=OFFICE_USER, password=PASSWORD, **extra):
+        data = {"name": name, "password": password, "csrf_token": self.csrf_token(), **extra}
+        return self._client.post("/sign-in", data=data)
+
+    def sign_out(self):
+        token = re.search(r'name="csrf_token" value="([^"]+)"', self._client.get("/").get_data(as_text=True))
+        return self._client.post("/sign-out", data={"csrf_token": token.group(1) if token else ""})
 
 
 def register(name, kiosk, url=None, token=None):

@@ -1,10 +1,11 @@
-"""The office's commands: registry, pull with its exit code, import, totals, report."""
+"""The office's commands: users, registry, pull with its exit code, import, totals, report."""
 
 import json
 
 import pytest
 from openpyxl import load_workbook
 
+from kiosk.central import users
 from tests.central.conftest import DAY
 from tests.central.conftest import comparable
 
@@ -71,3 +72,29 @@ def test_report_writes_a_spreadsheet_with_chinese_headers(runner, kiosks, tmp_pa
     sheet = load_workbook(out).active
     assert [c.value for c in sheet[2]][:5] == ["站点代码", "站点", "日期", "登记人数", "返乡登记"]
     assert [c.value for c in sheet[3]][:5] == ["leshan-kyzx", "乐山客运中心站", "2027-01-20", 2, 2]
+
+
+def test_office_users_are_added_with_a_password_asked_twice_listed_and_disabled(runner, central):
+    added = runner.invoke(args=["users", "add", "陈静"], input="correct horse battery\ncorrect horse battery\n")
+    assert added.exit_code == 0, added.output
+    assert "added office user 陈静" in added.output and "correct horse" not in added.output
+    assert users.sign_in("陈静", "correct horse battery").name == "陈静"
+    listed = runner.invoke(args=["users", "list"])
+    assert "陈静" in listed.output and "active" in listed.output
+    disabled = runner.invoke(args=["users", "disable", "陈静"])
+    assert disabled.exit_code == 0
+    assert "DISABLED" in runner.invoke(args=["users", "list"]).output
+    with pytest.raises(users.SignInRefused):
+        users.sign_in("陈静", "correct horse battery")
+
+
+def test_a_short_password_a_mistyped_repeat_or_a_taken_name_adds_no_one(runner, central):
+    short = runner.invoke(args=["users", "add", "王磊"], input="1234567\n1234567\n")
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    mistyped = runner.invoke(args=["users", "add", "王磊"], input="correct horse battery\ncorrect horse batery\n")
+    assert mistyped.exit_code != 0
+    assert "no office users" in runner.invoke(args=["users", "list"]).output
+    runner.invoke(args=["users", "add", "王磊"], input="correct horse battery\ncorrect horse battery\n")
+    taken = runner.invoke(args=["users", "add", "王磊"], input="another password\nanother password\n")
+    assert taken.exit_code == 1 and "already an office user" in taken.output
+    assert runner.invoke(args=["users", "disable", "nobody"]).exit_code == 1

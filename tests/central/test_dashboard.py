@@ -10,31 +10,22 @@ from openpyxl import load_workbook
 from kiosk.central import pull
 from kiosk.central import registry
 from kiosk.central.models import database as central_db
-from tests.central.conftest import DAY
+from tests.central.conftest import OfficeAuth
+from tests.central.conftest import add_office_user
+from tests.central.conftest import seed_office
 from tests.conftest import htmx_headers
 
 WEEK = {"from": "2027-01-14", "to": "2027-01-20"}
 
 
-def seed_office(kiosk, tmp_path):
-    """One kiosk's bundle imported, and one kiosk never heard from."""
-    kiosk.count("registrations", DAY, 3, direction="home", county="511102", destination="440300")
-    kiosk.count("registrations", DAY, 2, direction="work", county="511123", destination="350100")
-    kiosk.count("vouchers.issued", DAY, 4, pack="warm")
-    kiosk.count("tallies", DAY, 6, service="tea")
-    kiosk.count("daybook.closed", DAY, 1)
-    with central_db.connection_context():
-        registry.register("乐山客运中心站 1号机", "-", kiosk.token)
-        registry.register("峨眉山站", "http://127.0.0.1:9", "t" * 32)
-        kiosk.bundle(tmp_path / "b.json")
-        pull.import_bundle(tmp_path / "b.json")
-
-
 @pytest.fixture
 def office(central_app, kiosks, tmp_path):
-    """A test client of an office with some counts and a kiosk never heard from."""
+    """A signed-in test client of an office with some counts and a kiosk never heard from."""
     seed_office(kiosks(), tmp_path)
-    return central_app.test_client()
+    add_office_user(central_app)
+    client = central_app.test_client()
+    assert OfficeAuth(client).sign_in().status_code == 303
+    return client
 
 
 def test_the_dashboard_shows_the_weeks_totals_in_chinese(office):

@@ -1,4 +1,4 @@
-"""The office dashboard in a real browser: chart drawn, filters swap the report, no CSP errors."""
+"""The office dashboard in a real browser: sign in, chart drawn, filters swap the report, no CSP errors."""
 
 import datetime
 
@@ -9,6 +9,7 @@ from kiosk import simulate
 from kiosk.central import create_app as create_central_app
 from kiosk.central import pull
 from kiosk.central import registry
+from kiosk.central import users
 from kiosk.central.models import database as central_db
 from kiosk.models import database as kiosk_db
 from tests.conftest import make_app
@@ -21,6 +22,8 @@ UNTIL = datetime.date(2027, 2, 12)
 # every poll, which the Content-Security-Policy (rightly) refuses.
 CHART_DRAWN = "() => window.Chart && Chart.getChart(document.querySelector('.chart-canvas'))"
 CHART_DAYS = "(days) => Chart.getChart(document.querySelector('.chart-canvas'))?.data.labels.length === days"
+OFFICE_USER = "陈静"
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -41,14 +44,25 @@ def office(tmp_path):
         registry.register("乐山客运中心站 1号机", "-", kiosk.config["SYNC_TOKEN"])
         registry.register("峨眉山站 2号机", "http://127.0.0.1:9", "t" * 32)
         pull.import_bundle(tmp_path / "bundle.json")
+        users.add(OFFICE_USER, PASSWORD)
     with LiveServer(app) as server:
         yield server
+
+
+def sign_in(page, url):
+    """Open a dashboard URL, which lands on the sign-in page, and sign in to come back to it."""
+    page.goto(url)
+    page.wait_for_url("**/sign-in?next=**")
+    page.fill("input[name=name]", OFFICE_USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_url(url)
 
 
 def test_the_dashboard_draws_the_week_and_the_filters_swap_the_report(office, page):
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.goto(f"{office.url}/?from=2027-02-06&to={UNTIL.isoformat()}")
+    sign_in(page, f"{office.url}/?from=2027-02-06&to={UNTIL.isoformat()}")
     page.wait_for_function(CHART_DRAWN)
     assert page.locator(".warning").first.inner_text().startswith("峨眉山站 2号机")
     screenshot(page, "central-dashboard-1024x600")
@@ -65,7 +79,7 @@ def test_the_dashboard_draws_the_week_and_the_filters_swap_the_report(office, pa
 def test_the_dashboard_at_full_hd(office, browser):
     context = browser.new_context(viewport=VIEWPORTS["full_hd"], locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{office.url}/?from=2027-02-06&to={UNTIL.isoformat()}")
+    sign_in(page, f"{office.url}/?from=2027-02-06&to={UNTIL.isoformat()}")
     page.wait_for_function(CHART_DRAWN)
     screenshot(page, "central-dashboard-1920x1080")
     page.click("button[value=en]")
@@ -73,3 +87,27 @@ def test_the_dashboard_at_full_hd(office, browser):
     assert "Arriving home" in page.locator("#report").inner_text()
     screenshot(page, "central-dashboard-english-1920x1080")
     context.close()
+
+
+def test_a_wrong_password_is_shown_and_signing_out_closes_the_dashboard(office, page):
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(f"{office.url}/")
+    page.fill("input[name=name]", OFFICE_USER)
+    page.fill("input[name=password]", "wrong password")
+    page.click("#sign-in button[type=submit]")
+    assert "用户名或密码错误" in page.locator("#sign-in-error").inner_text()
+    assert page.locator("input[name=name]").input_value() == OFFICE_USER
+    screenshot(page, "central-sign-in-1024x600")
+    problems.clear()  # the refusal itself is a 403, which the console reports
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_function(CHART_DRAWN)
+    assert OFFICE_USER in page.locator("#sign-out").inner_text()
+    page.click("#sign-out button")
+    page.wait_for_url("**/sign-in")
+    assert "已退出登录" in page.locator("#sign-in").inner_text()
+    page.goto(f"{office.url}/export.csv")
+    page.wait_for_url("**/sign-in?next=**")
+    assert "乐山" not in page.content()
+    assert problems == [], problems
