@@ -162,8 +162,7 @@ boot() {  # boot N: run QEMU until the probe powers the machine off
     check "data partition grown past 256M ($(probe data))" grep -aqE '^NUANTU-PROBE data /dev/vda3 +ext4 +[2-9]\.[0-9]G' "$log"
     check "hardware watchdog in use ($(probe watchdog))" grep -aq '^NUANTU-PROBE watchdog 30s device /dev/watchdog0' "$log"
     check "udev rule for the provisioned usb:// printer" grep -aq '^NUANTU-PROBE printer-rule .*0fe6.*811e' "$log"
-    echo "      startup: $(probe startup)"
-    echo "      graphical.target reached at $(probe graphical); app ready at $(probe app-ready-after-boot), cage at $(probe cage-active-after-boot) after boot"
+    echo "      after the kernel started: graphical.target at $(probe graphical), app ready at $(probe app-ready-after-boot), cage active at $(probe cage-active-after-boot)"
     echo "boot=$1 to-verdict=${to_probe}s verdict-uptime=$(verdict_field uptime)s power-off=${seconds}s graphical=$(probe graphical) app=$(verdict_field nuantu-app.service) cage=$(verdict_field cage@tty1.service) healthz=$(verdict_field healthz)" >> "$work/times"
     if [ "$failures" -gt 0 ]; then
         echo "      warnings and kiosk unit logs of this boot:"
