@@ -103,10 +103,15 @@ probe() {  # probe KEY: the value the probe reported for KEY in this boot's log
     { grep -a "^NUANTU-PROBE $1 " "$log" || true; } | head -n 1 | sed "s|^NUANTU-PROBE $1 ||" | tr -d '\r'
 }
 
+verdict_field() {  # verdict_field KEY: the value of KEY=VALUE in the probe's verdict
+    printf '%s\n' "$verdict" | tr ' ' '\n' | sed -n "s|^$1=||p" | head -n 1
+}
+
 boot() {  # boot N: run QEMU until the probe powers the machine off
     log=$work/console-$1.log
     echo "== boot $1 (QEMU TCG, timeout ${timeout}s)"
-    local started ended
+    local started ended reported='' qemu
+    : > "$log"
     started=$(date +%s.%N)
     timeout "$timeout" qemu-system-x86_64 -machine q35 "${machine[@]}" -smp 2 -m 2048 \
         -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
@@ -114,17 +119,38 @@ boot() {  # boot N: run QEMU until the probe powers the machine off
         -drive file="$disk",format=raw,if=virtio \
         -device virtio-gpu-pci -device virtio-keyboard-pci -device virtio-tablet-pci \
         -device i6300esb -nic user,model=virtio-net-pci \
-        -display none -serial file:"$log" -monitor none -no-reboot || true
+        -display none -serial file:"$log" -monitor none -no-reboot &
+    qemu=$!
+    # Wall-clock time from power-on until the probe's verdict line shows up on
+    # the serial console (both kiosk units reported, /healthz asked).
+    while kill -0 "$qemu" 2>/dev/null; do
+        if [ -z "$reported" ] && grep -aq '^NUANTU-PROBE kiosk ' "$log"; then reported=$(date +%s.%N); fi
+        sleep 1
+    done
+    wait "$qemu" || true
     ended=$(date +%s.%N)
     seconds=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", b - a }')
-    echo "boot $1: $seconds s from power-on to power-off (the probe runs after graphical.target)"
-    check "probe report complete" grep -aq '^NUANTU-PROBE end' "$log"
-    if ! grep -aq '^NUANTU-PROBE end' "$log"; then
-        echo "      no report; the end of $log:"
+    if [ -n "$reported" ]; then
+        to_probe=$(awk -v a="$started" -v b="$reported" 'BEGIN { printf "%.0f", b - a }')
+    else
+        to_probe=none
+    fi
+    echo "boot $1: ${to_probe} s from power-on to the probe's verdict, $seconds s to power-off"
+    # The verdict: "NUANTU-PROBE kiosk nuantu-app.service=STATE
+    # cage@tty1.service=STATE healthz=HTTP-STATUS|none uptime=SECONDS".
+    verdict=$(probe kiosk)
+    check "probe verdict on the serial console" test -n "$verdict"
+    if [ -z "$verdict" ]; then
+        echo "      no verdict; the end of $log:"
         tail -n 30 "$log" | sed 's/^/      /'
         return
     fi
-    for unit in nuantu-app.service cage@tty1.service seatd.service nuantu-provision.service nuantu-grow-data.service; do
+    check "nuantu-app.service active" test "$(verdict_field nuantu-app.service)" = active
+    check "cage@tty1.service active" test "$(verdict_field cage@tty1.service)" = active
+    check "/healthz answered 200 ($(verdict_field healthz))" test "$(verdict_field healthz)" = 200
+    echo "      verdict $to_probe s after power-on, at $(verdict_field uptime) s of kernel uptime"
+    check "probe report complete" grep -aq '^NUANTU-PROBE end' "$log"
+    for unit in seatd.service nuantu-provision.service nuantu-grow-data.service; do
         check "$unit active" test "$(probe "unit $unit")" = active
     done
     check "Chromium running under cage" test "$(probe chromium-processes)" -gt 0 2>/dev/null
@@ -133,12 +159,11 @@ boot() {  # boot N: run QEMU until the probe powers the machine off
     check "root is an overlay on tmpfs" grep -aq '^NUANTU-PROBE root overlay' "$log"
     check "lower root mounted read-only" grep -aqE '^NUANTU-PROBE root-lower .*\bro\b' "$log"
     check "journal on the data partition" grep -aq '^NUANTU-PROBE journal .*nuantu-data\|^NUANTU-PROBE journal /dev/' "$log"
-    check "data partition grown past 256M ($(probe data))" grep -aqE '^NUANTU-PROBE data /dev/vda3 ext4 [2-9]\.[0-9]G' "$log"
+    check "data partition grown past 256M ($(probe data))" grep -aqE '^NUANTU-PROBE data /dev/vda3 +ext4 +[2-9]\.[0-9]G' "$log"
     check "hardware watchdog in use ($(probe watchdog))" grep -aq '^NUANTU-PROBE watchdog 30s device /dev/watchdog0' "$log"
     check "udev rule for the provisioned usb:// printer" grep -aq '^NUANTU-PROBE printer-rule .*0fe6.*811e' "$log"
-    echo "      startup: $(probe startup)"
-    echo "      graphical.target reached at $(probe graphical); app ready at $(probe app-ready-after-boot), cage at $(probe cage-active-after-boot) after boot"
-    echo "$1 $seconds $(probe graphical)" >> "$work/times"
+    echo "      after the kernel started: graphical.target at $(probe graphical), app ready at $(probe app-ready-after-boot), cage active at $(probe cage-active-after-boot)"
+    echo "boot=$1 to-verdict=${to_probe}s verdict-uptime=$(verdict_field uptime)s power-off=${seconds}s graphical=$(probe graphical) app=$(verdict_field nuantu-app.service) cage=$(verdict_field cage@tty1.service) healthz=$(verdict_field healthz)" >> "$work/times"
     if [ "$failures" -gt 0 ]; then
         echo "      warnings and kiosk unit logs of this boot:"
         grep -a '^NUANTU-LOG' "$log" | cut -c12- | sed 's/^/      /'

@@ -46,6 +46,7 @@ MOUNTABLE = {"vfat", "exfat", "ext4", "ext3", "ext2"}
 DATA = Path("/var/lib/nuantu")
 APP_USER = "nuantu"
 FLASK = "/opt/nuantu/venv/bin/flask"
+APP_CACHE = "/var/cache/nuantu"  # XDG_CACHE_HOME, as in /etc/nuantu/kiosk.env
 UDEV_RULE = Path("/run/udev/rules.d/61-nuantu-printer.rules")
 
 # Settings the app reads from instance/config.py (kiosk/config.py keys).
@@ -378,6 +379,8 @@ def station_report(data_dir=DATA):
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "KIOSK_INSTANCE_PATH": str(Path(data_dir) / "instance"),
+        # As in /etc/nuantu/kiosk.env: the app's home is not its to write.
+        "XDG_CACHE_HOME": APP_CACHE,
     }
     result = subprocess.run(
         ["setpriv", "--reuid", APP_USER, "--regid", APP_USER, "--init-groups",
