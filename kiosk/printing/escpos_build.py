@@ -18,6 +18,7 @@ wrong for Chinese (see shared/design/PRINTING.md):
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -26,15 +27,21 @@ def _capabilities_cache():
 
     Without ESCPOS_CAPABILITIES_PICKLE_DIR the library makes a new temporary
     folder at every import and never removes it; a shared /tmp path would let
-    another user plant the pickle it loads.
+    another user plant the pickle it loads. Where the cache folder cannot be
+    made (a read-only home on the kiosk image), a private temporary folder
+    does: the app must start whatever the home directory allows.
     """
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "nuantu-kiosk" / "escpos"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return tempfile.mkdtemp(prefix="nuantu-escpos-")
     return str(folder)
 
 
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _capabilities_cache())
+if not os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = _capabilities_cache()
 _root_handlers = list(logging.getLogger().handlers)
 
 from escpos import capabilities  # noqa: E402  (needs the environment above)
