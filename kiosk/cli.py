@@ -56,15 +56,14 @@ def registrations_group():
     """Manage worker registrations."""
 
 
+def older_than(help_text):
+    """The --older-than DAYS option the retention commands share (None: the configured days)."""
+    return click.option("--older-than", "days", type=click.IntRange(min=0), default=None, metavar="DAYS",
+                        help=help_text)
+
+
 @registrations_group.command("purge")
-@click.option(
-    "--older-than",
-    "days",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="DAYS",
-    help="Clear phone/ID fingerprints of registrations older than DAYS (default: PII_RETENTION_DAYS).",
-)
+@older_than("Clear phone/ID fingerprints of registrations older than DAYS (default: PII_RETENTION_DAYS).")
 def registrations_purge(days):
     """Clear phone and ID fingerprints of old registrations; rows and counts stay."""
     days = current_app.config["PII_RETENTION_DAYS"] if days is None else days
@@ -77,14 +76,7 @@ def registrations_purge(days):
 # vouchers and luggage, which know the jobs a volunteer may still reprint.
 @click.command("purge")
 @with_appcontext
-@click.option(
-    "--older-than",
-    "days",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="DAYS",
-    help="Delete jobs finished more than DAYS ago (default: PRINTJOB_RETENTION_DAYS).",
-)
+@older_than("Delete jobs finished more than DAYS ago (default: PRINTJOB_RETENTION_DAYS).")
 def printer_purge(days):
     """Delete old finished print jobs, keeping those of open vouchers and of bags in custody."""
     days = current_app.config["PRINTJOB_RETENTION_DAYS"] if days is None else days
