@@ -35,8 +35,8 @@ def fill_season(n_vouchers, today):
     from kiosk import tokens
     from kiosk import vouchers
     from kiosk.models import database
-    from kiosk.models_vouchers import PackType
-    from kiosk.models_vouchers import Voucher
+    from kiosk.vouchers import PackType
+    from kiosk.vouchers import Voucher
 
     simulate.simulate(60, today)
     for key in PACKS:

@@ -29,8 +29,8 @@ from bench.harness import timed  # noqa: E402
 def add_history(n, volunteer, now):
     """Insert n closed two-bag tickets from past days in one transaction (the season so far)."""
     from kiosk import tokens
-    from kiosk.models import LuggageBag
-    from kiosk.models import LuggageDeposit
+    from kiosk.luggage import LuggageBag
+    from kiosk.luggage import LuggageDeposit
     from kiosk.models import database
 
     with database.atomic():
@@ -53,7 +53,7 @@ def main():
 
     from kiosk import create_app
     from kiosk import luggage
-    from kiosk import luggage_tickets
+    from kiosk.luggage import tickets as luggage_tickets
     from kiosk import stations
     from kiosk import volunteers
     from kiosk.errors import Conflict

@@ -61,7 +61,7 @@ def prepare(workdir, stock):
 def issued_codes(workdir):
     """Return the codes of every voucher still waiting to be handed out."""
     from kiosk.models import database
-    from kiosk.models_vouchers import Voucher
+    from kiosk.vouchers import Voucher
 
     with open_app(workdir).app_context(), database.connection_context():
         return [v.code for v in Voucher.select(Voucher.code).where(Voucher.state == "issued").order_by(Voucher.id)]

@@ -8,25 +8,25 @@ functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
 
 from playhouse.migrate import SchemaMigrator
 
+from kiosk.daybook import LateCorrection
+from kiosk.luggage import LuggageBag
+from kiosk.luggage import LuggageDeposit
 from kiosk.models import AuditEntry
 from kiosk.models import CountCell
+from kiosk.models import database
 from kiosk.models import DayClose
 from kiosk.models import Kiosk
-from kiosk.models import LateCorrection
-from kiosk.models import LuggageBag
-from kiosk.models import LuggageDeposit
-from kiosk.models import Registration
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
-from kiosk.models import Tally
 from kiosk.models import Volunteer
-from kiosk.models import database
-from kiosk.models_vouchers import Campaign
-from kiosk.models_vouchers import PackOffer
-from kiosk.models_vouchers import PackType
-from kiosk.models_vouchers import StockMove
-from kiosk.models_vouchers import Voucher
 from kiosk.printing.models import PrintJob
+from kiosk.registration import Registration
+from kiosk.tallies import Tally
+from kiosk.vouchers import Campaign
+from kiosk.vouchers import PackOffer
+from kiosk.vouchers import PackType
+from kiosk.vouchers import StockMove
+from kiosk.vouchers import Voucher
 
 MODELS = [
     SchemaMigration, Station, Kiosk, CountCell, Volunteer, Tally, AuditEntry, PrintJob, Registration,

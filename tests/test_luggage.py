@@ -8,7 +8,6 @@ import pytest
 from kiosk import clock
 from kiosk import counts
 from kiosk import luggage
-from kiosk import luggage_tickets
 from kiosk import printing
 from kiosk import stations
 from kiosk import tokens
@@ -16,11 +15,12 @@ from kiosk import volunteers
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import NotFound
+from kiosk.luggage import LuggageBag
+from kiosk.luggage import LuggageDeposit
+from kiosk.luggage import tickets as luggage_tickets
 from kiosk.models import AuditEntry
-from kiosk.models import LuggageBag
-from kiosk.models import LuggageDeposit
-from kiosk.models import Volunteer
 from kiosk.models import database
+from kiosk.models import Volunteer
 from tests.conftest import add_volunteer
 from tests.conftest import make_app
 

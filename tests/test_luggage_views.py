@@ -11,9 +11,9 @@ from kiosk import luggage
 from kiosk import printing
 from kiosk import stations
 from kiosk import tokens
+from kiosk.luggage import LuggageBag
+from kiosk.luggage import LuggageDeposit
 from kiosk.models import AuditEntry
-from kiosk.models import LuggageBag
-from kiosk.models import LuggageDeposit
 from kiosk.models import database
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers

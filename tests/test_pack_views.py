@@ -10,11 +10,11 @@ from kiosk import stations
 from kiosk import vouchers
 from kiosk.models import AuditEntry
 from kiosk.models import database
-from kiosk.models_vouchers import PackType
-from kiosk.models_vouchers import Voucher
 from kiosk.printing import PrintJob
 from kiosk.printing import Ticket
 from kiosk.views.register import DONE_KEY
+from kiosk.vouchers import PackType
+from kiosk.vouchers import Voucher
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers
 from tests.conftest import make_app

@@ -7,17 +7,17 @@ import pytest
 
 from kiosk import clock
 from kiosk import luggage
-from kiosk import luggage_tickets
 from kiosk import printing
 from kiosk import retention
 from kiosk import stations
 from kiosk import tokens
 from kiosk import vouchers
+from kiosk.luggage import tickets as luggage_tickets
 from kiosk.models import database
-from kiosk.models_vouchers import Voucher
 from kiosk.printing.models import PrintJob
 from kiosk.printing.samples import sample_ticket
-from kiosk.voucher_ticket import build as voucher_ticket
+from kiosk.vouchers import Voucher
+from kiosk.vouchers.ticket import build as voucher_ticket
 from tests.conftest import add_volunteer
 from tests.conftest import make_app
 from tests.vouchers_factory import MORNING

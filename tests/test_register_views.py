@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from kiosk import clock
 from kiosk import counts
-from kiosk.models import Registration
 from kiosk.models import database
+from kiosk.registration import Registration
 from tests.conftest import htmx_headers
 from tests.conftest import make_app
 

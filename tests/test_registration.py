@@ -7,9 +7,9 @@ import pytest
 from kiosk import counts
 from kiosk import registration
 from kiosk.errors import DomainError
-from kiosk.models import Registration
 from kiosk.models import database
 from kiosk.registration import Draft
+from kiosk.registration import Registration
 
 KEY = "test-pii-key"
 STATION_COUNTY = "511102"

@@ -4,8 +4,8 @@ import datetime
 
 from kiosk import clock
 from kiosk import registration
-from kiosk.models import Registration
 from kiosk.models import database
+from kiosk.registration import Registration
 
 
 def register_with_phone(app, days_ago):

@@ -9,8 +9,8 @@ from kiosk import counts
 from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.models import database
-from kiosk.models_vouchers import PackType
-from kiosk.models_vouchers import Voucher
+from kiosk.vouchers import PackType
+from kiosk.vouchers import Voucher
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers
 from tests.vouchers_factory import stock_station

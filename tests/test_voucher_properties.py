@@ -21,11 +21,11 @@ from kiosk.errors import DomainError
 from kiosk.models import AuditEntry
 from kiosk.models import CountCell
 from kiosk.models import database
-from kiosk.models_vouchers import Campaign
-from kiosk.models_vouchers import PackOffer
-from kiosk.models_vouchers import PackType
-from kiosk.models_vouchers import StockMove
-from kiosk.models_vouchers import Voucher
+from kiosk.vouchers import Campaign
+from kiosk.vouchers import PackOffer
+from kiosk.vouchers import PackType
+from kiosk.vouchers import StockMove
+from kiosk.vouchers import Voucher
 from tests.conftest import add_volunteer
 from tests.conftest import make_app
 from tests.vouchers_factory import MORNING

@@ -12,10 +12,10 @@ from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.models import AuditEntry
 from kiosk.models import database
-from kiosk.models_vouchers import PackType
-from kiosk.models_vouchers import Voucher
 from kiosk.printing import PrintJob
-from kiosk.voucher_ticket import build
+from kiosk.vouchers import PackType
+from kiosk.vouchers import Voucher
+from kiosk.vouchers.ticket import build
 from tests.conftest import add_volunteer
 from tests.vouchers_factory import DAY
 from tests.vouchers_factory import MORNING

@@ -7,7 +7,7 @@ import secrets
 from kiosk import clock
 from kiosk import vouchers
 from kiosk.models import Kiosk
-from kiosk.models import Registration
+from kiosk.registration import Registration
 
 DAY = datetime.date(2027, 1, 20)
 MORNING = datetime.datetime(2027, 1, 20, 1, 0)  # 09:00 in Leshan

@@ -18,7 +18,7 @@ from kiosk.central import registry
 from kiosk.central import reports
 from kiosk.central import users
 from kiosk.central.models import database
-from kiosk.cli import parse_day
+from kiosk.cli_options import parse_day
 from kiosk.errors import DomainError
 
 

@@ -37,16 +37,16 @@ from kiosk import counts
 from kiosk import luggage
 from kiosk import tallies
 from kiosk import vouchers
+from kiosk.daybook.models import LateCorrection
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import N_
+from kiosk.luggage import LuggageDeposit
 from kiosk.models import CountCell
 from kiosk.models import DayClose
-from kiosk.models import LateCorrection
-from kiosk.models import LuggageDeposit
 from kiosk.models import Volunteer
-from kiosk.models_vouchers import Voucher
 from kiosk.printing import Ticket
+from kiosk.vouchers import Voucher
 
 SLIP_KIND = "day_report"  # the printer's ticket kind
 DIRECTIONS = ("home", "work")

@@ -33,9 +33,9 @@ from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
+from kiosk.luggage.models import LuggageBag
+from kiosk.luggage.models import LuggageDeposit
 from kiosk.models import CountCell
-from kiosk.models import LuggageBag
-from kiosk.models import LuggageDeposit
 from kiosk.models import Volunteer
 from kiosk.printing import PrintJob
 

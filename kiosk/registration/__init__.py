@@ -23,7 +23,7 @@ from kiosk import regions
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.models import Kiosk
-from kiosk.models import Registration
+from kiosk.registration.models import Registration
 
 DIRECTIONS = ("home", "work")
 INTENTIONS = ("local", "skills", "fair")

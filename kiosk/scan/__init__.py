@@ -11,8 +11,8 @@ import re
 from kiosk import tokens
 from kiosk.errors import DomainError
 from kiosk.errors import N_
-from kiosk.models import LuggageDeposit
-from kiosk.models_vouchers import Voucher
+from kiosk.luggage import LuggageDeposit
+from kiosk.vouchers import Voucher
 
 _KIND_OF_PAYLOAD = re.compile(r"^NT1\.([VL])\.")
 

@@ -12,7 +12,7 @@ from kiosk import counts
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
-from kiosk.models import Tally
+from kiosk.tallies.models import Tally
 
 METRIC = "tallies"
 UNDO_WINDOW = datetime.timedelta(minutes=1)

@@ -20,8 +20,8 @@ from kiosk import printing
 from kiosk import tallies
 from kiosk import vouchers
 from kiosk.views import station_info
-from kiosk.views.volunteer import redirect_to
-from kiosk.views.volunteer import volunteer_required
+from kiosk.views.console import redirect_to
+from kiosk.views.console import volunteer_required
 
 bp = Blueprint("daybook", __name__, url_prefix="/volunteer/day")
 

@@ -12,12 +12,12 @@ from flask_babel import gettext
 from kiosk import clock
 from kiosk import htmx
 from kiosk import luggage
-from kiosk import luggage_tickets
 from kiosk import tokens
 from kiosk.errors import DomainError
+from kiosk.luggage import tickets as luggage_tickets
 from kiosk.views import station_info
-from kiosk.views.volunteer import redirect_to
-from kiosk.views.volunteer import volunteer_required
+from kiosk.views.console import redirect_to
+from kiosk.views.console import volunteer_required
 
 bp = Blueprint("luggage", __name__, url_prefix="/volunteer/luggage")
 worker_bp = Blueprint("luggage_screen", __name__)

@@ -14,8 +14,8 @@ from kiosk import tokens
 from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.views import station_info
-from kiosk.views.volunteer import redirect_to
-from kiosk.views.volunteer import volunteer_required
+from kiosk.views.console import redirect_to
+from kiosk.views.console import volunteer_required
 
 bp = Blueprint("pack_desk", __name__, url_prefix="/volunteer/packs")
 

@@ -20,14 +20,14 @@ from flask_babel import gettext
 
 from kiosk import htmx
 from kiosk import printing
-from kiosk import voucher_ticket
 from kiosk import volunteers
 from kiosk import vouchers
-from kiosk.errors import NotFound
 from kiosk.errors import N_
+from kiosk.errors import NotFound
 from kiosk.models import Volunteer
 from kiosk.views import register
 from kiosk.views import station_info
+from kiosk.vouchers import ticket as voucher_ticket
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
 

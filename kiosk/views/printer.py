@@ -9,7 +9,7 @@ from flask import request
 from kiosk import htmx
 from kiosk import printing
 from kiosk.errors import N_
-from kiosk.views.volunteer import volunteer_required
+from kiosk.views.console import volunteer_required
 
 bp = Blueprint("printer", __name__)
 

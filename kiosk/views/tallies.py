@@ -7,7 +7,7 @@ from flask import render_template
 from flask import request
 
 from kiosk import tallies
-from kiosk.views.volunteer import volunteer_required
+from kiosk.views.console import volunteer_required
 
 bp = Blueprint("tallies", __name__, url_prefix="/volunteer/tallies")
 

@@ -1,6 +1,5 @@
 """The volunteer console: PIN sign-in, idle sign-out, and managing the roster."""
 
-import functools
 import time
 
 from flask import Blueprint
@@ -17,22 +16,15 @@ from kiosk import htmx
 from kiosk import scan as scan_codes
 from kiosk import volunteers
 from kiosk.errors import DomainError
-from kiosk.errors import N_
 from kiosk.models import Volunteer
+from kiosk.views.console import redirect_to
+from kiosk.views.console import SELF_REFRESHING
+from kiosk.views.console import sign_out_session
+from kiosk.views.console import volunteer_required
+from kiosk.views.daybook import overview_context
+from kiosk.views.tallies import tally_context
 
 bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
-SESSION_KEYS = ("volunteer_id", "volunteer_seen")
-# Ids of the elements that refresh themselves (hx-trigger "every …"); htmx names
-# the element in HX-Trigger. Their requests must not keep an idle console open.
-SELF_REFRESHING = frozenset({"statusbar", "overview", "printer-panel"})
-
-
-def redirect_to(endpoint, **values):
-    """Redirect a plain request, or tell htmx to load the page in full."""
-    url = url_for(endpoint, **values)
-    if htmx:
-        return "", 204, {"HX-Redirect": url}
-    return redirect(url, code=303)
 
 
 @bp.before_app_request
@@ -55,37 +47,11 @@ def load_volunteer():
         session["volunteer_seen"] = time.time()
 
 
-def sign_out_session():
-    """Forget the signed-in volunteer, keeping the rest of the session."""
-    for key in SESSION_KEYS:
-        session.pop(key, None)
-
-
-def volunteer_required(role=None):
-    """Let a view run only for a signed-in volunteer (of the given role, if any)."""
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapped(**kwargs):
-            if g.volunteer is None:
-                return redirect_to("volunteer.sign_in")
-            if role and g.volunteer.role != role:
-                raise volunteers.SignInRefused(N_("Only a station manager can do this."))
-            return view(**kwargs)
-
-        return wrapped
-
-    return decorate
-
-
 @bp.get("/")
 def index():
     """Show the console to a signed-in volunteer, else the sign-in page."""
     if g.volunteer is None:
         return sign_in()
-    from kiosk.views.daybook import overview_context
-    from kiosk.views.tallies import tally_context
-
     return render_template("volunteer/home.html", **tally_context(), **overview_context())
 
 

@@ -36,12 +36,12 @@ from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import Kiosk
-from kiosk.models import Registration
-from kiosk.models_vouchers import Campaign
-from kiosk.models_vouchers import PackOffer
-from kiosk.models_vouchers import PackType
-from kiosk.models_vouchers import StockMove
-from kiosk.models_vouchers import Voucher
+from kiosk.registration import Registration
+from kiosk.vouchers.models import Campaign
+from kiosk.vouchers.models import PackOffer
+from kiosk.vouchers.models import PackType
+from kiosk.vouchers.models import StockMove
+from kiosk.vouchers.models import Voucher
 
 KIND = "V"
 STATES = ("issued", "redeemed", "voided", "expired")

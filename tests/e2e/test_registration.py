@@ -2,8 +2,8 @@
 
 import pytest
 
-from kiosk.models import Registration
 from kiosk.models import database
+from kiosk.registration import Registration
 from tests.e2e.conftest import VIEWPORTS
 from tests.e2e.conftest import screenshot
 

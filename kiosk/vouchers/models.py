@@ -19,8 +19,8 @@ from peewee import IntegerField
 
 from kiosk.models import BaseModel
 from kiosk.models import Station
-from kiosk.models import Volunteer
 from kiosk.models import utcnow
+from kiosk.models import Volunteer
 
 
 class PackType(BaseModel):

@@ -1,0 +1,38 @@
+"""``flask sync …``: hand this kiosk's counts to the central office by USB bundle."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from kiosk import stations
+from kiosk import sync
+from kiosk.models import database
+
+
+@click.group("sync", cls=AppGroup)
+def sync_group():
+    """Hand this kiosk's counts to the central office."""
+
+
+@sync_group.command("export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Bundle file to write (e.g. on a USB stick).")
+def sync_export(out):
+    """Write every count cell to a signed bundle for `flask --app kiosk.central import`."""
+    with database.connection_context():
+        batch = sync.write_bundle(out, current_app.config["SYNC_TOKEN"])
+    click.echo(f"wrote {len(batch['cells'])} count cells (up to change {batch['head']}) of kiosk {batch['kiosk']} to {out}")
+
+
+@sync_group.command("info")
+def sync_info():
+    """Print what the central office needs to register this kiosk."""
+    token = current_app.config["SYNC_TOKEN"]
+    with database.connection_context():
+        info = stations.current()
+        head = sync.counts.head()
+    click.echo(f"station:  {info.code}")
+    click.echo(f"kiosk id: {info.kiosk_id}")
+    click.echo(f"token:    {token}")
+    click.echo(f"key id:   {sync.key_id(token)}")
+    click.echo(f"changes:  {head}")
+    click.echo(f"register: flask --app kiosk.central kiosks add NAME http://THIS-KIOSK:PORT {token}")
