@@ -4,7 +4,7 @@ Its own app (``flask --app kiosk.central …``), its own database (SQLite in its
 own instance folder by default, PostgreSQL with
 ``KIOSK_DATABASE_URL=postgresql://…``), its own users (``users add NAME``;
 every dashboard page needs one signed in), and the kiosk's catalogs for its
-Chinese and English. It imports the sync format from ``kiosk.sync`` and never
+Chinese and English. It imports the sync format from ``kiosk.sync.wire`` and never
 anything from ``kiosk.views``.
 """
 

@@ -18,15 +18,15 @@ from peewee import SqliteDatabase
 
 from kiosk import clock
 from kiosk import counts
-from kiosk import sync
 from kiosk.central.models import Cell
+from kiosk.central.models import database
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
 from kiosk.central.models import Station
-from kiosk.central.models import database
 from kiosk.central.models import utcnow
 from kiosk.central.models import write_transaction
 from kiosk.errors import N_
+from kiosk.sync import wire
 
 UPSERT_ROWS = 1000  # rows per INSERT: 7 parameters each, well under SQLite's limit
 CLOCK_TOLERANCE = datetime.timedelta(minutes=10)
@@ -55,7 +55,7 @@ def ingest(batch, kiosk, now=None, pulled=False):
         if older and pulled:
             # A live kiosk behind what it already sent will reuse change
             # numbers; its new counts would be mistaken for old ones.
-            raise sync.BatchRefused(
+            raise wire.BatchRefused(
                 N_(
                     "Kiosk %(kiosk)s went back to change %(head)s, behind change %(cursor)s already received: "
                     "was it restored from an old copy? Nothing was taken; give it a new identity by wiping its data."
@@ -148,7 +148,7 @@ def _history(kiosk_id, kiosk, station, now):
     if history.registered_id is None:  # its registration was removed: the new one adopts it
         History.update(registered=kiosk).where(History.id == history.id).execute()
     elif history.registered_id != kiosk.id:
-        raise sync.BatchRefused(
+        raise wire.BatchRefused(
             N_("This data belongs to kiosk %(other)s, not to %(kiosk)s."),
             other=history.registered.name,
             kiosk=kiosk.name,
@@ -157,7 +157,7 @@ def _history(kiosk_id, kiosk, station, now):
 
 
 def _clock_skew(batch, now):
-    made = sync.generated_at(batch).astimezone(datetime.UTC).replace(tzinfo=None)
+    made = wire.generated_at(batch).astimezone(datetime.UTC).replace(tzinfo=None)
     return round((made - now).total_seconds())
 
 

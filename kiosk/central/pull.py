@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-from kiosk import sync
 from kiosk.central import ingest
+from kiosk.central.models import database
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
 from kiosk.central.models import PullRun
-from kiosk.central.models import database
 from kiosk.central.models import utcnow
 from kiosk.central.models import write_transaction
 from kiosk.errors import DomainError
 from kiosk.errors import N_
+from kiosk.sync import wire
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def fetch(kiosk, since, page_size, timeout):
         raise PullFailed(N_("The kiosk answered with HTTP status %(status)s."), status=error.code) from None
     except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
         raise PullFailed(N_("The kiosk could not be reached: %(reason)s."), reason=_reason(error)) from None
-    batch = sync.validate(sync.verify(sync.parse(data), kiosk.token))
+    batch = wire.validate(wire.verify(wire.parse(data), kiosk.token))
     if batch["since"] != since:
         raise PullFailed(N_("The kiosk answered a different question (since %(since)s)."), since=batch["since"])
     return batch
@@ -166,7 +166,7 @@ def _pull_guarded(kiosk, page_size, timeout):
     return outcome
 
 
-def pull_all(kiosks, concurrency=16, page_size=sync.PAGE_SIZE, timeout=30, progress=None):
+def pull_all(kiosks, concurrency=16, page_size=wire.PAGE_SIZE, timeout=30, progress=None):
     """Pull every kiosk given, at most ``concurrency`` at a time; return a Summary.
 
     Each worker thread keeps one database connection for all the kiosks it
@@ -237,19 +237,19 @@ def import_bundle(path):
         data = Path(path).read_bytes()
     except OSError as error:
         raise DomainError(N_("The file cannot be read: %(reason)s."), reason=error.strerror or str(error)) from None
-    batch = sync.parse(data)
+    batch = wire.parse(data)
     candidates = list(Kiosk.select().where(Kiosk.key_id == str(batch.get("key", ""))))
     if not candidates:
-        raise sync.BatchRefused(
+        raise wire.BatchRefused(
             N_("No registered kiosk holds this bundle's key: register the kiosk first (its token from `sync info`).")
         )
     for kiosk in candidates:
         try:
-            sync.verify(batch, kiosk.token)
-        except sync.BatchRefused:
+            wire.verify(batch, kiosk.token)
+        except wire.BatchRefused:
             continue
-        return kiosk, ingest.ingest(sync.validate(batch), kiosk)
-    raise sync.BatchRefused(
+        return kiosk, ingest.ingest(wire.validate(batch), kiosk)
+    raise wire.BatchRefused(
         N_("The signature does not match: the data was changed or comes from another kiosk.")
     )
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from kiosk import sync
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
 from kiosk.central.models import Station
@@ -16,6 +15,7 @@ from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
+from kiosk.sync import wire
 
 BUNDLE_ONLY = "-"  # the URL given for a kiosk that only sends USB bundles
 
@@ -28,7 +28,7 @@ def register(name, url, token):
     url, token = _clean_url(url), _clean_token(token)
     try:
         with write_transaction():
-            return Kiosk.create(name=name, url=url, token=token, key_id=sync.key_id(token))
+            return Kiosk.create(name=name, url=url, token=token, key_id=wire.key_id(token))
     except IntegrityError:
         raise Conflict(N_("A kiosk named %(name)s is already registered."), name=name) from None
 
@@ -41,7 +41,7 @@ def update(name, url=None, token=None):
         changes[Kiosk.url] = _clean_url(url)
     if token is not None:
         changes[Kiosk.token] = _clean_token(token)
-        changes[Kiosk.key_id] = sync.key_id(changes[Kiosk.token])
+        changes[Kiosk.key_id] = wire.key_id(changes[Kiosk.token])
     if changes:
         with write_transaction():
             Kiosk.update(changes).where(Kiosk.id == kiosk.id).execute()

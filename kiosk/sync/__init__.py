@@ -1,208 +1,40 @@
-"""Sync, kiosk → central office: the wire format of count cells and the kiosk's side of it.
+"""Sync, kiosk side: count pages for the office's pull, USB bundles, and a day's own counts.
 
-One format, two carriers. The central office pulls pages over HTTP
-(``GET /sync/cells?since=N`` with ``Authorization: Bearer <SYNC_TOKEN>``), and a
-kiosk with no network writes the same document, holding every cell, to a
-bundle file carried on a USB stick. Both are *batches*:
-
-    {"format": "nuantu-counts/1", "kiosk": <kiosk id>, "key": <key id>,
-     "station": {"code", "name", "county"}, "since": N, "next": M, "head": H,
-     "more": bool, "generated_at": <kiosk clock, UTC>,
-     "cells": [{"day", "metric", "dims", "value", "seq"}, …],
-     "signature": HMAC-SHA256(SYNC_TOKEN, canonical JSON of the rest)}
-
-Why a bearer token plus an HMAC made with that same per-kiosk token: the
-office registers one secret per kiosk (``kiosks add NAME URL TOKEN``) and that
-single secret both authenticates pulls and lets the office verify bundles that
-arrive on a stick, with no certificates to manage on a closed network. The
-kiosk's SIGNING_KEY is deliberately not used: it signs what the kiosk hands
-to people (tickets, vouchers), and the office must never hold a key that
-could forge those. The signature also turns a truncated or corrupted page
-into a clean refusal instead of half a page of counts.
-
-``validate`` is the schema both sides apply: only the fields above, dimension
-keys from ``counts.DIMENSIONS`` and values matching their patterns. Nothing
-else, and so no personal data, can travel. ``kiosk.central`` imports this
-module for the format; it never imports kiosk views.
+The format both sides share is ``kiosk.sync.wire``; its names are re-exported
+here so the kiosk's views and commands keep one module to call.
 """
 
-import datetime
-import hashlib
-import hmac
 import json
 import os
-import re
 from pathlib import Path
 
 from kiosk import clock
 from kiosk import counts
 from kiosk import stations
-from kiosk.errors import DomainError
 from kiosk.errors import N_
+from kiosk.sync.wire import _count
+from kiosk.sync.wire import BATCH_FIELDS
+from kiosk.sync.wire import BatchRefused
+from kiosk.sync.wire import bearer
+from kiosk.sync.wire import CELL_FIELDS
+from kiosk.sync.wire import FORMAT
+from kiosk.sync.wire import generated_at
+from kiosk.sync.wire import key_id
+from kiosk.sync.wire import MAX_PAGE_SIZE
+from kiosk.sync.wire import PAGE_SIZE
+from kiosk.sync.wire import parse
+from kiosk.sync.wire import sign
+from kiosk.sync.wire import STATION_FIELDS
+from kiosk.sync.wire import token_matches
+from kiosk.sync.wire import validate
+from kiosk.sync.wire import verify
 
-FORMAT = "nuantu-counts/1"
-PAGE_SIZE = 500
-MAX_PAGE_SIZE = 5000
-
-BATCH_FIELDS = frozenset(
-    {"format", "kiosk", "key", "station", "since", "next", "head", "more", "generated_at", "cells"}
-)
-STATION_FIELDS = frozenset({"code", "name", "county"})
-CELL_FIELDS = frozenset({"day", "metric", "dims", "value", "seq"})
-
-KIOSK_ID = re.compile(r"[0-9a-f]{32}")
-KEY_ID = re.compile(r"[0-9a-f]{16}")
-STATION_CODE = re.compile(r"[\w.-]{1,64}")
-COUNTY = re.compile(r"\d{6}")
-
-
-class BatchRefused(DomainError):
-    """A page or bundle that must not be counted; the message says why."""
-
-    status = 422
-
-
-# Signing ------------------------------------------------------------------
-
-
-def key_id(token):
-    """Return a short public fingerprint of a token, so a bundle names its key.
-
-    The office finds which registered kiosk a bundle claims to come from by
-    this id, then checks the signature with that kiosk's token.
-    """
-    return hashlib.sha256(b"nuantu-key-id:" + token.encode()).hexdigest()[:16]
-
-
-def canonical(batch):
-    """Return the bytes a signature covers: sorted keys, no spaces, UTF-8."""
-    unsigned = {k: v for k, v in batch.items() if k != "signature"}
-    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def signature(batch, token):
-    """Return the hex HMAC-SHA256 of a batch under a kiosk's token."""
-    return hmac.new(token.encode(), canonical(batch), hashlib.sha256).hexdigest()
-
-
-def sign(batch, token):
-    """Return the batch with its signature added."""
-    return {**batch, "signature": signature(batch, token)}
-
-
-def token_matches(given, expected):
-    """Compare a presented token with the expected one in constant time."""
-    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def bearer(header):
-    """Return the token of an ``Authorization: Bearer …`` header, or ''."""
-    scheme, _, token = (header or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-# Reading and checking a batch ---------------------------------------------
-
-
-def parse(data):
-    """Decode a batch from bytes; a truncated or garbled one is refused."""
-    try:
-        batch = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BatchRefused(N_("The data is incomplete or damaged (not a whole count document).")) from None
-    if not isinstance(batch, dict) or batch.get("format") != FORMAT:
-        raise BatchRefused(N_("This is not a Nuantu count document."))
-    return batch
-
-
-def verify(batch, token):
-    """Refuse a batch whose signature does not match the kiosk's token."""
-    given = batch.get("signature")
-    if not isinstance(given, str) or not hmac.compare_digest(given, signature(batch, token)):
-        raise BatchRefused(N_("The signature does not match: the data was changed or comes from another kiosk."))
-    return batch
-
-
-def validate(batch):
-    """Check a batch against the schema; return it without its signature.
-
-    Only whitelisted fields, dimension keys and value patterns pass, so no
-    personal data can travel even if a feature tried to count by it.
-    """
-    batch = {k: v for k, v in batch.items() if k != "signature"}
-    _require(set(batch) == BATCH_FIELDS, "fields")
-    _require(batch["format"] == FORMAT, "format")
-    _require(_text(batch["kiosk"], KIOSK_ID), "kiosk")
-    _require(_text(batch["key"], KEY_ID), "key")
-    station = batch["station"]
-    _require(isinstance(station, dict) and set(station) == STATION_FIELDS, "station")
-    _require(_text(station["code"], STATION_CODE), "station code")
-    _require(isinstance(station["name"], str) and 0 < len(station["name"]) <= 64, "station name")
-    _require(_text(station["county"], COUNTY), "station county")
-    since, upto, head = batch["since"], batch["next"], batch["head"]
-    _require(all(_count(n) for n in (since, upto, head)) and since <= upto, "cursor")
-    # An empty page may echo a cursor above the head: the office then sees
-    # that the kiosk went backwards (restored from an old copy) and says so.
-    _require(upto <= head or (upto == since and not batch["cells"]), "head")
-    _require(isinstance(batch["more"], bool), "more")
-    _require(_moment(batch["generated_at"]) is not None, "generated_at")
-    _require(isinstance(batch["cells"], list), "cells")
-    seqs = set()
-    for cell in batch["cells"]:
-        _check_cell(cell, since, upto)
-        seqs.add(cell["seq"])
-    _require(len(seqs) == len(batch["cells"]), "duplicate seq")
-    return batch
-
-
-def _check_cell(cell, since, upto):
-    _require(isinstance(cell, dict) and set(cell) == CELL_FIELDS, "cell fields")
-    _require(isinstance(cell["day"], str) and _day(cell["day"]) is not None, "cell day")
-    _require(_count(cell["value"]), "cell value")
-    _require(_count(cell["seq"]) and since < cell["seq"] <= upto, "cell seq")
-    _require(isinstance(cell["dims"], dict), "cell dims")
-    try:
-        counts.check_metric(cell["metric"])
-        for key, value in cell["dims"].items():
-            counts.check_dimension(key, value)
-    except ValueError as error:
-        raise BatchRefused(N_("The data breaks the count format (%(part)s)."), part=str(error)) from None
-
-
-def _require(ok, part):
-    if not ok:
-        raise BatchRefused(N_("The data breaks the count format (%(part)s)."), part=part)
-
-
-def _text(value, pattern):
-    return isinstance(value, str) and pattern.fullmatch(value) is not None
-
-
-def _count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _day(text):
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _moment(text):
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
-def generated_at(batch):
-    """Return the kiosk-clock time a batch was made, as an aware datetime."""
-    return _moment(batch["generated_at"])
-
-
-# The kiosk's side ---------------------------------------------------------
+# The wire format's names the kiosk's views and commands call through this package.
+__all__ = [
+    "BATCH_FIELDS", "CELL_FIELDS", "FORMAT", "MAX_PAGE_SIZE", "PAGE_SIZE", "STATION_FIELDS", "BatchRefused",
+    "bearer", "bundle", "day_report", "generated_at", "key_id", "page", "parse", "sign", "token_matches",
+    "validate", "verify", "write_bundle",
+]
 
 
 def page(token, since=0, limit=PAGE_SIZE):

@@ -1,4 +1,4 @@
-"""The central office may use the sync format, never the kiosk's views."""
+"""The central office may use the sync wire format, never the kiosk's views."""
 
 import re
 from pathlib import Path
@@ -15,5 +15,5 @@ def test_the_central_office_never_imports_kiosk_views():
     assert [name for name, text in sources().items() if VIEWS_IMPORT.search(text)] == []
 
 
-def test_the_central_office_takes_the_wire_format_from_kiosk_sync():
-    assert any(re.search(r"^from kiosk import sync$", text, re.M) for text in sources().values())
+def test_the_central_office_takes_the_wire_format_from_kiosk_sync_wire():
+    assert any(re.search(r"^from kiosk.sync import wire$", text, re.M) for text in sources().values())
