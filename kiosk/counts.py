@@ -50,15 +50,16 @@ DIMENSIONS = {
 # The metrics the features count, with the dimensions each is broken down by.
 # The central office's reports are built from these names; a feature may count
 # others (any name matching METRIC travels), but these are the agreed ones.
+# Each has its labels, unit and kind (flow or level) in ``kiosk.metrics``.
 METRICS = {
     # People: a first registration of the day. The same phone or ID again that
     # day counts in registrations.repeat instead, so reports never count a
     # person twice. A home outside Sichuan is its province code in "county".
     "registrations": ("direction", "county", "destination"),
     "registrations.repeat": ("direction", "county", "destination"),
-    "registrations.intention": ("intention",),
-    "registrations.children": (),
-    "registrations.elderly": (),
+    "registrations.intention": ("intention", "direction", "county"),
+    "registrations.children": ("direction", "county"),
+    "registrations.elderly": ("direction", "county"),
     "vouchers.issued": ("pack",),
     "vouchers.redeemed": ("pack",),
     "vouchers.voided": ("pack",),

@@ -123,15 +123,19 @@ def test_intentions_and_companions_are_counted_for_the_day(db):
     draft = registration.set_party(draft, "2", "1")
     registration.register(draft, now=MORNING)
     assert Registration.get().intentions == "local,fair"
-    assert counts.value("registrations.intention", DAY, intention="local") == 1
-    assert counts.value("registrations.children", DAY) == 2
-    assert counts.value("registrations.elderly", DAY) == 1
+    assert counts.total("registrations.intention", DAY, intention="local") == 1
+    assert counts.total("registrations.children", DAY) == 2
+    assert counts.total("registrations.elderly", DAY) == 1
+    # Counted by direction and home county, so the county's register can find its own people.
+    home = Registration.get().home_code
+    assert counts.value("registrations.intention", DAY, intention="fair", direction="work", county=home) == 1
+    assert counts.value("registrations.children", DAY, direction="work", county=home) == 2
 
 
 def test_a_repeat_visit_adds_no_people_to_the_detail_counts(db):
     registration.register(with_phone(registration.set_party(coming_home(), "1", "0")), now=MORNING)
     registration.register(with_phone(registration.set_party(coming_home(), "1", "0")), now=MORNING)
-    assert counts.value("registrations.children", DAY) == 1
+    assert counts.total("registrations.children", DAY) == 1
     assert counts.total("registrations", DAY) == counts.total("registrations.repeat", DAY) == 1
 
 

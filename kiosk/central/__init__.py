@@ -51,6 +51,10 @@ def defaults(instance_path):
         "PAGE_SIZE": 1000,
         # A kiosk not heard from for this many days is flagged on the dashboard.
         "STALE_DAYS": 2,
+        # The evening pull and its retries until the morning (kiosk.central.schedule).
+        "PULL_EVENING": "20:30",
+        "PULL_UNTIL": "10:00",
+        "PULL_BACKOFF_MINUTES": [15, 30, 60, 120],
         "BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS,
         # An office user is signed out after this many seconds without a request.
         "CENTRAL_IDLE_SECONDS": 1800,

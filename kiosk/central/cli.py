@@ -15,7 +15,11 @@ from flask_babel import gettext
 from kiosk import clock
 from kiosk.central import pull as pulling
 from kiosk.central import registry
+from kiosk.central import exports
+from kiosk.central import registers
 from kiosk.central import reports
+from kiosk.central import schedule
+from kiosk.central import scope as scopes
 from kiosk.central import users
 from kiosk.central.models import database
 from kiosk.cli_options import parse_day
@@ -96,9 +100,15 @@ def users_group():
     """Add, list and disable the people who may sign in to the dashboard."""
 
 
+ROLE_HELP = "viewer (reads, exports), editor (also kiosks and content) or admin (also users)."
+SCOPE_HELP = "GB/T 2260 code of what the user sees: 510000 the province, 511100 a city, 511102 a county; all for everything."
+
+
 @users_group.command("add")
 @click.argument("name")
-def users_add(name):
+@click.option("--role", type=click.Choice(users.ROLES), default=None, help=ROLE_HELP + " Default: admin for the first user, else viewer.")
+@click.option("--scope", "scope_code", default="all", show_default=True, help=SCOPE_HELP)
+def users_add(name, role, scope_code):
     """Let NAME sign in to the dashboard; the password is asked for twice, hidden."""
     # Never an option: a password on the command line stays in shell history and ps.
     password = click.prompt(
@@ -106,10 +116,29 @@ def users_add(name):
     )
     with database.connection_context():
         try:
-            user = users.add(name, password)
+            user = users.add(name, password, role=role, scope=scope_code)
         except DomainError as error:
             _fail(error)
-    click.echo(f"added office user {user.name}: sign in at the dashboard's /sign-in")
+    click.echo(f"added office user {user.name} ({user.role}, sees {_scope_text(user.scope)}): sign in at /sign-in")
+
+
+@users_group.command("set")
+@click.argument("name")
+@click.option("--role", type=click.Choice(users.ROLES), default=None, help=ROLE_HELP)
+@click.option("--scope", "scope_code", default=None, help=SCOPE_HELP)
+def users_set(name, role, scope_code):
+    """Change NAME's role or scope; it applies from their next request."""
+    with database.connection_context():
+        try:
+            user = users.set_access(name, role=role, scope=scope_code)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"{user.name}: {user.role}, sees {_scope_text(user.scope)}")
+
+
+def _scope_text(code):
+    scope = scopes.Scope(code or "")
+    return f"{scope.name()} ({scope.code})" if scope.code else "everything"
 
 
 @users_group.command("list")
@@ -123,7 +152,7 @@ def users_list():
         state = "active" if user.active else "DISABLED"
         if user.active and user.locked_until and user.locked_until > now:
             state += f", LOCKED until {user.locked_until.isoformat(sep=' ', timespec='minutes')} UTC"
-        click.echo(f"{user.name:<24} {state:<40} last sign-in {when}")
+        click.echo(f"{user.name:<24} {user.role:<7} {_scope_text(user.scope):<24} {state:<40} last sign-in {when}")
     if not roster:
         click.echo("no office users: flask --app kiosk.central users add NAME")
 
@@ -158,7 +187,8 @@ def users_enable(name):
 @click.option("--concurrency", type=int, default=None, help="Kiosks pulled at once (default PULL_CONCURRENCY).")
 @click.option("--quiet", is_flag=True, help="No line per kiosk; the summary only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def pull_command(only, concurrency, quiet, as_json):
+@click.option("--due", is_flag=True, help="Only the kiosks due now: the evening pull and its retries (the timer's).")
+def pull_command(only, concurrency, quiet, as_json, due):
     """Pull every registered kiosk's changed counts; exit 1 if any kiosk failed."""
     config = current_app.config
     with database.connection_context():
@@ -167,6 +197,12 @@ def pull_command(only, concurrency, quiet, as_json):
         except DomainError as error:
             _fail(error)
     kiosks = [k for k in kiosks if k.url]
+    if due:
+        kiosks = schedule.due(kiosks, config)
+        if not kiosks:
+            if not quiet:
+                click.echo("no kiosk is due now")
+            return
     started = datetime.datetime.now()
 
     def progress(done, total, outcome):
@@ -180,6 +216,8 @@ def pull_command(only, concurrency, quiet, as_json):
         timeout=config["PULL_TIMEOUT"],
         progress=progress,
     )
+    with database.connection_context():
+        schedule.record(summary, config)
     seconds = (datetime.datetime.now() - started).total_seconds()
     if as_json:
         click.echo(pulling.to_json(summary))
@@ -246,21 +284,29 @@ def totals_command(day, fmt):
 @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD.")
 @click.option("--station", default=None, help="One station's code (default all).")
+@click.option("--scope", "scope_code", default="all", help=SCOPE_HELP)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx or FILE.csv")
-def report_command(start, end, station, out):
+def report_command(start, end, station, scope_code, out):
     """Write the station × day × metric report, with Chinese headers, to an XLSX or CSV file."""
     start, end = parse_day(start), parse_day(end)
     if end < start:
         raise click.BadParameter("--to is before --from")
     with database.connection_context():
-        report = reports.report(start, end, station)
+        try:
+            scope = scopes.parse(scope_code)
+            if station:
+                scope.station(station)
+        except DomainError as error:
+            _fail(error)
+        report = reports.report(start, end, scope, station)
+        register = registers.register(start, end, scope)
     with force_locale("zh_Hans"):
         if out.endswith(".csv"):
-            data = reports.to_csv(report, gettext)
+            data = exports.to_csv(report, gettext)
         else:
-            data = reports.to_xlsx(report, gettext, reports.title(report, gettext))
+            data = exports.to_xlsx(report, register, gettext, exports.title(report, gettext, scope.name()))
     Path(out).write_bytes(data)
-    click.echo(f"wrote {len(report.rows)} rows ({start} to {end}) to {out}")
+    click.echo(f"wrote {len(report.stations)} stations × {len(report.days)} days ({start} to {end}) to {out}")
 
 
 def init_app(app):

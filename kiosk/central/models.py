@@ -75,6 +75,10 @@ class Kiosk(BaseModel):
     # dashboard can show it in the reader's language.
     last_error = TextField(default="")
     last_error_params = TextField(default="")
+    # Failed pulls in a row since the last success, and when the next retry is due
+    # (kiosk.central.schedule: evening pull, retries with back-off through the morning).
+    failures = IntegerField(default=0)
+    next_attempt_at = DateTimeField(null=True)
 
     @classmethod
     def by_name(cls, name):
@@ -145,6 +149,10 @@ class OfficeUser(BaseModel):
     locked_until = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_sign_in = DateTimeField(null=True)
+    # viewer: reads and exports; editor: also manages kiosks and content; admin: also users.
+    role = CharField(max_length=16, default="viewer")
+    # A GB/T 2260 code: 510000 sees the province, 511100 one city, 511102 one county; "" everything.
+    scope = CharField(max_length=6, default="")
 
     @classmethod
     def by_name(cls, name):
@@ -155,11 +163,28 @@ class OfficeUser(BaseModel):
 MODELS = [Station, Kiosk, History, Cell, PullRun, OfficeUser]
 
 
-def create_tables():
-    """Create any missing table (idempotent).
+# Columns added after the first release: (model, field name). An office
+# database made before them gets them at start; a fresh one has them already.
+ADDED_COLUMNS = [
+    (Kiosk, "failures"),
+    (Kiosk, "next_attempt_at"),
+    (OfficeUser, "role"),
+    (OfficeUser, "scope"),
+]
 
-    Later changes to these tables need named migrations, as the kiosk has in
-    ``kiosk.schema``.
-    """
+
+def create_tables():
+    """Create any missing table and add any missing column (idempotent)."""
+    from playhouse.migrate import migrate
+    from playhouse.migrate import SchemaMigrator
+
     with database.atomic():
         database.create_tables(MODELS, safe=True)
+        migrator = SchemaMigrator.from_database(database.obj)
+        for model, name in ADDED_COLUMNS:
+            table = model._meta.table_name
+            if name not in {c.name for c in database.get_columns(table)}:
+                migrate(migrator.add_column(table, name, model._meta.fields[name]))
+                if (model, name) == (OfficeUser, "role"):
+                    # Users made before roles existed could do everything: they stay admins.
+                    OfficeUser.update(role="admin").execute()

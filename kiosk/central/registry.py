@@ -98,6 +98,11 @@ class Status:
     error_params: dict
     clock_skew: int | None
     stale: bool
+    station_code: str = ""
+    county_code: str = ""  # "" until the kiosk has sent its station
+    last_attempt_at: datetime.datetime | None = None
+    failures: int = 0
+    kiosk: Kiosk | None = None
 
     @property
     def clock_off(self):
@@ -132,6 +137,11 @@ def statuses(stale_days, now=None):
                 error_params=json.loads(kiosk.last_error_params or "{}"),
                 clock_skew=history.clock_skew if history else None,
                 stale=kiosk.last_success_at is None or kiosk.last_success_at < limit,
+                station_code=history.station.code if history else "",
+                county_code=history.station.county_code if history else "",
+                last_attempt_at=kiosk.last_attempt_at,
+                failures=kiosk.failures,
+                kiosk=kiosk,
             )
         )
     return sorted(result, key=lambda s: (not s.stale, not s.error, s.name))

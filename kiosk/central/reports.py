@@ -1,101 +1,123 @@
-"""Totals and the spreadsheets offices send upward: station × day × metric.
+"""Totals by station and day, and by county, city and province, in the words of the metric glossary.
 
-Columns follow what the offices report (see DOMAIN.md): registrations split
-into arriving home (返乡) and leaving for work (返岗), gift packs issued and
-handed out, bags minded, service person-times. A metric nobody has named a
-column for yet still appears, under its own name, so nothing counted is lost.
+Every number is a measure of ``kiosk.metrics``: flows (people registered,
+packs handed out) add up over days; levels (packs in stock) are the last value
+of a period, carried forward over days without a change, and add up over
+stations only. Stations are ordered by their GB/T 2260 county code, so a city's
+stations stand together, as the bureaus' own tables do. Every query takes the
+reader's ``Scope``: a county bureau's report holds its own stations only.
 """
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass
+from dataclasses import field
 
 from peewee import Case
 from peewee import fn
 
 from kiosk import counts
+from kiosk import metrics
+from kiosk import regions
 from kiosk.central.models import Cell
 from kiosk.central.models import Station
+from kiosk.central.scope import Scope
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 
+DEFAULT_DAYS = 7
+TREND_DAYS = 30
+MAX_DAYS = 366
+LEVEL_NAMES = {"province": N_("Province"), "city": N_("Prefecture-level city"), "county": N_("County"), "station": N_("Station")}
+
 
 @dataclass(frozen=True)
-class Column:
-    """One report column: a metric, optionally narrowed to one dimension value."""
+class StationInfo:
+    """A station and where it belongs: county, city, province (GB/T 2260)."""
 
-    key: str
-    label: str  # English msgid; translated when shown
-    metric: str
-    match: tuple = ()  # ((dimension, value),)
+    code: str
+    name: str
+    county_code: str
 
-    def takes(self, metric, dims):
-        """Whether a cell with this metric and dimension text counts in this column."""
-        if metric != self.metric:
-            return False
-        decoded = counts.decode_dims(dims)
-        return all(decoded.get(k) == v for k, v in self.match)
+    def region(self, level):
+        """The six-digit code of the station's province, city or county."""
+        digits = {"province": 2, "city": 4, "county": 6}[level]
+        return regions.six_digits(self.county_code[:digits])
+
+    @property
+    def sort_key(self):
+        return (self.county_code, self.code)
 
 
-COLUMNS = [
-    Column("registrations", N_("Registrations"), "registrations"),
-    Column("registrations_home", N_("Arriving home"), "registrations", (("direction", "home"),)),
-    Column("registrations_work", N_("Leaving for work"), "registrations", (("direction", "work"),)),
-    Column("vouchers_issued", N_("Gift packs issued"), "vouchers.issued"),
-    Column("vouchers_redeemed", N_("Gift packs handed out"), "vouchers.redeemed"),
-    Column("luggage_checked_in", N_("Bags minded"), "luggage.checked_in"),
-    Column("luggage_claimed", N_("Bags collected"), "luggage.claimed"),
-    Column("tallies", N_("Services given (person-times)"), "tallies"),
-    Column("registrations_repeat", N_("Repeat visits (not counted as people)"), "registrations.repeat"),
-    Column("day_closed", N_("Day report closed by the station"), "daybook.closed"),  # 1 once a manager signs off
-]
-
-DEFAULT_DAYS = 7
-MAX_DAYS = 366
-
-# Headers of the fixed columns of a report.
-STATION_CODE = N_("Station code")
-STATION_NAME = N_("Station")
-DAY = N_("Date")
-TOTAL = N_("Total")
+def region_name(code):
+    """A region's full name (乐山市, 市中区), or the code if unknown."""
+    region = regions.find(code)
+    return region.name if region else code
 
 
 @dataclass
 class Report:
-    """Rows of (station code, station name, day, values by column key) plus totals."""
+    """A period's numbers per station and day, with the measures that appear in it."""
 
     start: datetime.date
     end: datetime.date
-    columns: list
-    rows: list
-    totals: dict
+    measures: list
+    stations: list  # StationInfo, by region code
+    flows: dict = field(default_factory=dict)  # (station code, day) → {measure key: value}
+    levels: dict = field(default_factory=dict)  # (station code, day) → {measure key: value}, carried forward
+
+    @property
+    def days(self):
+        return [self.start + datetime.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    def value(self, code, day, measure):
+        """One station's value of a measure on one day."""
+        source = self.levels if measure.kind == metrics.LEVEL else self.flows
+        return source.get((code, day), {}).get(measure.key, 0)
+
+    def station_values(self, code):
+        """One station's period values: flows summed, levels at the period's end."""
+        return {m.key: self._period_value(m, [code]) for m in self.measures}
+
+    def _period_value(self, measure, codes):
+        if measure.kind == metrics.LEVEL:
+            return sum(self.value(code, self.end, measure) for code in codes)
+        return sum(self.value(code, day, measure) for code in codes for day in self.days)
+
+    @property
+    def totals(self):
+        """The period's values over every station."""
+        codes = [s.code for s in self.stations]
+        return {m.key: self._period_value(m, codes) for m in self.measures}
 
     def by_day(self):
-        """Return {day: {column: value}} over all stations, every day of the period."""
-        days = {self.start + datetime.timedelta(days=i): {} for i in range((self.end - self.start).days + 1)}
-        for _code, _name, day, values in self.rows:
-            bucket = days.setdefault(day, {})
-            for key, value in values.items():
-                bucket[key] = bucket.get(key, 0) + value
-        return days
+        """{day: {measure: value}} over every station, every day of the period."""
+        return {day: {m.key: sum(self.value(s.code, day, m) for s in self.stations) for m in self.measures}
+                for day in self.days}
 
     def by_station(self):
-        """Return [(code, name, {column: value})] over the period, by station name."""
-        stations = {}
-        for code, name, _day, values in self.rows:
-            _n, bucket = stations.setdefault(code, (name, {}))
-            for key, value in values.items():
-                bucket[key] = bucket.get(key, 0) + value
-        return sorted(((code, name, values) for code, (name, values) in stations.items()), key=lambda r: (r[1], r[0]))
+        """[(StationInfo, {measure: value})] in region-code order."""
+        return [(s, self.station_values(s.code)) for s in self.stations]
+
+    def by_region(self, level):
+        """[(code, name, {measure: value}, station count)] per province, city or county, in code order."""
+        groups = {}
+        for station in self.stations:
+            groups.setdefault(station.region(level), []).append(station.code)
+        return [
+            (code, region_name(code), {m.key: self._period_value(m, members) for m in self.measures}, len(members))
+            for code, members in sorted(groups.items())
+        ]
+
+    def has_data(self):
+        return bool(self.flows) or any(any(v.values()) for v in self.levels.values())
 
 
-def period(start_text, end_text, today):
-    """Return (start, end) from YYYY-MM-DD texts; by default the week ending today."""
+def period(start_text, end_text, today, days=DEFAULT_DAYS):
+    """Return (start, end) from YYYY-MM-DD texts; by default the ``days`` ending today."""
     try:
         end = datetime.date.fromisoformat(end_text or today.isoformat())
-        start = datetime.date.fromisoformat(start_text or (end - datetime.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
-    except ValueError:
+        start = datetime.date.fromisoformat(start_text or (end - datetime.timedelta(days=days - 1)).isoformat())
+    except (ValueError, TypeError):
         raise DomainError(N_("Please give dates as YYYY-MM-DD.")) from None
     if end < start:
         raise DomainError(N_("The first day must not be after the last day."))
@@ -104,53 +126,85 @@ def period(start_text, end_text, today):
     return start, end
 
 
-def _in_period(start, end, station=None):
-    where = (Cell.day >= start) & (Cell.day <= end)
+def _where(scope, station):
+    where = scope.condition()
     if station:
         where &= Station.code == station
     return where
 
 
-def columns_for(start, end, station=None):
-    """The report's columns: the named ones, then any other metric seen in the period."""
-    seen = Cell.select(Cell.metric).join(Station).where(_in_period(start, end, station)).distinct()
-    named = {c.metric for c in COLUMNS}
-    extra = sorted({m for (m,) in seen.tuples()} - named)
-    return COLUMNS + [Column(f"metric:{m}", m, m) for m in extra]
+def measures_for(seen_metrics):
+    """The glossary's measures for the metrics seen (headline ones always), then unknown metrics, labelled."""
+    known = [m for m in metrics.MEASURES if m.headline or m.source in seen_metrics]
+    sources = {m.source for m in metrics.MEASURES}
+    return known + [metrics.unknown(name) for name in sorted(set(seen_metrics) - sources)]
 
 
-def report(start, end, station=None):
-    """Sum cells per station and day into the report's columns, in the database."""
-    columns = columns_for(start, end, station)
-    where = _in_period(start, end, station)
-    pairs = Cell.select(Cell.metric, Cell.dims).join(Station).where(where).distinct().tuples()
-    matching = {c.key: [] for c in columns}
-    for metric, dims in pairs:
-        for column in columns:
-            if column.match and column.takes(metric, dims):
-                matching[column.key].append(dims)
-    sums = []
-    for index, column in enumerate(columns):
-        condition = Cell.metric == column.metric
-        if column.match:  # the dimension texts that match, found above; none matches nothing
-            condition &= Cell.dims.in_(matching[column.key]) if matching[column.key] else (Cell.id < 0)
-        sums.append(fn.SUM(Case(None, [(condition, Cell.value)], 0)).alias(f"c{index}"))
-    query = (
-        Cell.select(Station.code, Station.name, Cell.day, *sums)
-        .join(Station)
-        .where(where)
-        .group_by(Station.code, Station.name, Cell.day)
-        .order_by(Station.name, Station.code, Cell.day)
-        .tuples()
+def report(start, end, scope=Scope(), station=None):
+    """Sum the period's cells per station and day into the glossary's measures, in the database."""
+    where = _where(scope, station)
+    in_period = (Cell.day >= start) & (Cell.day <= end)
+    pairs = list(Cell.select(Cell.metric, Cell.dims).join(Station).where(where & in_period).distinct().tuples())
+    level_metrics = {m.source for m in metrics.MEASURES if m.kind == metrics.LEVEL}
+    earlier_levels = (
+        Cell.select(Cell.metric).join(Station)
+        .where(where & (Cell.day < start) & Cell.metric.in_(sorted(level_metrics))).distinct().tuples()
     )
-    rows, totals = [], {c.key: 0 for c in columns}
-    for code, name, day, *values in query:
-        day = day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
-        row = {c.key: int(v or 0) for c, v in zip(columns, values)}
-        rows.append((code, name, day, row))
-        for key, value in row.items():
-            totals[key] += value
-    return Report(start, end, columns, rows, totals)
+    measures = measures_for({m for m, _ in pairs} | {m for (m,) in earlier_levels})
+    flows = [m for m in measures if m.kind != metrics.LEVEL]
+    levels = [m for m in measures if m.kind == metrics.LEVEL]
+    result = Report(start, end, measures, _stations(where))
+    _sum_flows(result, flows, pairs, where & in_period)
+    _carry_levels(result, levels, where)
+    return result
+
+
+def _stations(where):
+    query = Station.select().where(where).order_by(Station.county_code, Station.code)
+    return [StationInfo(s.code, s.name, s.county_code) for s in query]
+
+
+def _sum_flows(result, flows, pairs, where):
+    """One grouped query: a SUM(CASE …) per flow measure, per station and day."""
+    if not flows:
+        return
+    sums = []
+    for index, measure in enumerate(flows):
+        condition = Cell.metric == measure.source
+        if measure.match:  # the dimension texts in the slice; none matches nothing
+            texts = [d for m, d in pairs if m == measure.source and measure.takes(counts.decode_dims(d))]
+            condition &= Cell.dims.in_(texts) if texts else (Cell.id < 0)
+        sums.append(fn.SUM(Case(None, [(condition, Cell.value)], 0)).alias(f"c{index}"))
+    query = Cell.select(Station.code, Cell.day, *sums).join(Station).where(where).group_by(Station.code, Cell.day)
+    for code, day, *values in query.tuples():
+        result.flows[(code, _date(day))] = {m.key: int(v or 0) for m, v in zip(flows, values)}
+
+
+def _carry_levels(result, levels, where):
+    """Each level per station and day: the last value on or before the day, per kiosk and dimensions, summed."""
+    if not levels:
+        return
+    query = (
+        Cell.select(Cell.history, Station.code, Cell.metric, Cell.dims, Cell.day, Cell.value).join(Station)
+        .where(where & (Cell.day <= result.end) & Cell.metric.in_([m.source for m in levels]))
+        .order_by(Cell.day).tuples()
+    )
+    cells = [(h, code, metric, counts.decode_dims(dims), _date(day), value) for h, code, metric, dims, day, value in query]
+    current, index = {}, 0
+    for day in result.days:
+        while index < len(cells) and cells[index][4] <= day:
+            history, code, metric, dims, _day, value = cells[index]
+            current[(history, code, metric, tuple(sorted(dims.items())))] = (dims, value)
+            index += 1
+        for (_h, code, metric, _k), (dims, value) in current.items():
+            bucket = result.levels.setdefault((code, day), {})
+            for measure in levels:
+                if measure.source == metric and measure.takes(dims):
+                    bucket[measure.key] = bucket.get(measure.key, 0) + value
+
+
+def _date(day):
+    return day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
 
 
 def day_totals(day):
@@ -175,68 +229,3 @@ def day_totals(day):
         per_station[metric] = per_station.get(metric, 0) + value
         cells.append({"station": code, "metric": metric, "dims": counts.decode_dims(dims), "value": value})
     return {"day": day.isoformat(), "totals": totals, "stations": stations, "cells": cells}
-
-
-def header(report_, translate):
-    """The header row, translated (the spreadsheets always use Chinese)."""
-    return [translate(STATION_CODE), translate(STATION_NAME), translate(DAY)] + [
-        translate(c.label) if not c.key.startswith("metric:") else c.label for c in report_.columns
-    ]
-
-
-def table(report_):
-    """The data rows as lists of plain values."""
-    return [
-        [code, name, day.isoformat()] + [values[c.key] for c in report_.columns]
-        for code, name, day, values in report_.rows
-    ]
-
-
-def to_csv(report_, translate):
-    """Return the report as CSV bytes, UTF-8 with a BOM so Excel shows the Chinese."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header(report_, translate))
-    writer.writerows(table(report_))
-    writer.writerow([translate(TOTAL), "", ""] + [report_.totals[c.key] for c in report_.columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(report_, translate, title):
-    """Return the report as an XLSX workbook's bytes (openpyxl)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = translate(N_("Daily report"))
-    heading = header(report_, translate)
-    sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(heading))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(heading)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    for row in table(report_):
-        sheet.append(row)
-    sheet.append([translate(TOTAL), "", ""] + [report_.totals[c.key] for c in report_.columns])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "D3"
-    widths = [14, 18, 12] + [12] * len(report_.columns)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def title(report_, translate):
-    """The spreadsheet's title line: what and which days."""
-    return translate(N_("Nuantu service points, %(start)s to %(end)s")) % {
-        "start": report_.start.isoformat(),
-        "end": report_.end.isoformat(),
-    }

@@ -11,12 +11,17 @@ from kiosk import clock
 from kiosk import credentials
 from kiosk.central.models import OfficeUser
 from kiosk.central.models import write_transaction
+from kiosk.central.scope import parse
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 
 MIN_PASSWORD = 8
+
+# Each role can do what the ones before it can: viewers read and export,
+# editors also manage kiosks and content, admins also manage users.
+ROLES = ("viewer", "editor", "admin")
 
 
 class SignInRefused(DomainError):
@@ -29,17 +34,54 @@ def check_new_password(password):
         raise DomainError(N_("A password is at least %(count)s characters."), count=MIN_PASSWORD)
 
 
-def add(name, password):
-    """Create an office user; return it."""
+def check_role(role):
+    """Refuse a role that is not viewer, editor or admin."""
+    if role not in ROLES:
+        raise DomainError(N_("A role is one of: viewer, editor, admin."))
+    return role
+
+
+def can(user, role):
+    """Whether a user's role includes ``role`` (an admin can do what an editor can…)."""
+    return user is not None and ROLES.index(user.role if user.role in ROLES else "viewer") >= ROLES.index(role)
+
+
+def add(name, password, role=None, scope=""):
+    """Create an office user; return it.
+
+    ``scope`` is a region code (kiosk.central.scope.parse) or "" for everything;
+    the first user is an admin unless told otherwise, later ones viewers.
+    """
     name = (name or "").strip()
     if not 1 <= len(name) <= 64 or not name.isprintable():
         raise DomainError(N_("A name is 1 to 64 characters."))
     check_new_password(password)
+    scope = parse(scope).code
     try:
         with write_transaction():
-            return OfficeUser.create(name=name, password_hash=credentials.hash_secret(password))
+            if role is None:
+                role = "viewer" if OfficeUser.select().exists() else "admin"
+            return OfficeUser.create(
+                name=name, password_hash=credentials.hash_secret(password), role=check_role(role), scope=scope
+            )
     except IntegrityError:
         raise Conflict(N_("There is already an office user called %(name)s."), name=name) from None
+
+
+def set_access(name, role=None, scope=None):
+    """Change a user's role or scope (a region code, or "" for everything); return the user."""
+    changes = {}
+    if role is not None:
+        changes[OfficeUser.role] = check_role(role)
+    if scope is not None:
+        changes[OfficeUser.scope] = parse(scope).code
+    with write_transaction():
+        if changes and not OfficeUser.update(changes).where(OfficeUser.name == name).execute():
+            raise NotFound(N_("There is no office user called %(name)s."), name=name)
+    user = OfficeUser.by_name(name)
+    if user is None:
+        raise NotFound(N_("There is no office user called %(name)s."), name=name)
+    return user
 
 
 def roster():

@@ -393,12 +393,14 @@ def _count(row, day):
         counts.add("registrations.repeat", day, **places)
         return
     counts.add("registrations", day, **places)
+    # By direction and home county too, so a county's register can count its own people.
+    person = {"direction": row.direction, "county": row.home_code}
     for intention in filter(None, row.intentions.split(",")):
-        counts.add("registrations.intention", day, intention=intention)
+        counts.add("registrations.intention", day, intention=intention, **person)
     for kind in COMPANION_KINDS:
         number = getattr(row, kind)
         if number:
-            counts.add(f"registrations.{kind}", day, number)
+            counts.add(f"registrations.{kind}", day, number, **person)
 
 
 def _receipt(row):

@@ -1,5 +1,6 @@
 """The office's commands: users, registry, pull with its exit code, import, totals, report."""
 
+import datetime
 import json
 
 import pytest
@@ -70,8 +71,24 @@ def test_report_writes_a_spreadsheet_with_chinese_headers(runner, kiosks, tmp_pa
     result = runner.invoke(args=["report", "--from", "2027-01-14", "--to", "2027-01-20", "--out", str(out)])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out).active
-    assert [c.value for c in sheet[2]][:5] == ["站点代码", "站点", "日期", "登记人数", "返乡登记"]
-    assert [c.value for c in sheet[3]][:5] == ["leshan-kyzx", "乐山客运中心站", "2027-01-20", 2, 2]
+    assert [c.value for c in sheet[2]][3:9] == ["区划代码", "站点代码", "站点", "日期", "登记人数(人)", "返乡登记(人)"]
+    last_day = [c.value for c in sheet[9]]  # the week's seventh row of the one station
+    assert last_day[3:6] == [511102, "leshan-kyzx", "乐山客运中心站"]
+    assert last_day[6] == datetime.datetime(2027, 1, 20) and last_day[7:9] == [2, 2]
+
+
+def test_a_county_users_report_from_the_command_line_holds_its_county_only(runner, kiosks, tmp_path):
+    kiosk = kiosks()
+    kiosk.count("registrations", DAY, 2, direction="home", county="511102", destination="440300")
+    runner.invoke(args=["kiosks", "add", "usb", "-", kiosk.token])
+    kiosk.bundle(tmp_path / "b.json")
+    runner.invoke(args=["import", str(tmp_path / "b.json")])
+    out = tmp_path / "other.csv"
+    result = runner.invoke(args=["report", "--from", "2027-01-14", "--to", "2027-01-20", "--scope", "510104", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "leshan" not in out.read_text(encoding="utf-8-sig")
+    refused = runner.invoke(args=["report", "--from", "2027-01-14", "--to", "2027-01-20", "--scope", "999999", "--out", str(out)])
+    assert refused.exit_code == 1 and "GB/T 2260" in refused.output
 
 
 def test_office_users_are_added_with_a_password_asked_twice_listed_and_disabled(runner, central):
@@ -81,6 +98,12 @@ def test_office_users_are_added_with_a_password_asked_twice_listed_and_disabled(
     assert users.sign_in("陈静", "correct horse battery").name == "陈静"
     listed = runner.invoke(args=["users", "list"])
     assert "陈静" in listed.output and "active" in listed.output
+    assert "admin" in listed.output and "everything" in listed.output  # the first user may do everything
+    county = runner.invoke(args=["users", "add", "李华", "--scope", "511102"], input="another password\nanother password\n")
+    assert county.exit_code == 0 and "viewer, sees 市中区 (511102)" in county.output
+    moved = runner.invoke(args=["users", "set", "李华", "--scope", "511100", "--role", "editor"])
+    assert moved.exit_code == 0 and "editor, sees 乐山市 (511100)" in moved.output
+    assert runner.invoke(args=["users", "set", "李华", "--scope", "123"]).exit_code == 1
     disabled = runner.invoke(args=["users", "disable", "陈静"])
     assert disabled.exit_code == 0
     assert "DISABLED" in runner.invoke(args=["users", "list"]).output
