@@ -146,7 +146,9 @@ class Kiosk:
             return sync.write_bundle(path, self.token)
 
     def stop(self):
-        self.server.__exit__()
+        if self.server is not None:
+            self.server.__exit__()
+            self.server = None
 
 
 @pytest.fixture
@@ -212,3 +214,55 @@ def register(name, kiosk, url=None, token=None):
 def comparable(cells):
     """Cells as a set of (metric, dims, value) for exact comparison."""
     return sorted((c["metric"], tuple(sorted(c["dims"].items())), c["value"]) for c in cells)
+
+
+# Three stations in two cities: 市中区 and 峨眉山市 in 乐山市, 成华区 in 成都市.
+STATIONS = [
+    ("leshan-kyzx", "乐山客运中心站", "511102"),
+    ("emei-bus", "峨眉山汽车站", "511181"),
+    ("chengdu-east", "成都东站", "510108"),
+]
+
+
+def seed_regions(kiosks, tmp_path, day=DAY):
+    """One kiosk per station of STATIONS, each bundle imported; return {station code: kiosk token}.
+
+    乐山客运中心站 registers 3 home from 市中区 and 1 leaving for 广东; 峨眉山汽车站 2 home from
+    峨眉山市; 成都东站 5 home from 成华区 and 1 home from 市中区 (a 市中区 worker coming home
+    through Chengdu). Packs in stock: 100 at Leshan (the level before the day: 120), 40 at 峨眉.
+    """
+    counted = {
+        "leshan-kyzx": [
+            ("registrations", 3, {"direction": "home", "county": "511102"}),
+            ("registrations", 1, {"direction": "work", "county": "511102", "destination": "440000"}),
+            ("registrations.children", 2, {"direction": "home", "county": "511102"}),
+            ("registrations.intention", 1, {"intention": "local", "direction": "home", "county": "511102"}),
+            ("vouchers.redeemed", 4, {"pack": "warm"}),
+        ],
+        "emei-bus": [("registrations", 2, {"direction": "home", "county": "511181"})],
+        "chengdu-east": [
+            ("registrations", 5, {"direction": "home", "county": "510108"}),
+            ("registrations", 1, {"direction": "home", "county": "511102"}),
+        ],
+    }
+    tokens = {}
+    for index, (code, name, county) in enumerate(STATIONS):
+        token = f"token-{code}-0123456789abcdef"
+        kiosk = kiosks(f"k-{code}", SYNC_TOKEN=token, STATION=code, STATION_NAME=name, STATION_COUNTY=county)
+        for metric, value, dims in counted[code]:
+            kiosk.count(metric, day, value, **dims)
+        if code == "leshan-kyzx":
+            with kiosk.app.app_context(), kiosk_db.connection_context(), counts.write_transaction():
+                counts.put("packs.on_hand", day - datetime.timedelta(days=3), 120, pack="warm")
+                counts.put("packs.on_hand", day - datetime.timedelta(days=1), 100, pack="warm")
+        if code == "emei-bus":
+            with kiosk.app.app_context(), kiosk_db.connection_context(), counts.write_transaction():
+                counts.put("packs.on_hand", day - datetime.timedelta(days=10), 40, pack="warm")
+        bundle = tmp_path / f"{code}.json"
+        kiosk.bundle(bundle)
+        kiosk.stop()
+        with central_db.connection_context():
+            registry.register(f"{name} {index + 1}号机", "-", token)
+            pull.import_bundle(bundle)
+        tokens[code] = token
+    return tokens
