@@ -33,7 +33,8 @@ def window(config, now=None):
     today = local.date()
     start_day = today if local.time() >= evening else today - datetime.timedelta(days=1)
     start = datetime.datetime.combine(start_day, evening, clock.zone())
-    end = datetime.datetime.combine(start_day + datetime.timedelta(days=1), until, clock.zone())
+    end_day = start_day + datetime.timedelta(days=1) if until <= evening else start_day  # usually the next morning
+    end = datetime.datetime.combine(end_day, until, clock.zone())
     if not start <= local < end:
         return None
     return _utc(start), _utc(end)

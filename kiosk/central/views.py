@@ -128,7 +128,8 @@ def kiosk_context(scope, station=None):
     config = current_app.config
     statuses = [
         s for s in registry.statuses(config["STALE_DAYS"])
-        if (scope.contains(s.county_code) if s.county_code else scope.prefix == "")
+        # A kiosk that never sent its station belongs to no county yet: the province sees it.
+        if (scope.contains(s.county_code) if s.county_code else scope.level in ("all", "province"))
         and (station is None or s.station_code == station)
     ]
     retries = {s.name: schedule.next_retry(s.kiosk, config) for s in statuses}
