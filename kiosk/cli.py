@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
 from kiosk import clock
+from kiosk import metrics
 from kiosk import retention
 from kiosk import schema
 from kiosk import simulate
@@ -84,7 +85,7 @@ def counts_command(day, fmt):
         return
     click.echo(f"{report['day']}  station {report['station']}  kiosk {report['kiosk']}")
     for metric, value in sorted(report["totals"].items()):
-        click.echo(f"  {metric:<24} {value:>8}")
+        click.echo(f"  {metric:<28} {value:>8}  {metrics.label(metric)}")
     if not report["totals"]:
         click.echo("  (nothing counted)")
 

@@ -5,6 +5,7 @@ spreadsheets, whatever is added later, unknown paths) is sent to the sign-in
 page before its view runs, so nothing of the counts reaches a stranger.
 """
 
+import functools
 import time
 
 from flask import Blueprint
@@ -19,7 +20,10 @@ from flask_babel import gettext
 
 from kiosk import web
 from kiosk.central import htmx
+from kiosk.central import scope as scopes
 from kiosk.central import users
+from kiosk.errors import DomainError
+from kiosk.errors import N_
 
 bp = Blueprint("office", __name__, template_folder="templates")
 SESSION_KEYS = ("office_user_id", "office_seen")
@@ -54,6 +58,41 @@ def keep_counts_out_of_caches(response):
     if g.get("office_user") is not None and request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+
+def require_role(role):
+    """A view decorator: only users whose role includes ``role`` (viewer < editor < admin) get in.
+
+    Editors manage kiosks and content, admins users; every page also keeps the
+    reader's scope (``kiosk.central.scope.of(g.office_user)``).
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            if not users.can(g.office_user, role):
+                raise NotAllowed(N_("Your office role does not allow this."))
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+@bp.get("/users")
+@require_role("admin")
+def user_list():
+    """Admins see the office users inside their own scope: role, scope, last sign-in."""
+    own = scopes.of(g.office_user)
+    listed = [u for u in users.roster() if own.contains(u.scope or "") or (not u.scope and not own.prefix)]
+    return render_template("central/users.html", people=listed, scope_of=scopes.of, role_names=ROLE_NAMES)
+
+
+ROLE_NAMES = {"viewer": N_("Viewer"), "editor": N_("Editor"), "admin": N_("Admin")}
 
 
 def redirect_to(url):

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext
 
 from kiosk import clock
+from kiosk import metrics as glossary
 from kiosk.central import pull as pulling
 from kiosk.central import registry
 from kiosk.central import exports
@@ -273,10 +274,10 @@ def totals_command(day, fmt):
     for code, metrics in sorted(totals["stations"].items()):
         click.echo(f"  {code}")
         for metric, value in sorted(metrics.items()):
-            click.echo(f"    {metric:<24} {value:>10}")
+            click.echo(f"    {metric:<28} {value:>10}  {glossary.label(metric)}")
     click.echo("  all stations")
     for metric, value in sorted(totals["totals"].items()):
-        click.echo(f"    {metric:<24} {value:>10}")
+        click.echo(f"    {metric:<28} {value:>10}  {glossary.label(metric)}")
 
 
 @click.command("report")

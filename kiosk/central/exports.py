@@ -19,9 +19,12 @@ import urllib.parse
 
 from kiosk import metrics
 from kiosk.central import reports
+from kiosk.errors import DomainError
 from kiosk.errors import N_
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+# A station × day sheet beyond this is no longer a spreadsheet anyone opens (and takes minutes to write).
+MAX_ROWS = 100_000
 
 PROVINCE = N_("Province")
 CITY = N_("Prefecture-level city")
@@ -57,6 +60,16 @@ def content_disposition(name):
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quoted}"
 
 
+def check_size(report):
+    """Refuse a day sheet of more than MAX_ROWS rows, saying how to ask for less."""
+    rows = len(report.stations) * len(report.days)
+    if rows > MAX_ROWS:
+        raise DomainError(
+            N_("That spreadsheet would have %(rows)s rows (at most %(max)s): choose fewer days or a smaller region."),
+            rows=rows, max=MAX_ROWS,
+        )
+
+
 def day_rows(report):
     """The day sheet's rows: (fixed values, {measure: value}) per station and day, in region-code order."""
     for station in report.stations:
@@ -72,6 +85,7 @@ def headers(report, translate):
 
 def to_csv(report, translate):
     """The day sheet as CSV bytes, UTF-8 with a BOM so Excel shows the Chinese; totals as numbers."""
+    check_size(report)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers(report, translate))
@@ -87,6 +101,7 @@ def to_csv(report, translate):
 
 def to_xlsx(report, register, translate, title):
     """The workbook: day sheet, province/city/county/station sheets, the county register."""
+    check_size(report)
     from openpyxl import Workbook
 
     book = Workbook()

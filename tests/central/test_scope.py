@@ -117,3 +117,23 @@ def test_the_one_page_summary_is_printable_and_scoped(offices):
     assert "summary.css" in page and "暖途服务站统计摘要" in page
     assert "乐山市" in page and "成都" not in page
     assert "返乡登记" in page
+
+
+def test_only_an_admin_sees_the_office_users_and_only_inside_their_region(offices, central_app):
+    assert offices["511102"].get("/users").status_code == 403
+    with central_app.app_context(), central_db.connection_context():
+        users.add("乐山管理员", PASSWORD, role="admin", scope="511100")
+    admin = central_app.test_client()
+    OfficeAuth(admin).sign_in("乐山管理员")
+    page = text(admin.get("/users"))
+    assert "市中区局" in page and "乐山市局" in page and "省厅" not in page
+    assert "管理员" in page and 'id="users-link"' in page
+    assert 'id="users-link"' not in text(offices["511102"].get("/", query_string=WEEK))
+
+
+def test_a_spreadsheet_too_large_to_open_is_refused_with_what_to_do(offices, monkeypatch):
+    from kiosk.central import exports
+
+    monkeypatch.setattr(exports, "MAX_ROWS", 10)
+    response = offices["510000"].get("/export.xlsx", query_string=WEEK)
+    assert response.status_code == 400 and "请缩短日期范围" in text(response)
