@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test
+.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-reports bench-vouchers bench-daybook image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts
 	$(BIN)/flask --app kiosk init
@@ -65,6 +65,11 @@ bench: $(TEST_STAMP) $(COMPILED)
 # The central office at scale (a few minutes on 2 cores): 2,000 kiosks pulled, 1M cells imported.
 bench-sync: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_sync.py
+
+# The office's dashboard and spreadsheets for 200 stations over a month, SQLite then PostgreSQL.
+bench-reports: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_reports.py --postgres
 
 bench-vouchers: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_vouchers.py

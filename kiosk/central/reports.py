@@ -9,6 +9,7 @@ reader's ``Scope``: a county bureau's report holds its own stations only.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -76,23 +77,46 @@ class Report:
 
     def station_values(self, code):
         """One station's period values: flows summed, levels at the period's end."""
-        return {m.key: self._period_value(m, [code]) for m in self.measures}
+        return self._per_station().get(code) or {m.key: 0 for m in self.measures}
 
-    def _period_value(self, measure, codes):
-        if measure.kind == metrics.LEVEL:
-            return sum(self.value(code, self.end, measure) for code in codes)
-        return sum(self.value(code, day, measure) for code in codes for day in self.days)
+    def _per_station(self):
+        """{station: {measure: period value}} in one pass over the cells (cached: pages ask often)."""
+        if "_station_cache" not in self.__dict__:
+            flows = [m for m in self.measures if m.kind != metrics.LEVEL]
+            levels = [m for m in self.measures if m.kind == metrics.LEVEL]
+            out = {s.code: {m.key: 0 for m in self.measures} for s in self.stations}
+            for (code, _day), values in self.flows.items():
+                bucket = out.setdefault(code, {m.key: 0 for m in self.measures})
+                for m in flows:
+                    bucket[m.key] += values.get(m.key, 0)
+            for s in self.stations:
+                values = self.levels.get((s.code, self.end), {})
+                for m in levels:
+                    out[s.code][m.key] = values.get(m.key, 0)
+            self.__dict__["_station_cache"] = out
+        return self.__dict__["_station_cache"]
 
-    @property
+    def _sum_over(self, codes):
+        values = self._per_station()
+        return {m.key: sum(values[c][m.key] for c in codes if c in values) for m in self.measures}
+
+    @functools.cached_property
     def totals(self):
         """The period's values over every station."""
-        codes = [s.code for s in self.stations]
-        return {m.key: self._period_value(m, codes) for m in self.measures}
+        return self._sum_over([s.code for s in self.stations])
 
     def by_day(self):
         """{day: {measure: value}} over every station, every day of the period."""
-        return {day: {m.key: sum(self.value(s.code, day, m) for s in self.stations) for m in self.measures}
-                for day in self.days}
+        out = {day: {m.key: 0 for m in self.measures} for day in self.days}
+        flows = [m for m in self.measures if m.kind != metrics.LEVEL]
+        levels = [m for m in self.measures if m.kind == metrics.LEVEL]
+        for source, measures in ((self.flows, flows), (self.levels, levels)):
+            for (_code, day), values in source.items():
+                if day in out:
+                    bucket = out[day]
+                    for m in measures:
+                        bucket[m.key] += values.get(m.key, 0)
+        return out
 
     def by_station(self):
         """[(StationInfo, {measure: value})] in region-code order."""
@@ -103,10 +127,7 @@ class Report:
         groups = {}
         for station in self.stations:
             groups.setdefault(station.region(level), []).append(station.code)
-        return [
-            (code, region_name(code), {m.key: self._period_value(m, members) for m in self.measures}, len(members))
-            for code, members in sorted(groups.items())
-        ]
+        return [(code, region_name(code), self._sum_over(members), len(members)) for code, members in sorted(groups.items())]
 
     def has_data(self):
         return bool(self.flows) or any(any(v.values()) for v in self.levels.values())
@@ -140,8 +161,11 @@ def measures_for(seen_metrics):
     return known + [metrics.unknown(name) for name in sorted(set(seen_metrics) - sources)]
 
 
-def report(start, end, scope=Scope(), station=None):
-    """Sum the period's cells per station and day into the glossary's measures, in the database."""
+def report(start, end, scope=Scope(), station=None, only=None):
+    """Sum the period's cells per station and day into the glossary's measures, in the database.
+
+    ``only`` (measure keys) limits the report to those measures, for a chart that needs two.
+    """
     where = _where(scope, station)
     in_period = (Cell.day >= start) & (Cell.day <= end)
     pairs = list(Cell.select(Cell.metric, Cell.dims).join(Station).where(where & in_period).distinct().tuples())
@@ -151,6 +175,8 @@ def report(start, end, scope=Scope(), station=None):
         .where(where & (Cell.day < start) & Cell.metric.in_(sorted(level_metrics))).distinct().tuples()
     )
     measures = measures_for({m for m, _ in pairs} | {m for (m,) in earlier_levels})
+    if only:
+        measures = [m for m in measures if m.key in only]
     flows = [m for m in measures if m.kind != metrics.LEVEL]
     levels = [m for m in measures if m.kind == metrics.LEVEL]
     result = Report(start, end, measures, _stations(where))
@@ -168,6 +194,11 @@ def _sum_flows(result, flows, pairs, where):
     """One grouped query: a SUM(CASE …) per flow measure, per station and day."""
     if not flows:
         return
+    seen = {m for m, _ in pairs}
+    flows = [m for m in flows if m.source in seen]  # the rest are zero: no column to compute
+    if not flows:
+        return
+    where &= Cell.metric.in_(sorted({m.source for m in flows}))
     sums = []
     for index, measure in enumerate(flows):
         condition = Cell.metric == measure.source

@@ -148,7 +148,7 @@ def report_context(start, end, scope, station):
     report = reports.report(start, end, scope, station)
     register = registers.register(start, end, scope) if not station else None
     trend_start = end - datetime.timedelta(days=reports.TREND_DAYS - 1)
-    trend = reports.report(trend_start, end, scope, station)
+    trend = reports.report(trend_start, end, scope, station, only=("registrations.home", "registrations.work"))
     by_day = report.by_day()
     level = "station" if station else NEXT_LEVEL[scope.level]
     regions_ = report.by_region(level) if level != "station" else []
