@@ -61,12 +61,17 @@ def test_import_and_totals_agree_with_the_kiosk_and_a_refused_file_exits_1(runne
     assert comparable(totals["cells"]) == comparable(kiosk.report()["cells"])
 
 
-def test_report_writes_a_spreadsheet_with_chinese_headers(runner, kiosks, tmp_path):
+def import_one_kiosk(runner, kiosks, tmp_path):
+    """One kiosk in 市中区 with two people arriving home, imported from its bundle."""
     kiosk = kiosks()
     kiosk.count("registrations", DAY, 2, direction="home", county="511102", destination="440300")
     runner.invoke(args=["kiosks", "add", "usb", "-", kiosk.token])
     kiosk.bundle(tmp_path / "b.json")
     runner.invoke(args=["import", str(tmp_path / "b.json")])
+
+
+def test_report_writes_a_spreadsheet_with_chinese_headers(runner, kiosks, tmp_path):
+    import_one_kiosk(runner, kiosks, tmp_path)
     out = tmp_path / "week.xlsx"
     result = runner.invoke(args=["report", "--from", "2027-01-14", "--to", "2027-01-20", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -78,11 +83,7 @@ def test_report_writes_a_spreadsheet_with_chinese_headers(runner, kiosks, tmp_pa
 
 
 def test_a_county_users_report_from_the_command_line_holds_its_county_only(runner, kiosks, tmp_path):
-    kiosk = kiosks()
-    kiosk.count("registrations", DAY, 2, direction="home", county="511102", destination="440300")
-    runner.invoke(args=["kiosks", "add", "usb", "-", kiosk.token])
-    kiosk.bundle(tmp_path / "b.json")
-    runner.invoke(args=["import", str(tmp_path / "b.json")])
+    import_one_kiosk(runner, kiosks, tmp_path)
     out = tmp_path / "other.csv"
     result = runner.invoke(args=["report", "--from", "2027-01-14", "--to", "2027-01-20", "--scope", "510104", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -75,24 +75,37 @@ def test_pull_due_does_nothing_outside_the_window(runner, central):
     assert result.exit_code == 0 and "no kiosk is due now" in result.output
 
 
-def test_an_office_database_from_before_roles_and_retries_gains_the_columns_and_keeps_its_users(tmp_path):
-    import sqlite3
-
+def test_an_office_database_from_before_roles_and_retries_gains_the_columns_and_keeps_its_users(tmp_path, central_url):
     from tests.central.conftest import make_central
 
-    path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as old:
-        old.execute(
-            "CREATE TABLE officeuser (id INTEGER PRIMARY KEY, name VARCHAR(64) UNIQUE NOT NULL, password_hash VARCHAR(255) NOT NULL,"
-            " active INTEGER NOT NULL, failed_attempts INTEGER NOT NULL, locked_until DATETIME, created_at DATETIME NOT NULL,"
-            " last_sign_in DATETIME)"
-        )
-        old.execute("INSERT INTO officeuser VALUES (1, '陈静', 'x', 1, 0, NULL, '2027-01-01 00:00:00', NULL)")
-    app = make_central(tmp_path, f"sqlite:///{path}")
+    old_table = (
+        "CREATE TABLE officeuser (id {id} PRIMARY KEY, name VARCHAR(64) UNIQUE NOT NULL, password_hash VARCHAR(255) NOT NULL,"
+        " active {bool} NOT NULL, failed_attempts INTEGER NOT NULL, locked_until {time}, created_at {time} NOT NULL,"
+        " last_sign_in {time})"
+    )
+    insert = "INSERT INTO officeuser VALUES (1, '陈静', 'x', {true}, 0, NULL, '2027-01-01 00:00:00', NULL)"
+    if central_url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(central_url.removeprefix("sqlite:///")) as old:
+            old.execute(old_table.format(id="INTEGER", bool="INTEGER", time="DATETIME"))
+            old.execute(insert.format(true=1))
+    else:
+        import psycopg
+
+        with psycopg.connect(central_url.split("?")[0], autocommit=True, options=f"-csearch_path={central_url.split('%3D')[1]}") as old:
+            old.execute(old_table.format(id="SERIAL", bool="BOOLEAN", time="TIMESTAMP"))
+            old.execute(insert.format(true="TRUE"))
+    app = make_central(tmp_path, central_url)
     with app.app_context(), central_db.connection_context():
         user = OfficeUser.by_name("陈静")
         assert (user.role, user.scope) == ("admin", "")  # could do everything before; still can
         assert Kiosk.select().count() == 0 and "failures" in {c.name for c in central_db.get_columns("kiosk")}
+    with app.app_context(), central_db.connection_context():  # a second start changes nothing
+        from kiosk.central import models
+
+        models.create_tables()
+        assert OfficeUser.by_name("陈静").role == "admin"
 
 
 @pytest.fixture
