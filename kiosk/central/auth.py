@@ -97,9 +97,7 @@ ROLE_NAMES = {"viewer": N_("Viewer"), "editor": N_("Editor"), "admin": N_("Admin
 
 def redirect_to(url):
     """Redirect a plain request, or tell htmx to load the page in full."""
-    if htmx:
-        return "", 204, {"HX-Redirect": url}
-    return redirect(url, code=303)
+    return web.full_page_redirect(url, bool(htmx))
 
 
 def sign_out_session():
