@@ -108,37 +108,38 @@ def main():
     if args.postgres:
         import psycopg
 
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        schema = f"bench_reports_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    app = create_app({"INSTANCE_PATH": str(workdir / "central"), "DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
-    with app.app_context(), database.connection_context():
-        started = time.perf_counter()
-        cells, county = fill(args.stations, args.days)
-        filled = time.perf_counter() - started
-        users.add("province", PASSWORD, role="viewer", scope="510000")
-        users.add("county", PASSWORD, role="viewer", scope=county)
-    print(f"{'PostgreSQL' if args.postgres else 'SQLite'}: {args.stations} stations × {args.days} days = {cells:,} cells"
-          f" (filled in {filled:.1f} s)")
-    bare = Flask("bare")
-    bare.add_url_rule("/", "index", lambda: "<p>hello</p>" * 50)
-    line("bare Flask, small page", *timed(bare.test_client(), "/", args.repeat * 4))
-    period = f"from={(END - datetime.timedelta(days=args.days - 1)).isoformat()}&to={END.isoformat()}"
-    week = f"from={(END - datetime.timedelta(days=6)).isoformat()}&to={END.isoformat()}"
-    province, county_user = sign_in(app, "province"), sign_in(app, "county")
-    line("dashboard, province user, 7 days (+30-day trend)", *timed(province, f"/?{week}", args.repeat))
-    line(f"dashboard, province user, {args.days} days", *timed(province, f"/?{period}", args.repeat))
-    line(f"dashboard, county user, {args.days} days", *timed(county_user, f"/?{period}", args.repeat))
-    line(f"XLSX, province, {args.days} days (6 sheets)", *timed(province, f"/export.xlsx?{period}", max(2, args.repeat // 2)))
-    line(f"CSV, province, {args.days} days", *timed(province, f"/export.csv?{period}", args.repeat))
-    line("one-page summary, province, 7 days", *timed(province, f"/summary?{week}", args.repeat))
-    if schema:
-        import psycopg
+    try:
+        app = create_app({"INSTANCE_PATH": str(workdir / "central"), "DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
+        with app.app_context(), database.connection_context():
+            started = time.perf_counter()
+            cells, county = fill(args.stations, args.days)
+            filled = time.perf_counter() - started
+            users.add("province", PASSWORD, role="viewer", scope="510000")
+            users.add("county", PASSWORD, role="viewer", scope=county)
+        print(f"{'PostgreSQL' if args.postgres else 'SQLite'}: {args.stations} stations × {args.days} days = {cells:,} cells"
+              f" (filled in {filled:.1f} s)")
+        bare = Flask("bare")
+        bare.add_url_rule("/", "index", lambda: "<p>hello</p>" * 50)
+        line("bare Flask, small page", *timed(bare.test_client(), "/", args.repeat * 4))
+        period = f"from={(END - datetime.timedelta(days=args.days - 1)).isoformat()}&to={END.isoformat()}"
+        week = f"from={(END - datetime.timedelta(days=6)).isoformat()}&to={END.isoformat()}"
+        province, county_user = sign_in(app, "province"), sign_in(app, "county")
+        line("dashboard, province user, 7 days (+30-day trend)", *timed(province, f"/?{week}", args.repeat))
+        line(f"dashboard, province user, {args.days} days", *timed(province, f"/?{period}", args.repeat))
+        line(f"dashboard, county user, {args.days} days", *timed(county_user, f"/?{period}", args.repeat))
+        line(f"XLSX, province, {args.days} days (6 sheets)", *timed(province, f"/export.xlsx?{period}", max(2, args.repeat // 2)))
+        line(f"CSV, province, {args.days} days", *timed(province, f"/export.csv?{period}", args.repeat))
+        line("one-page summary, province, 7 days", *timed(province, f"/summary?{week}", args.repeat))
+    finally:
+        if schema:
+            import psycopg
 
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 if __name__ == "__main__":
     main()

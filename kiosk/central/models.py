@@ -121,6 +121,8 @@ class Cell(BaseModel):
         indexes = (
             (("history", "day", "metric", "dims"), True),
             (("day", "station", "metric"), False),
+            # Stock levels before a period and the registers read one metric over many days.
+            (("metric", "day"), False),
         )
 
 

@@ -168,13 +168,12 @@ def report(start, end, scope=Scope(), station=None, only=None):
     """
     where = _where(scope, station)
     in_period = (Cell.day >= start) & (Cell.day <= end)
+    if only:
+        in_period &= Cell.metric.in_(sorted({metrics.get(key).source for key in only}))
     pairs = list(Cell.select(Cell.metric, Cell.dims).join(Station).where(where & in_period).distinct().tuples())
+    # Levels always: a stock level set before the period still holds in it.
     level_metrics = {m.source for m in metrics.MEASURES if m.kind == metrics.LEVEL}
-    earlier_levels = (
-        Cell.select(Cell.metric).join(Station)
-        .where(where & (Cell.day < start) & Cell.metric.in_(sorted(level_metrics))).distinct().tuples()
-    )
-    measures = measures_for({m for m, _ in pairs} | {m for (m,) in earlier_levels})
+    measures = measures_for({m for m, _ in pairs} | level_metrics)
     if only:
         measures = [m for m in measures if m.key in only]
     flows = [m for m in measures if m.kind != metrics.LEVEL]
