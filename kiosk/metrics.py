@@ -76,8 +76,9 @@ class Measure:
         return en if language == "en" else zh
 
     def header(self, language="zh_Hans"):
-        """The label with its unit, for table and spreadsheet headers: 返乡登记(人)."""
-        return f"{self.label(language)}({self.unit_label(language)})"
+        """The label with its unit, for table and spreadsheet headers: 返乡登记(人), Arriving home (people)."""
+        space = " " if language == "en" else ""
+        return f"{self.label(language)}{space}({self.unit_label(language)})"
 
     def takes(self, dims):
         """Whether a cell's decoded dimensions fall in this measure's slice."""

@@ -41,7 +41,7 @@ def test_stock_on_hand_is_a_level_and_everything_else_a_flow():
 
 def test_headers_carry_the_unit_in_the_readers_language():
     assert metrics.get("registrations.home").header() == "返乡登记(人)"
-    assert metrics.get("tallies").header("en") == "Services given(person-times)"
+    assert metrics.get("tallies").header("en") == "Services given (person-times)"
 
 
 def test_a_metric_the_glossary_does_not_know_is_still_labelled():

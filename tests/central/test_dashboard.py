@@ -74,7 +74,7 @@ def test_english_is_one_tap_away(office):
     assert switched.status_code == 303 and switched.headers["Location"].endswith("to=2027-01-20")
     page = office.get("/", query_string=WEEK).get_data(as_text=True)
     assert "Arriving home" in page and "Nuantu central office" in page
-    assert "vouchers.issued" not in page and "Vouchers printed(vouchers)" in page
+    assert "vouchers.issued" not in page and "Vouchers printed (vouchers)" in page
 
 
 def test_the_csv_has_chinese_headers_a_row_per_station_and_day_and_a_total(office):
