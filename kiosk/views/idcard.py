@@ -28,6 +28,7 @@ def wait():
     found = watcher()
     if found is None:
         return "", 204
+    found.start()  # the first screen that waits starts the polling thread
     after = request.args.get("after", type=int, default=0)
     event = found.wait(after, timeout=min(request.args.get("timeout", type=float, default=WAIT_SECONDS), WAIT_SECONDS))
     if event is None:
