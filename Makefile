@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test
+.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-prompts bench-daybook image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -76,6 +76,10 @@ bench-sync: $(TEST_STAMP) $(COMPILED)
 
 bench-vouchers: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_vouchers.py
+
+# Spoken prompts (cache, serving, screen open → sound in Chromium) and the virtual ID card reader.
+bench-prompts: $(TEST_STAMP) $(COMPILED) system-packages
+	$(BIN)/python bench/bench_prompts.py
 
 # The console overview and day report with a season in the database.
 bench-daybook: $(TEST_STAMP) $(COMPILED)

@@ -2,6 +2,8 @@
 
 import json
 import os
+import threading
+import time
 
 import pytest
 
@@ -162,3 +164,14 @@ def test_the_watcher_says_unplugged_once_and_back(device, reader):
     device.set(fault=None)
     watcher.poll_once()
     assert watcher.wait(1, timeout=0).kind == "ready"
+
+
+def test_a_new_waiter_releases_the_one_before(device, reader):
+    watcher = CardWatcher(reader)
+    results = []
+    first = threading.Thread(target=lambda: results.append(watcher.wait(0, timeout=10)))
+    first.start()
+    time.sleep(0.2)
+    assert watcher.wait(0, timeout=0.1) is None
+    first.join(timeout=2)
+    assert not first.is_alive() and results == [None]

@@ -44,6 +44,7 @@ class CardWatcher:
         self._seq = 0
         self._event = Event(0, "ready", clock())
         self._reading = None  # (seq, Reading)
+        self._waiters = 0
         self._last_id, self._last_seen = None, 0.0
         self._stop = threading.Event()
         self._thread = None
@@ -72,12 +73,19 @@ class CardWatcher:
             return self._seq
 
     def wait(self, after, timeout):
-        """Return the first event after ``after`` (blocking up to ``timeout`` s), or None."""
+        """Return the first event after ``after`` (blocking up to ``timeout`` s), or None.
+
+        One screen reads cards, so a new waiter releases the earlier ones (a
+        page left behind would otherwise hold a server thread until its timeout).
+        """
         deadline = self.clock() + timeout
         with self._cond:
+            self._waiters += 1
+            me = self._waiters
+            self._cond.notify_all()
             while self._seq <= after:
                 left = deadline - self.clock()
-                if left <= 0 or self._stop.is_set():
+                if left <= 0 or self._stop.is_set() or me != self._waiters:
                     return None
                 self._cond.wait(left)
             return self._event
