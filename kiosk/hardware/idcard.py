@@ -24,9 +24,9 @@ from pathlib import Path
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
+from kiosk import serial_line
 from kiosk.hardware import samv
 
-BAUD_RATES = {rate: getattr(termios, f"B{rate}") for rate in (9600, 19200, 38400, 57600, 115200)}
 KINDS = ("offline", "unreadable", "moved", "noise")
 
 
@@ -58,8 +58,8 @@ class SerialReader:
     present = True
 
     def __init__(self, path, baud=115200, timeout=2.0):
-        if baud not in BAUD_RATES:
-            raise ValueError(f"baud must be one of {', '.join(map(str, BAUD_RATES))}")
+        if baud not in serial_line.BAUD_RATES:
+            raise ValueError(f"baud must be one of {', '.join(map(str, serial_line.BAUD_RATES))}")
         self.path = path
         self.baud = baud
         self.timeout = timeout
@@ -72,20 +72,12 @@ class SerialReader:
         if self._fd is not None:
             return self._fd
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+            self._fd = serial_line.open_raw(self.path, self.baud)
         except OSError as exc:
             raise ReaderError("offline", f"{self.path}: {exc.strerror}") from exc
-        try:
-            tty.setraw(fd)
-            attrs = termios.tcgetattr(fd)
-            attrs[4] = attrs[5] = BAUD_RATES[self.baud]
-            attrs[2] |= termios.CLOCAL | termios.CREAD
-            termios.tcsetattr(fd, termios.TCSANOW, attrs)
         except termios.error as exc:
-            os.close(fd)
             raise ReaderError("offline", f"{self.path} is not a serial port: {exc}") from exc
-        self._fd = fd
-        return fd
+        return self._fd
 
     def close(self):
         if self._fd is not None:
