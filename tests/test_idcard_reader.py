@@ -151,8 +151,12 @@ def test_the_watcher_publishes_a_card_once_and_hands_it_over_once(device, reader
     device.present()
     watcher.poll_once()
     assert watcher.wait(2, timeout=0).kind == "read"
-    clock.now += 61
-    assert watcher.take(3) is None  # too old: forgotten
+    for _ in range(61):  # the card stays on the reader, nobody takes it
+        clock.now += 1
+        watcher.poll_once()
+    assert watcher.seq == 3
+    assert watcher._reading is None  # not taken in time: the number and address are dropped from memory
+    assert watcher.take(3) is None
 
 
 def test_the_watcher_says_unplugged_once_and_back(device, reader):

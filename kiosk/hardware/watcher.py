@@ -103,6 +103,9 @@ class CardWatcher:
     def poll_once(self):
         """Ask the reader once and publish what changed (the thread's body; tests call it directly)."""
         now = self.clock()
+        with self._cond:
+            if self._reading and now - self._reading[1].at > KEEP_SECONDS:
+                self._reading = None  # nobody took it: forget the number and address
         try:
             fields = self.reader.read_card()
         except ReaderError as exc:
