@@ -17,6 +17,16 @@ def prompts_group():
     """The screens' spoken prompts: build the audio cache, show its size."""
 
 
+def build_cache(app):
+    """Make the audio of every prompt in every language (what is cached is skipped)."""
+    with app.test_request_context():
+        for lang in LANGUAGES:
+            for key, msgid in speech.PROMPTS.items():
+                with force_locale(lang):
+                    text = gettext(msgid)
+                speech.audio_file(app.config["PROMPTS_DIR"], lang, key, text)
+
+
 @prompts_group.command("build")
 def build_command():
     """Make the audio of every prompt in every language (skips what is cached)."""
@@ -24,12 +34,7 @@ def build_command():
     if speech.engine_path() is None:
         raise click.ClickException("espeak-ng is not installed: `make run` installs it")
     started = time.perf_counter()
-    with current_app.test_request_context():
-        for lang in LANGUAGES:
-            for key, msgid in speech.PROMPTS.items():
-                with force_locale(lang):
-                    text = gettext(msgid)
-                speech.audio_file(folder, lang, key, text)
+    build_cache(current_app._get_current_object())
     files, size = speech.cache_size(folder)
     click.echo(f"prompts: {files} files, {size / 1024:.0f} KiB in {folder} ({time.perf_counter() - started:.1f} s)")
 
