@@ -101,6 +101,7 @@ def main():
     from kiosk.central import create_app
     from kiosk.central import users
     from kiosk.central.models import database
+    from kiosk.central.models import refresh_statistics
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     url = f"sqlite:///{workdir / 'central.sqlite3'}"
@@ -117,6 +118,7 @@ def main():
         with app.app_context(), database.connection_context():
             started = time.perf_counter()
             cells, county = fill(args.stations, args.days)
+            refresh_statistics()  # as `pull` and `import` do after they load cells
             filled = time.perf_counter() - started
             users.add("province", PASSWORD, role="viewer", scope="510000")
             users.add("county", PASSWORD, role="viewer", scope=county)

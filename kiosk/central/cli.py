@@ -23,6 +23,7 @@ from kiosk.central import schedule
 from kiosk.central import scope as scopes
 from kiosk.central import users
 from kiosk.central.models import database
+from kiosk.central.models import refresh_statistics
 from kiosk.cli_options import parse_day
 from kiosk.errors import DomainError
 
@@ -219,6 +220,8 @@ def pull_command(only, concurrency, quiet, as_json, due):
     )
     with database.connection_context():
         schedule.record(summary, config)
+        if summary.changed:
+            refresh_statistics()
     seconds = (datetime.datetime.now() - started).total_seconds()
     if as_json:
         click.echo(pulling.to_json(summary))
@@ -254,6 +257,7 @@ def import_command(files):
             for msgid, params in received.warnings:
                 text += "; warning: " + msgid % params
             click.echo(text)
+        refresh_statistics()
     if refused:
         sys.exit(1)
 

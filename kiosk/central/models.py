@@ -45,6 +45,17 @@ def write_transaction():
             yield
 
 
+def refresh_statistics():
+    """After a pull or an import, let PostgreSQL's planner see the new cells.
+
+    Right after a large load, stale statistics made PostgreSQL plan the
+    report's sums as nested loops: 40 s for a page that takes 1.5 s once the
+    table is analysed (BENCHMARKS.md, office reports). SQLite needs nothing.
+    """
+    if not isinstance(database.obj, SqliteDatabase):
+        database.execute_sql("ANALYZE cell")
+
+
 class BaseModel(Model):
     class Meta:
         database = database
