@@ -225,3 +225,52 @@ def test_the_fair_calendar_marks_fair_days(app, client, key):
     page = client.get("/help/fairs").get_data(as_text=True)
     assert "春风行动招聘会" in page and "乐山市体育馆" in page
     assert f'class="has-fair">{fair_day.day}<' in page or f'class="has-fair today">{fair_day.day}<' in page
+
+
+# The evening session's endpoints -----------------------------------------------------
+
+
+def test_the_session_endpoints_need_the_sync_token(client):
+    assert client.get("/sync/tips").status_code == 401
+    assert client.post("/sync/content", data=b"{}").status_code == 401
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert client.get("/sync/tips", headers=wrong).status_code == 401
+
+
+def test_a_night_with_hundreds_of_postings_is_taken_in_one_request(app, client, key):
+    from kiosk.sync import content_wire
+
+    bearer = {"Authorization": f"Bearer {app.config['SYNC_TOKEN']}"}
+    items = [item(key, item_id=f"job-{n}") for n in range(300)]
+    body = json.dumps(content_wire.delivery(items), ensure_ascii=False).encode()
+    assert len(body) > app.config["MAX_CONTENT_LENGTH"]
+    answer = client.post("/sync/content", data=body, headers=bearer)
+    assert answer.status_code == 200 and len(answer.get_json()["accepted"]) == 300
+    again = client.post("/sync/content", data=body, headers=bearer).get_json()
+    assert again["accepted"] == [] and len(again["unchanged"]) == 300
+
+
+def test_the_tips_batch_is_signed_with_the_token_and_holds_only_sealed_tips(app, client, key):
+    from kiosk import sync
+
+    tap_through_tip(client, phone="13812345678")
+    response = client.get("/sync/tips", headers={"Authorization": f"Bearer {app.config['SYNC_TOKEN']}"})
+    assert response.headers["Cache-Control"] == "no-store"
+    found = sealed_wire.validate(sealed_wire.verify(response.get_json(), app.config["SYNC_TOKEN"]))
+    assert len(found["tips"]) == 1
+    text = response.get_data(as_text=True)
+    assert "13812345678" not in text and "construction" not in text and "440300" not in text
+    with pytest.raises(sealed_wire.TipsRefused):
+        sealed_wire.verify(response.get_json(), "another-kiosk-token")
+    assert sync.key_id(app.config["SYNC_TOKEN"]) == found["key"]
+
+
+def test_many_postings_come_a_page_at_a_time(app, client, key):
+    publish(app, clock(key, datetime.date.today()),
+            *[item(key, item_id=f"job-{n:02d}", valid_until=datetime.date.today() + datetime.timedelta(days=5))
+              for n in range(20)])
+    first = client.get("/help/jobs").get_data(as_text=True)
+    assert first.count('class="job-card') == 8 and "job-00" in first and "job-08" not in first
+    last = client.get("/help/jobs?page=3").get_data(as_text=True)
+    assert last.count('class="job-card') == 4 and "job-19" in last
+    assert client.get("/help/jobs?page=99").status_code == 200

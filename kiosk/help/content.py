@@ -95,22 +95,25 @@ def _retire_all(now):
 def receive(items, station_code, county_code, now=None):
     """Verify and store each item of a delivery; return what happened to each."""
     received = Received()
-    for item in items:
-        name = _name(item)
-        try:
-            with database.atomic("IMMEDIATE"):
-                outcome = _take(item, station_code, county_code, now)
-        except ItemRefused as refusal:
-            log.warning("content refused: %s: %s", name, refusal)
-            received.refused.append((_item_id(item), str(refusal)))
-            continue
-        if outcome == "unchanged":
-            log.info("content replay ignored: %s is already held", name)
-            received.unchanged.append(item["id"])
-        else:
-            log.info("content accepted: %s", name)
-            received.accepted.append(item["id"])
-    expire(office_today(now))
+    # One write transaction (one fsync) for the whole delivery; each item in a
+    # savepoint of its own, so a refused item leaves no trace and the rest go on.
+    with database.atomic("IMMEDIATE"):
+        for item in items:
+            name = _name(item)
+            try:
+                with database.atomic():
+                    outcome = _take(item, station_code, county_code, now)
+            except ItemRefused as refusal:
+                log.warning("content refused: %s: %s", name, refusal)
+                received.refused.append((_item_id(item), str(refusal)))
+                continue
+            if outcome == "unchanged":
+                log.info("content replay ignored: %s is already held", name)
+                received.unchanged.append(item["id"])
+            else:
+                log.info("content accepted: %s", name)
+                received.accepted.append(item["id"])
+        expire(office_today(now))
     return received
 
 
@@ -218,12 +221,22 @@ def current(kind, today=None):
     """Return the live items of a kind as (item_id, body, valid_until), oldest first."""
     today = today or office_today()
     query = (
-        ContentItem.select()
+        ContentItem.select(ContentItem.item_id, ContentItem.body, ContentItem.valid_until)
         .where(ContentItem.kind == kind, ContentItem.expired == 0,
                (ContentItem.valid_until.is_null()) | (ContentItem.valid_until >= today))
         .order_by(ContentItem.id)
+        .tuples()  # plain rows: a list of hundreds of postings builds no model objects
     )
-    return [(row.item_id, json.loads(row.body), row.valid_until) for row in query]
+    return [(item_id, json.loads(body), valid_until) for item_id, body, valid_until in query]
+
+
+def live(item_id, today=None):
+    """Return one live item as (item_id, kind, body, valid_until), or None (unknown or expired)."""
+    today = today or office_today()
+    row = ContentItem.get_or_none(ContentItem.item_id == item_id, ContentItem.expired == 0)
+    if row is None or (row.valid_until is not None and row.valid_until < today):
+        return None
+    return row.item_id, row.kind, json.loads(row.body), row.valid_until
 
 
 def held_versions():

@@ -101,10 +101,10 @@ def postings(county_code, destination=None, today=None):
 
 def posting(item_id, county_code, today=None):
     """Return one live posting, or raise NotFound (expired or withdrawn)."""
-    for found in postings(county_code, today=today):
-        if found.item_id == item_id:
-            return found
-    raise NotFound(N_("This job posting is no longer open."))
+    found = content.live(item_id, today)
+    if found is None or found[1] != "job":
+        raise NotFound(N_("This job posting is no longer open."))
+    return _posting(found[0], found[2], found[3], county_code)
 
 
 def fairs(today=None):

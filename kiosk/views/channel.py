@@ -21,6 +21,9 @@ from kiosk.sync import content_wire
 from kiosk.views import station_info
 
 bp = Blueprint("channel", __name__, url_prefix="/sync")
+# A night's delivery: hundreds of postings at a few hundred bytes each, far
+# above the 64 KiB a touchscreen form may send.
+MAX_DELIVERY_BYTES = 8 * 1024 * 1024
 csrf.exempt(bp)  # a machine-to-machine call with a bearer token, never a browser form
 
 
@@ -44,6 +47,7 @@ def sealed_tips():
 @bp.post("/content")
 def content():
     """Take the office's signed items; answer with what was accepted, already held or refused."""
+    request.max_content_length = MAX_DELIVERY_BYTES
     try:
         received = help_domain.receive_delivery(request.get_data(), station_info.current())
     except content_wire.ItemRefused as refusal:

@@ -27,6 +27,7 @@ from kiosk.views import station_info
 bp = Blueprint("help", __name__, url_prefix="/help")
 
 TIP_KEY = "wage_tip"
+JOBS_PER_PAGE = 8  # big cards; more are a tap on "next page" away, never a long scroll
 TIP_DONE_KEY = "wage_tip_done"
 
 
@@ -54,9 +55,15 @@ def _destination():
 def job_list():
     """List the open job postings, local first, with the sector's icon."""
     destination = _destination()
+    found = jobs.postings(_county(), destination)
+    pages = max(1, -(-len(found) // JOBS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     return render_template(
         "help/jobs.html",
-        postings=jobs.postings(_county(), destination),
+        postings=found[(page - 1) * JOBS_PER_PAGE:page * JOBS_PER_PAGE],
+        page=page,
+        pages=pages,
+        total=len(found),
         destination=destination,
         fairs=jobs.fairs()[:3],
         sectors=jobs.SECTORS,
