@@ -8,14 +8,12 @@ import pytest
 from kiosk import counts
 from kiosk import help as help_domain
 from kiosk import keys
-from kiosk import printing
 from kiosk.models import database
 from kiosk.printing import PrintJob
 from kiosk.printing import Ticket
 from kiosk.sync import sealed_wire
 from tests.conftest import htmx_headers
 from tests.conftest import make_app
-from tests.help_factory import OFFICE_DAY
 from tests.help_factory import clock
 from tests.help_factory import item
 from tests.help_factory import job_body

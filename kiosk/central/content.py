@@ -155,12 +155,7 @@ def publish(instance_path, kind, body, scope, valid_until, item_id=None, user=""
 
 def _store(item, user):
     fields = {
-        "kind": item["kind"],
-        "version": item["version"],
-        "scope_level": item["scope"]["level"],
-        "scope_code": item["scope"]["code"],
-        "valid_until": content_wire.day(item["valid_until"]) if item["valid_until"] else None,
-        "body": json.dumps(item["body"], ensure_ascii=False),
+        **content_wire.fields(item),
         "signed": json.dumps(item, ensure_ascii=False),
         "created_by": user,
         "updated_at": clock.now(),

@@ -1,8 +1,6 @@
 """``flask --app kiosk.central keys|content|jobs|tips …``: the office's key, what it publishes, tips in."""
 
 import datetime
-import json
-import os
 import sys
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from kiosk.central import exchange
 from kiosk.central.models import Station
 from kiosk.central.models import database
 from kiosk.errors import DomainError
+from kiosk.sync import wire
 
 
 def _fail(error):
@@ -84,13 +83,7 @@ def content_export(station_code, out):
                                             current_app.config["OFFICE_AREA"])
         except DomainError as error:
             _fail(error)
-    path = Path(out)
-    tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "wb") as f:
-        f.write(json.dumps(delivery, ensure_ascii=False, indent=1).encode())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    wire.write_document(out, delivery)
     click.echo(f"wrote {len(delivery['items'])} items for {station.code} to {out}")
 
 

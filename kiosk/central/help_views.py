@@ -24,31 +24,12 @@ from kiosk.central.models import Station
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.sync import content_wire
+from kiosk.sync import sealed_wire
 
 bp = Blueprint("office_help", __name__, template_folder="templates")
 
-SECTOR_LABELS = {
-    "construction": N_("Construction"),
-    "factory": N_("Factory"),
-    "services": N_("Services"),
-    "transport": N_("Transport and delivery"),
-    "farming": N_("Farming"),
-    "mining": N_("Mining"),
-    "domestic": N_("Home care and cleaning"),
-    "other": N_("Other work"),
-}
-TIP_LABELS = {
-    "amount": {"under_5k": N_("Under 5,000 yuan"), "5k_20k": N_("5,000–20,000 yuan"),
-               "20k_50k": N_("20,000–50,000 yuan"), "over_50k": N_("Over 50,000 yuan"), "unsure": N_("Not sure")},
-    "duration": {"under_1m": N_("Less than 1 month"), "1_3m": N_("1–3 months"), "3_6m": N_("3–6 months"),
-                 "6_12m": N_("6–12 months"), "over_1y": N_("Over a year")},
-    "workers": {"1": N_("Only me"), "2_5": N_("2–5 workers"), "6_20": N_("6–20 workers"),
-                "over_20": N_("More than 20")},
-    "sector": {"construction": N_("Construction site"), "factory": N_("Factory"),
-               "services": N_("Restaurant, shop, services"), "transport": N_("Transport and delivery"),
-               "farming": N_("Farming"), "domestic": N_("Home care and cleaning"), "other": N_("Other work")},
-}
-
+SECTOR_LABELS = content_wire.SECTOR_LABELS
+TIP_LABELS = sealed_wire.CHOICES
 TRAIL_ACTIONS = {
     "received": N_("received from the kiosk"),
     "opened": N_("opened"),

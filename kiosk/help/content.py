@@ -143,12 +143,7 @@ def _take(item, station_code, county_code, now):
             raise ItemRefused(f"version {item['version']} is already held with other content (a replay)")
     _apply(item, now)
     fields = {
-        "kind": item["kind"],
-        "version": item["version"],
-        "scope_level": item["scope"]["level"],
-        "scope_code": item["scope"]["code"],
-        "valid_until": content_wire.day(item["valid_until"]) if item["valid_until"] else None,
-        "body": json.dumps(item["body"], ensure_ascii=False),
+        **content_wire.fields(item),
         "signed": signed,
         "received_at": now or clock.now(),
         "expired": 0,

@@ -17,17 +17,9 @@ from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.help import content
 from kiosk.printing import Ticket
+from kiosk.sync import content_wire
 
-SECTORS = {
-    "construction": N_("Construction"),
-    "factory": N_("Factory"),
-    "services": N_("Services"),
-    "transport": N_("Transport and delivery"),
-    "farming": N_("Farming"),
-    "mining": N_("Mining"),
-    "domestic": N_("Home care and cleaning"),
-    "other": N_("Other work"),
-}
+SECTORS = content_wire.SECTOR_LABELS
 
 
 @dataclass(frozen=True)

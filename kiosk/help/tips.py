@@ -10,12 +10,9 @@ on a USB stick and is erased when the office's signed acknowledgement arrives.
 """
 
 import dataclasses
-import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from kiosk import clock
 from kiosk import counts
@@ -30,36 +27,12 @@ from kiosk.help import content
 from kiosk.help.models import SealedTip
 from kiosk.printing import Ticket
 from kiosk.sync import sealed_wire
+from kiosk.sync import wire
 
-SECTORS = {
-    "construction": N_("Construction site"),
-    "factory": N_("Factory"),
-    "services": N_("Restaurant, shop, services"),
-    "transport": N_("Transport and delivery"),
-    "farming": N_("Farming"),
-    "domestic": N_("Home care and cleaning"),
-    "other": N_("Other work"),
-}
-AMOUNTS = {
-    "under_5k": N_("Under 5,000 yuan"),
-    "5k_20k": N_("5,000–20,000 yuan"),
-    "20k_50k": N_("20,000–50,000 yuan"),
-    "over_50k": N_("Over 50,000 yuan"),
-    "unsure": N_("Not sure"),
-}
-DURATIONS = {
-    "under_1m": N_("Less than 1 month"),
-    "1_3m": N_("1–3 months"),
-    "3_6m": N_("3–6 months"),
-    "6_12m": N_("6–12 months"),
-    "over_1y": N_("Over a year"),
-}
-WORKERS = {
-    "1": N_("Only me"),
-    "2_5": N_("2–5 workers"),
-    "6_20": N_("6–20 workers"),
-    "over_20": N_("More than 20"),
-}
+SECTORS = sealed_wire.CHOICES["sector"]
+AMOUNTS = sealed_wire.CHOICES["amount"]
+DURATIONS = sealed_wire.CHOICES["duration"]
+WORKERS = sealed_wire.CHOICES["workers"]
 # The steps in order, and what each one needs chosen before it.
 STEPS = ("province", "city", "sector", "amount", "duration", "workers", "contact", "phone", "summary")
 EMPLOYER_LONGEST = 40
@@ -301,12 +274,4 @@ def batch(kiosk_id, token, station, now=None):
 
 def write_file(path, kiosk_id, token, station):
     """Write the waiting tips as a signed file for a USB stick; return the batch."""
-    found = batch(kiosk_id, token, station)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "wb") as f:
-        f.write(json.dumps(found, ensure_ascii=False, indent=1).encode())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return found
+    return wire.write_document(path, batch(kiosk_id, token, station))

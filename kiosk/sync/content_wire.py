@@ -37,7 +37,18 @@ PUBLISHED_KINDS = ("job", "fair", "notice", "trips")
 KINDS = frozenset({*PUBLISHED_KINDS, "clock", "key", "ack"})
 LEVELS = ("province", "city", "county", "station")
 ITEM_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
-SECTORS = ("construction", "factory", "services", "transport", "farming", "mining", "domestic", "other")
+# A posting's kind of work, with the words both the kiosk and the office show for it.
+SECTOR_LABELS = {
+    "construction": N_("Construction"),
+    "factory": N_("Factory"),
+    "services": N_("Services"),
+    "transport": N_("Transport and delivery"),
+    "farming": N_("Farming"),
+    "mining": N_("Mining"),
+    "domestic": N_("Home care and cleaning"),
+    "other": N_("Other work"),
+}
+SECTORS = tuple(SECTOR_LABELS)
 MAX_ITEM_BYTES = 8 * 1024
 MAX_TEXT = 200
 
@@ -72,6 +83,18 @@ def sign(item, signing_key):
     """Return the item signed by the office's key (naming the key by its id)."""
     item = {**item, "key": keys.key_id(signing_key.verify_key)}
     return {**item, "signature": keys.sign(canonical(item), signing_key)}
+
+
+def fields(item):
+    """Return the columns both sides store for an item: kind, version, scope, valid-until, body."""
+    return {
+        "kind": item["kind"],
+        "version": item["version"],
+        "scope_level": item["scope"]["level"],
+        "scope_code": item["scope"]["code"],
+        "valid_until": day(item["valid_until"]) if item["valid_until"] else None,
+        "body": json.dumps(item["body"], ensure_ascii=False),
+    }
 
 
 def verify(item, public):

@@ -32,6 +32,39 @@ ENVELOPE_FIELDS = frozenset({"id", "number", "office_key", "day", "sealed"})
 TIP_FIELDS = frozenset({"number", "station", "station_name", "day", "province", "city", "sector", "amount",
                         "duration", "workers", "phone", "employer"})
 MAX_SEALED = 4096
+# The worker's answers, as codes inside the sealed tip, with the words the kiosk
+# asks them in and the office reads them back in.
+CHOICES = {
+    "sector": {
+        "construction": N_("Construction site"),
+        "factory": N_("Factory"),
+        "services": N_("Restaurant, shop, services"),
+        "transport": N_("Transport and delivery"),
+        "farming": N_("Farming"),
+        "domestic": N_("Home care and cleaning"),
+        "other": N_("Other work"),
+    },
+    "amount": {
+        "under_5k": N_("Under 5,000 yuan"),
+        "5k_20k": N_("5,000–20,000 yuan"),
+        "20k_50k": N_("20,000–50,000 yuan"),
+        "over_50k": N_("Over 50,000 yuan"),
+        "unsure": N_("Not sure"),
+    },
+    "duration": {
+        "under_1m": N_("Less than 1 month"),
+        "1_3m": N_("1–3 months"),
+        "3_6m": N_("3–6 months"),
+        "6_12m": N_("6–12 months"),
+        "over_1y": N_("Over a year"),
+    },
+    "workers": {
+        "1": N_("Only me"),
+        "2_5": N_("2–5 workers"),
+        "6_20": N_("6–20 workers"),
+        "over_20": N_("More than 20"),
+    },
+}
 
 
 class TipsRefused(DomainError):

@@ -9,7 +9,6 @@ issue (key rotation, lost key, another city's bundle, tips by USB).
 import datetime
 import io
 import json
-import shutil
 
 import pytest
 from openpyxl import Workbook
