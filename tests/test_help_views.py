@@ -272,3 +272,11 @@ def test_many_postings_come_a_page_at_a_time(app, client, key):
     last = client.get("/help/jobs?page=3").get_data(as_text=True)
     assert last.count('class="job-card') == 4 and "job-19" in last
     assert client.get("/help/jobs?page=99").status_code == 200
+
+
+def test_a_municipality_has_no_city_step_and_back_returns_to_the_provinces(client):
+    client.get("/help/tip")
+    response = client.post("/help/tip/province", data={"code": "110000"}, headers=htmx_headers())
+    page = response.get_data(as_text=True)
+    assert 'id="tip-sector"' in page
+    assert "/help/tip/step/province" in page  # Back skips the city step Beijing does not have
