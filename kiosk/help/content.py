@@ -95,14 +95,21 @@ def _retire_all(now):
 def receive(items, station_code, county_code, now=None):
     """Verify and store each item of a delivery; return what happened to each."""
     received = Received()
-    # One write transaction (one fsync) for the whole delivery; each item in a
-    # savepoint of its own, so a refused item leaves no trace and the rest go on.
+    # One write transaction (one fsync) for the whole delivery; each item
+    # written in a savepoint of its own, so a refused item leaves no trace and
+    # the rest go on. The versions held and the trusted key are read once.
     with database.atomic("IMMEDIATE"):
+        held = _held([item.get("id") for item in items if isinstance(item, dict)])
+        key = current_key()
         for item in items:
             name = _name(item)
             try:
-                with database.atomic():
-                    outcome = _take(item, station_code, county_code, now)
+                outcome = _check(item, key, held, station_code, county_code)
+                if outcome == "new":
+                    with database.atomic():
+                        _store(item, held, now)
+                    if item["kind"] == "key":
+                        key = current_key()
             except ItemRefused as refusal:
                 log.warning("content refused: %s: %s", name, refusal)
                 received.refused.append((_item_id(item), str(refusal)))
@@ -117,9 +124,20 @@ def receive(items, station_code, county_code, now=None):
     return received
 
 
-def _take(item, station_code, county_code, now):
+def _held(item_ids, chunk=500):
+    """Return {item id: (row id, version, signed)} for the ids a delivery names."""
+    ids = sorted({i for i in item_ids if isinstance(i, str)})
+    found = {}
+    for start in range(0, len(ids), chunk):
+        query = (ContentItem.select(ContentItem.item_id, ContentItem.id, ContentItem.version, ContentItem.signed)
+                 .where(ContentItem.item_id.in_(ids[start:start + chunk])).tuples())
+        found.update({item_id: (row_id, version, signed) for item_id, row_id, version, signed in query})
+    return found
+
+
+def _check(item, key, held, station_code, county_code):
+    """Refuse an item that must not be taken; return "unchanged" for one already held, else "new"."""
     content_wire.check(item)
-    key = current_key()
     if key is None:
         raise ItemRefused("no office key is provisioned on this kiosk")
     if item["key"] != key.key_id:
@@ -132,27 +150,36 @@ def _take(item, station_code, county_code, now):
         scope = item["scope"]
         raise ItemRefused(f"meant for another place ({scope['level']} {scope['code']}), "
                           f"not station {station_code} in county {county_code}")
-    held = ContentItem.get_or_none(ContentItem.item_id == item["id"])
-    signed = json.dumps(item, ensure_ascii=False, sort_keys=True)
-    if held is not None:
-        if item["version"] < held.version:
-            raise ItemRefused(f"older version {item['version']}: version {held.version} is held")
-        if item["version"] == held.version:
-            if held.signed == signed:
+    if item["id"] in held:
+        _row_id, version, signed = held[item["id"]]
+        if item["version"] < version:
+            raise ItemRefused(f"older version {item['version']}: version {version} is held")
+        if item["version"] == version:
+            if signed == _signed(item):
                 return "unchanged"
             raise ItemRefused(f"version {item['version']} is already held with other content (a replay)")
+    return "new"
+
+
+def _signed(item):
+    return json.dumps(item, ensure_ascii=False, sort_keys=True)
+
+
+def _store(item, held, now):
+    """Apply a checked item (clock, key, ack, a handler) and keep it as the held version."""
     _apply(item, now)
     fields = {
         **content_wire.fields(item),
-        "signed": signed,
+        "signed": _signed(item),
         "received_at": now or clock.now(),
         "expired": 0,
     }
-    if held is None:
-        ContentItem.create(item_id=item["id"], **fields)
+    if item["id"] in held:
+        row_id = held[item["id"]][0]
+        ContentItem.update(**fields).where(ContentItem.id == row_id).execute()
     else:
-        ContentItem.update(**fields).where(ContentItem.id == held.id).execute()
-    return "accepted"
+        row_id = ContentItem.create(item_id=item["id"], **fields).id
+    held[item["id"]] = (row_id, item["version"], fields["signed"])
 
 
 def _apply(item, now):
