@@ -229,6 +229,28 @@ def job_body(form):
     return {k: v for k, v in body.items() if v not in (None, "")}
 
 
+def fair_body(form):
+    """Build a job fair's body from form fields, refusing what is wrong; return (body, its day)."""
+    def text(name):
+        return " ".join((form.get(name) or "").split())
+
+    fair_day = content_wire.day(text("date"))
+    if not text("name") or not text("place") or fair_day is None:
+        raise DomainError(N_("A job fair needs a name, a place and a date."))
+    body = {"name": text("name"), "date": fair_day.isoformat(), "place": text("place")}
+    if text("organizer"):
+        body["organizer"] = text("organizer")
+    return body, fair_day
+
+
+def notice_body(title, text):
+    """Build a notice's body, refusing an empty one."""
+    title, text = " ".join((title or "").split()), (text or "").strip()
+    if not title or not text:
+        raise DomainError(N_("A notice needs a title and a text."))
+    return {"title": title, "text": text}
+
+
 def parse_day(text):
     """Read a valid-until day, refusing anything else."""
     found = content_wire.day((text or "").strip())
@@ -322,6 +344,12 @@ def import_xlsx(instance_path, data, scope, default_valid_until, user="", now=No
     """Publish every good row of a job fair's XLSX; return (publications, [(row, error)])."""
     postings, problems = read_xlsx(data, default_valid_until)
     published = [publish(instance_path, "job", body, scope, valid, user=user, now=now) for body, valid in postings]
+    # The fairs the rows name go on the kiosks' calendar too, once each.
+    fairs = {(b["fair"]["name"], b["fair"]["date"]): b["fair"] for b, _ in postings if b.get("fair")}
+    held = {(json.loads(row.body)["name"], json.loads(row.body)["date"]) for row in publications("fair")}
+    for (name, day_text), fair in fairs.items():
+        if (name, day_text) not in held and fair.get("place"):
+            publish(instance_path, "fair", fair, scope, content_wire.day(day_text), user=user, now=now)
     return published, problems
 
 

@@ -87,6 +87,23 @@ def content_export(station_code, out):
     click.echo(f"wrote {len(delivery['items'])} items for {station.code} to {out}")
 
 
+@content_group.command("notice")
+@click.argument("title")
+@click.argument("text")
+@click.option("--scope", "scope", default=None, help="level:code where it shows (default OFFICE_AREA).")
+@click.option("--valid-until", "valid_until", required=True, help="Last day it shows, YYYY-MM-DD.")
+def content_notice(title, text, scope, valid_until):
+    """Publish a notice (e.g. 返岗专车报名) shown on the kiosks' 找工作 page until its last day."""
+    with database.connection_context():
+        try:
+            where = content.parse_scope(scope) if scope else content._area_scope(current_app.config["OFFICE_AREA"])
+            row = content.publish(current_app.instance_path, "notice", content.notice_body(title, text), where,
+                                  content.parse_day(valid_until), user="cli")
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"published notice {row.item_id}")
+
+
 @click.group("jobs", cls=AppGroup)
 def jobs_group():
     """Job postings for the kiosks."""

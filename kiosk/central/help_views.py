@@ -68,7 +68,7 @@ def _jobs_page(error=None, notice=None, status=200, form=None):
         notice=notice,
         form=form or {},
         default_until=(today + datetime.timedelta(days=30)).isoformat(),
-        fairs=content.publications("fair"),
+        fairs=[(row, json.loads(row.body)) for row in content.publications("fair", live_on=today)],
     ), status
 
 
@@ -88,6 +88,18 @@ def jobs_add():
         content.publish(current_app.instance_path, "job", body, scope, until, user=g.office_user.name)
     except DomainError as error:
         return _jobs_page(error=_message(error), status=error.status, form=request.form)
+    return redirect(url_for("office_help.jobs", notice="published"), code=303)
+
+
+@bp.post("/fairs")
+def fairs_add():
+    """Publish a job fair for the kiosks' calendar (shown until its day)."""
+    try:
+        body, fair_day = content.fair_body(request.form)
+        scope = content.parse_scope(request.form.get("scope"))
+        content.publish(current_app.instance_path, "fair", body, scope, fair_day, user=g.office_user.name)
+    except DomainError as error:
+        return _jobs_page(error=_message(error), status=error.status)
     return redirect(url_for("office_help.jobs", notice="published"), code=303)
 
 

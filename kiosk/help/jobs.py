@@ -109,6 +109,11 @@ def fairs(today=None):
     return sorted((f for f in found if f.date >= today), key=lambda f: (f.date, f.name))
 
 
+def notices(today=None):
+    """Return the office's live notices as (title, text), newest first."""
+    return [(body["title"], body["text"]) for _, body, _ in reversed(content.current("notice", today))]
+
+
 def month_grid(first_day, fair_list):
     """Return weeks (Monday first) of (date or None, fairs that day) for the month of first_day."""
     first = first_day.replace(day=1)

@@ -66,6 +66,7 @@ def job_list():
         total=len(found),
         destination=destination,
         fairs=jobs.fairs()[:3],
+        notices=jobs.notices(),
         sectors=jobs.SECTORS,
     )
 

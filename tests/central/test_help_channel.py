@@ -220,3 +220,13 @@ def test_something_that_is_not_a_workbook_is_refused_with_a_message(central, off
     with pytest.raises(content.DomainError):
         content.import_xlsx(central.instance_path, b"PK\x03\x04 not really", {"level": "city", "code": "511100"},
                             datetime.date.today())
+
+
+def test_a_notice_from_the_office_shows_on_the_kiosks_job_page(central, kiosk, runner):
+    until = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
+    made = runner.invoke(args=["content", "notice", "返岗专车报名", "2月10日前到服务台报名，免费乘车到深圳。",
+                               "--valid-until", until])
+    assert made.exit_code == 0, made.output
+    runner.invoke(args=["pull"])
+    page = kiosk.app.test_client().get("/help/jobs").get_data(as_text=True)
+    assert "返岗专车报名" in page and "免费乘车到深圳" in page

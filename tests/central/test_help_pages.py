@@ -115,3 +115,16 @@ def test_a_case_worker_lists_opens_and_moves_a_tip_with_an_audit_trail(central_a
         assert WageTip.get().status == "referred"
         assert [e.action for e in TipEvent.select().order_by(TipEvent.id)] == [
             "received", "opened", "status", "opened"]
+
+
+def test_a_job_fair_is_published_from_the_page_and_a_bad_one_refused(central_app, office):
+    day = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    response = office.post("/fairs", data={"name": "春风行动招聘会", "date": day, "place": "乐山市体育馆",
+                                           "organizer": "乐山市人社局", "scope": "city:511100"})
+    assert response.status_code == 303
+    page = office.get("/jobs").get_data(as_text=True)
+    assert "春风行动招聘会" in page and day in page
+    refused = office.post("/fairs", data={"name": "无日期", "date": "", "place": "x", "scope": "city:511100"})
+    assert refused.status_code == 400 and "招聘会需要填写名称、地点和日期" in refused.get_data(as_text=True)
+    (row,) = [r for r in publications(central_app) if r.kind == "fair"]
+    assert row.valid_until.isoformat() == day
