@@ -22,6 +22,7 @@ from kiosk import registration
 from kiosk.help import jobs
 from kiosk.help import tips
 from kiosk.views import register
+from kiosk.views import speech
 from kiosk.views import station_info
 
 bp = Blueprint("help", __name__, url_prefix="/help")
@@ -205,6 +206,7 @@ def _tip_draft():
 
 
 def _tip_show(step, draft, **extra):
+    speech.set_screen(f"help.tip_{step}")
     if draft is not None:
         session[TIP_KEY] = draft.to_state()
     if htmx:
@@ -213,6 +215,7 @@ def _tip_show(step, draft, **extra):
 
 
 def _tip_page(step, draft, **extra):
+    speech.set_screen(f"help.tip_{step}")
     return render_template("help/tip.html", step=step, **_tip_context(step, draft), **extra)
 
 
