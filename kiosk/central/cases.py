@@ -119,11 +119,14 @@ def listing(user, status=None, counties=None):
     return tips
 
 
-def open_tip(instance_path, user, tip_id, now=None):
-    """Open a tip for a case worker and record that they did; a lost key gives the reason, not a crash."""
+def open_tip(instance_path, user, tip_id, now=None, counties=None):
+    """Open a tip for a case worker and record that they did; a lost key gives the reason, not a crash.
+
+    ``counties``: code prefixes of the area the worker may see; a tip from elsewhere is not found.
+    """
     _require(user)
     tip = WageTip.get_or_none(WageTip.tip_id == tip_id)
-    if tip is None:
+    if tip is None or (counties is not None and not any(tip.county_code.startswith(p) for p in counties)):
         raise NotFound(N_("There is no such tip."))
     try:
         key = content.signing_key(instance_path, tip.office_key)

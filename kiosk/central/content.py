@@ -113,6 +113,12 @@ def _area_scope(area):
     return {"level": "county", "code": area}
 
 
+def area_prefix(area):
+    """Return the code prefix of the counties inside an area: 51 for Sichuan, 5111 for Leshan."""
+    area = str(area)
+    return area[:2] if area.endswith("0000") else area[:4] if area.endswith("00") else area
+
+
 def scope_choices(area, station_codes=()):
     """Return (value, label) choices for where a posting is shown: the area, its cities, stations."""
     area = str(area)

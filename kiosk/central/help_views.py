@@ -49,6 +49,14 @@ def _area():
     return str(current_app.config["OFFICE_AREA"])
 
 
+def _counties():
+    """The county-code prefixes of the office's area: its case workers see the tips from there.
+
+    (Per-user scopes replace this once office users carry one.)
+    """
+    return [content.area_prefix(_area())]
+
+
 def _jobs_page(error=None, notice=None, status=200, form=None):
     today = clock.local_day()
     stations = [s.code for s in Station.select().order_by(Station.code)]
@@ -143,14 +151,14 @@ def _message(error):
 def tips():
     """List the wage-arrears tips with their status (case workers only)."""
     status = request.args.get("status") or None
-    found = cases.listing(g.office_user, status if status in cases.STATUSES else None)
+    found = cases.listing(g.office_user, status if status in cases.STATUSES else None, _counties())
     return render_template("central/tips.html", tips=found, statuses=cases.STATUSES, status=status)
 
 
 @bp.get("/tips/<tip_id>")
 def tip(tip_id):
     """Open one tip (recorded in its trail), with its status form and trail."""
-    opened = cases.open_tip(current_app.instance_path, g.office_user, tip_id)
+    opened = cases.open_tip(current_app.instance_path, g.office_user, tip_id, counties=_counties())
     return render_template("central/tip.html", opened=opened, statuses=cases.STATUSES, labels=TIP_LABELS,
                            trail=cases.trail(opened.tip), actions=TRAIL_ACTIONS)
 

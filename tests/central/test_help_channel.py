@@ -230,3 +230,19 @@ def test_a_notice_from_the_office_shows_on_the_kiosks_job_page(central, kiosk, r
     runner.invoke(args=["pull"])
     page = kiosk.app.test_client().get("/help/jobs").get_data(as_text=True)
     assert "返岗专车报名" in page and "免费乘车到深圳" in page
+
+
+def test_the_fairs_a_spreadsheet_names_go_on_the_calendar_once(central, office_key):
+    day = datetime.date.today() + datetime.timedelta(days=4)
+    book = Workbook()
+    book.active.append(["用人单位", "岗位", "工作地点", "招聘会", "招聘会日期", "招聘会地点"])
+    book.active.append(["乐山物流", "司机", "乐山", "春风行动专场", day, "乐山市人力资源市场"])
+    book.active.append(["乐山酒店", "服务员", "乐山", "春风行动专场", day, "乐山市人力资源市场"])
+    data = io.BytesIO()
+    book.save(data)
+    for _ in range(2):
+        content.import_xlsx(central.instance_path, data.getvalue(), {"level": "city", "code": "511100"}, day)
+    fairs = content.publications("fair")
+    assert [json.loads(f.body) for f in fairs] == [{"name": "春风行动专场", "date": day.isoformat(),
+                                                    "place": "乐山市人力资源市场"}]
+    assert fairs[0].valid_until == day

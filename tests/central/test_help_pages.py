@@ -128,3 +128,22 @@ def test_a_job_fair_is_published_from_the_page_and_a_bad_one_refused(central_app
     assert refused.status_code == 400 and "招聘会需要填写名称、地点和日期" in refused.get_data(as_text=True)
     (row,) = [r for r in publications(central_app) if r.kind == "fair"]
     assert row.valid_until.isoformat() == day
+
+
+def test_a_case_worker_sees_only_the_tips_from_the_offices_area(tmp_path, central_url):
+    from tests.central.conftest import make_central
+
+    app = make_central(tmp_path, central_url, OFFICE_AREA="511100")  # Leshan's office
+    with app.app_context(), central_db.connection_context():
+        content.init_key(app.instance_path)
+    add_office_user(app)
+    client = app.test_client()
+    OfficeAuth(client).sign_in()
+    leshan = sealed_tip(app)
+    with app.app_context(), central_db.connection_context():
+        cases.grant("陈静")
+        WageTip.create(tip_id="c" * 32, number="T270120-CDCDC", kiosk_id="d" * 32, station_code="chengdu-dxz",
+                       county_code="510108", office_key=leshan["office_key"], day="2027-01-20", sealed=leshan["sealed"])
+    listing = client.get("/tips").get_data(as_text=True)
+    assert "T270120-ABCDE" in listing and "T270120-CDCDC" not in listing
+    assert client.get(f"/tips/{'c' * 32}").status_code == 404
