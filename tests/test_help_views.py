@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from kiosk import clock as clock_module
 from kiosk import counts
 from kiosk import help as help_domain
 from kiosk import keys
@@ -198,7 +199,7 @@ def test_a_posting_prints_a_slip_with_a_qr_to_call_and_is_counted(app, client, k
     with app.app_context(), database.connection_context():
         job = PrintJob.select().where(PrintJob.kind == "job").get()
         text = " ".join(Ticket.from_json(job.ticket).texts())
-        day = datetime.date.today()
+        day = clock_module.local_day()  # the station's day, not the machine's (they differ after 16:00 UTC)
         viewed = counts.value("jobs.viewed", day, sector="construction", locality="local")
         printed = counts.value("jobs.slips_printed", day, sector="construction", locality="local")
     for expected in ("乐山市鑫达建筑劳务有限公司", "钢筋工", "7000–9000", "乐山市市中区", "0833-2123456",
