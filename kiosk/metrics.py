@@ -34,6 +34,8 @@ UNITS = {
     "item": ("件", "bags"),
     "ticket": ("张", "tickets"),
     "run": ("班次", "runs"),
+    "slip": ("张", "slips"),
+    "tip": ("件", "tips"),
     "day": ("天", "days"),
 }
 
@@ -43,6 +45,7 @@ GROUPS = {
     "packs": ("礼包", "Gift packs"),
     "luggage": ("行李看护", "Left luggage"),
     "services": ("服务", "Services"),
+    "help": ("就业与维权", "Jobs and wage help"),
     "station": ("站点", "Station"),
 }
 
@@ -122,6 +125,10 @@ MEASURES = [
     _m("luggage.tickets.lost_released", "挂失放行凭证", "Claim tickets reported lost", "ticket", group="luggage"),
     # One-tap service counts.
     _m("tallies", "服务人次", "Services given", "person_time", group="services", headline=True),
+    # Jobs shown at the kiosk and wage-arrears tips sealed to the office (kiosk/help).
+    _m("jobs.viewed", "岗位浏览", "Job postings viewed", "person_time", group="help"),
+    _m("jobs.slips_printed", "岗位单打印", "Job slips printed", "slip", group="help"),
+    _m("wage_tips.received", "欠薪线索", "Wage-arrears tips received", "tip", group="help"),
     # 1 on a day a station manager closed the day's books.
     _m("daybook.closed", "已日结天数", "Days closed by the station", "day"),
 ]

@@ -14,6 +14,7 @@ from flask_babel import gettext
 
 from kiosk import clock
 from kiosk import metrics as glossary
+from kiosk.central import help_cli
 from kiosk.central import pull as pulling
 from kiosk.central import registry
 from kiosk.central import exports
@@ -189,8 +190,9 @@ def users_enable(name):
 @click.option("--concurrency", type=int, default=None, help="Kiosks pulled at once (default PULL_CONCURRENCY).")
 @click.option("--quiet", is_flag=True, help="No line per kiosk; the summary only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-content", "no_content", is_flag=True, help="Counts only: no sealed tips in, no content out.")
 @click.option("--due", is_flag=True, help="Only the kiosks due now: the evening pull and its retries (the timer's).")
-def pull_command(only, concurrency, quiet, as_json, due):
+def pull_command(only, concurrency, quiet, as_json, no_content, due):
     """Pull every registered kiosk's changed counts; exit 1 if any kiosk failed."""
     config = current_app.config
     with database.connection_context():
@@ -233,6 +235,9 @@ def pull_command(only, concurrency, quiet, as_json, due):
         )
         for outcome in summary.failed:
             click.echo(f"  FAILED {outcome.name}: {outcome.message()}")
+    if not no_content:
+        pulled = {o.name for o in summary.outcomes if o.ok}
+        help_cli.evening_session([k for k in kiosks if k.name in pulled], quiet=quiet, silent=as_json)
     if summary.failed:
         sys.exit(1)
 
@@ -322,3 +327,4 @@ def init_app(app):
     app.cli.add_command(import_command)
     app.cli.add_command(totals_command)
     app.cli.add_command(report_command)
+    help_cli.init_app(app)

@@ -28,7 +28,7 @@ MAX_ROWS = 100_000
 
 PROVINCE = N_("Province")
 CITY = N_("Prefecture-level city")
-COUNTY = N_("County")
+COUNTY = N_("County (district)")
 REGION_CODE = N_("Region code")
 STATION_CODE = N_("Station code")
 STATION_NAME = N_("Station")

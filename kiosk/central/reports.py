@@ -28,7 +28,12 @@ from kiosk.errors import N_
 DEFAULT_DAYS = 7
 TREND_DAYS = 30
 MAX_DAYS = 366
-LEVEL_NAMES = {"province": N_("Province"), "city": N_("Prefecture-level city"), "county": N_("County"), "station": N_("Station")}
+LEVEL_NAMES = {
+    "province": N_("Province"),
+    "city": N_("Prefecture-level city"),
+    "county": N_("County (district)"),
+    "station": N_("Station"),
+}
 
 
 @dataclass(frozen=True)
