@@ -38,7 +38,14 @@ MODELS += [DayClose, LateCorrection]
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)
 # adds them to an existing database (CREATE ... IF NOT EXISTS).
-MIGRATIONS = []
+def campaign_people_forgotten(migrator, db):
+    """Campaigns remember that their vouchers' person keys were cleared (kiosk.vouchers)."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("campaign", "people_forgotten", Campaign.people_forgotten))
+
+
+MIGRATIONS = [("campaign_people_forgotten", campaign_people_forgotten)]
 
 
 def upgrade(models=None, migrations=None):

@@ -618,9 +618,17 @@ def release_expired(today=None, now=None):
 
 
 def _forget_people_after_campaigns(today):
-    """Clear person keys of vouchers whose campaign is over: no quota needs them any more."""
-    ended = Campaign.select(Campaign.id).where(Campaign.ends < today)
-    Voucher.update(person_key=None).where(Voucher.campaign.in_(ended), Voucher.person_key.is_null(False)).execute()
+    """Clear person keys of vouchers whose campaign is over: no quota needs them any more.
+
+    Incremental: only campaigns that ended and were not yet done are looked
+    at (a few rows of the campaign table), each once, by the campaign index
+    of its vouchers. Every other write finds nothing to do.
+    """
+    ended = Campaign.select(Campaign.id).where(Campaign.ends < today, Campaign.people_forgotten == False)  # noqa: E712
+    for campaign in ended:
+        Voucher.update(person_key=None).where(Voucher.campaign == campaign.id,
+                                              Voucher.person_key.is_null(False)).execute()
+        Campaign.update(people_forgotten=True).where(Campaign.id == campaign.id).execute()
 
 
 # --- reports ------------------------------------------------------------------------------
