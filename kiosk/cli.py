@@ -96,21 +96,24 @@ def counts_command(day, fmt):
 @with_appcontext
 @click.option("--days", default=7, show_default=True, help="How many days of activity.")
 @click.option("--until", "until", default=None, help="Last simulated day, YYYY-MM-DD (default today).")
-@click.option("--scale", default=1.0, show_default=True, help="1 = a busy bus station in the Spring Festival rush.")
+@click.option("--scale", default=None, type=float,
+              help="1 (the default) = a busy bus station in the Spring Festival rush; with --season, a share of it.")
 @click.option("--seed", default=1, show_default=True, help="Same seed and station, same numbers.")
 @click.option("--season", is_flag=True,
               help="The benchmark season: 80 days around the 2027 festival, ~200k registrations and vouchers, "
-                   "25k luggage tickets, 150k tallies (overrides --days, --until, --scale, --seed).")
+                   "25k luggage tickets, 150k tallies (sets --days, --until, --seed; --scale 0.25 builds a quarter).")
 @click.option("--ticket-days", default=1, show_default=True,
               help="Queue printed tickets for the last N days only (older ones would have been purged).")
 def simulate_command(days, until, scale, seed, season, ticket_days):
     """Generate plausible activity through the use cases: registrations, vouchers, luggage, tallies."""
     config = dict(current_app.config)
     if season:
-        days, until, scale, seed = (simulate.SEASON[k] for k in ("days", "until", "scale", "seed"))
+        days, until, seed = (simulate.SEASON[k] for k in ("days", "until", "seed"))
+        scale = simulate.SEASON["scale"] * (1.0 if scale is None else scale)
         config["LUGGAGE_SHELVES"] = simulate.SEASON_SHELVES
     else:
         until = parse_day(until) if until else clock.local_day()
+        scale = 1.0 if scale is None else scale
     if days < 1 or scale <= 0 or ticket_days < 0:
         raise click.BadParameter("--days must be at least 1, --scale above 0 and --ticket-days at least 0")
     config["GETTEXT"] = _station_gettext()

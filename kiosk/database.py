@@ -1,6 +1,8 @@
 """Binding the deferred peewee database to a Flask app."""
 
+from flask import request
 from playhouse.db_url import connect
+from playhouse.pool import PooledSqliteDatabase
 
 from kiosk import models
 
@@ -17,11 +19,23 @@ SQLITE_PRAGMAS = {
 }
 
 
+# Connections are kept in a pool and handed from request to request, so the
+# pragmas above run once per connection, not four statements per request.
+POOL = {"max_connections": 32, "stale_timeout": 3600}
+
+
 def open_database(url):
-    """Return a peewee database for a URL, with the kiosk's SQLite pragmas."""
+    """Return a peewee database for a URL, with the kiosk's SQLite pragmas (pooled for sqlite:///FILE)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return PooledSqliteDatabase(url[len("sqlite:///"):], pragmas=SQLITE_PRAGMAS, timeout=10, **POOL)
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
     return connect(url)
+
+
+def wants_database():
+    """False for static files: they are served from disk and touch no database."""
+    return request.endpoint is None or not (request.endpoint == "static" or request.endpoint.endswith(".static"))
 
 
 def init_app(app):
@@ -38,9 +52,10 @@ def bind(app, proxy):
 
     @app.before_request
     def _connect():
-        proxy.connect(reuse_if_open=True)
+        if wants_database():
+            proxy.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):
         if not proxy.is_closed():
-            proxy.close()
+            proxy.close()  # back to the pool

@@ -120,4 +120,6 @@ class Voucher(BaseModel):
             (("person_key", "campaign", "pack_type", "day"), False),
             # Expiry: the issued vouchers whose last day has passed, found without a scan.
             (("state", "expires"), False),
+            # The day book's outstanding vouchers per pack type: those still valid at a moment.
+            (("pack_type", "expires"), False),
         )
