@@ -27,7 +27,9 @@ POOL = {"max_connections": 32, "stale_timeout": 3600}
 def open_database(url):
     """Return a peewee database for a URL, with the kiosk's SQLite pragmas (pooled for sqlite:///FILE)."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return PooledSqliteDatabase(url[len("sqlite:///"):], pragmas=SQLITE_PRAGMAS, timeout=10, **POOL)
+        # A pooled connection serves one thread at a time, but not always the thread that opened it.
+        return PooledSqliteDatabase(url[len("sqlite:///"):], pragmas=SQLITE_PRAGMAS, timeout=10,
+                                    check_same_thread=False, **POOL)
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
     return connect(url)
