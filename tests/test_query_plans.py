@@ -181,3 +181,21 @@ def test_static_files_open_no_database_connection(app, client, recorder):
     finally:
         database.obj._connect = original
     assert recorder.statements == [] and connects == []
+
+
+def test_a_connection_is_set_up_once_and_then_reused_by_later_requests(app, client):
+    """The pragmas (WAL, synchronous, foreign keys, cache) run per new connection, not per request."""
+    import peewee
+
+    opened = []
+    original = peewee.SqliteDatabase._connect
+    peewee.SqliteDatabase._connect = lambda self: opened.append(1) or original(self)
+    try:
+        for _ in range(5):
+            assert client.get("/statusbar", headers=htmx_headers()).status_code == 200
+    finally:
+        peewee.SqliteDatabase._connect = original
+    assert len(opened) <= 1
+    with app.app_context(), database.connection_context():
+        assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL

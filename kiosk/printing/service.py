@@ -271,6 +271,7 @@ def job_preview_png(job_id):
         except OSError:
             pass
     png = preview_png(job)
+    render.release_fonts()  # drawn once per job: do not keep the CJK faces in memory between jobs
     if path:
         _keep(path, png)
     return png
