@@ -230,7 +230,12 @@ class _Database:
                     continue
                 try:
                     if opened is None:
-                        database.connect(reuse_if_open=True)
+                        try:
+                            database.connect(reuse_if_open=True)
+                        except Exception as error:  # every kiosk must still get an outcome
+                            log.exception("pull worker could not open the database")
+                            raise PullFailed(N_("The office database could not be opened: %(error)s"),
+                                             error=type(error).__name__) from None
                         opened = True
                     future.set_result(fn(*args))
                 except BaseException as error:  # handed to the kiosk's thread, which decides
