@@ -221,10 +221,16 @@ class DayCells:
     ``value()`` and ``total()`` answer as the module's functions do, from memory.
     """
 
-    def __init__(self, day, rows):
+    def __init__(self, day, rows, history=(), levels=()):
         self.day = day
+        self.levels = tuple(levels)  # the level metrics whose history was read
+        self.history = history  # (day, metric, dims, value) of the levels asked for, before this day
         self._exact = {(metric, dims): value for metric, dims, value in rows}
         self._decoded = [(metric, decode_dims(dims), value) for metric, dims, value in rows]
+
+    def rows(self):
+        """Return the day's (metric, dims text, value) rows."""
+        return [(metric, dims, value) for (metric, dims), value in self._exact.items()]
 
     def value(self, metric, **dims):
         """Return one cell's value (0 if it was never counted)."""
@@ -240,10 +246,25 @@ class DayCells:
         return {dims[key] for name, dims, _ in self._decoded if name == metric and key in dims}
 
 
-def day_cells(day):
-    """Return the day's cells as a DayCells (one indexed query)."""
-    query = CountCell.select(CountCell.metric, CountCell.dims, CountCell.value).where(CountCell.day == day).tuples()
-    return DayCells(day, list(query))
+def day_cells(day, levels=()):
+    """Return the day's cells as a DayCells, in one statement of index searches.
+
+    ``levels`` names level metrics (``packs.on_hand``) whose earlier cells
+    come along as ``history``, oldest first: where each level stood before.
+    """
+    query = (CountCell.select(CountCell.day, CountCell.metric, CountCell.dims, CountCell.value)
+             .where(CountCell.day == day))
+    for metric in levels:
+        query = query + (CountCell.select(CountCell.day, CountCell.metric, CountCell.dims, CountCell.value)
+                         .where(CountCell.metric == metric, CountCell.day < day))  # UNION ALL
+    rows = [(_as_date(cell_day), metric, dims, value) for cell_day, metric, dims, value in query.tuples()]
+    today = [(metric, dims, value) for cell_day, metric, dims, value in rows if cell_day == day]
+    earlier = sorted(row for row in rows if row[0] != day)
+    return DayCells(day, today, tuple(earlier), levels)
+
+
+def _as_date(value):
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
 
 
 def cells_for_day(day):

@@ -177,10 +177,10 @@ def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, pack
     (counts.day_cells of the day) and ``packs`` (pack_stock at the same moment).
     """
     moment = min(now or clock.now(), _end_of(day))
-    if cells is None or cells.day != day:
-        cells = counts.day_cells(day)
+    if cells is None or cells.day != day or LEVEL not in cells.levels:
+        cells = counts.day_cells(day, levels=(LEVEL,))
     tally_keys = list(services) + sorted(cells.dimension_values(tallies.METRIC, "service") - set(services))
-    levels = _levels(day)
+    levels = _levels(day, cells)
     packs = pack_stock(moment) if packs is None else packs
     return DaySheet(
         day=day,
@@ -234,17 +234,22 @@ def _end_of(day):
     return midnight.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
-def _levels(day):
-    """Return {(pack key, "start"|"end"): on hand} from the last level recorded before and on ``day``."""
+LEVEL = "packs.on_hand"
+
+
+def _levels(day, cells):
+    """Return {(pack key, "start"|"end"): on hand} from the last level recorded before and on ``day``.
+
+    ``cells`` must carry the level's history (counts.day_cells(day, levels=(LEVEL,))).
+    """
     found = {}
-    query = (CountCell.select(CountCell.day, CountCell.dims, CountCell.value)
-             .where(CountCell.metric == "packs.on_hand", CountCell.day <= day)
-             .order_by(CountCell.day))
-    for cell in query:  # one level per pack and day that changed: a season is a few hundred rows
-        key = counts.decode_dims(cell.dims)["pack"]
-        found[(key, "end")] = cell.value
-        if cell.day < day:
-            found[(key, "start")] = cell.value
+    for _day, metric, dims, value in cells.history:  # one per pack and day that changed: a few hundred rows
+        if metric == LEVEL:
+            found[(counts.decode_dims(dims)["pack"], "start")] = value
+            found[(counts.decode_dims(dims)["pack"], "end")] = value
+    for metric, dims, value in cells.rows():
+        if metric == LEVEL:
+            found[(counts.decode_dims(dims)["pack"], "end")] = value
     return found
 
 

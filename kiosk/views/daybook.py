@@ -83,7 +83,7 @@ def overview_context():
 def day_being_counted():
     """Return the day the console counts on and its cells, read once for the whole page."""
     if "console_cells" not in g:
-        g.console_cells = counts.day_cells(counts.booking_day(clock.local_day()))
+        g.console_cells = counts.day_cells(counts.booking_day(clock.local_day()), levels=(daybook.LEVEL,))
     return g.console_cells
 
 
