@@ -37,7 +37,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import ServedApp  # noqa: E402
 from bench.harness import percentile  # noqa: E402
+from bench.harness import time_requests  # noqa: E402
 from bench.season_server import SEASON_NOW  # noqa: E402,F401
 from bench.season_server import set_clock  # noqa: E402
 
@@ -133,31 +135,12 @@ class Served:
         self.process.wait(timeout=10)
 
 
-def requests(port, method, path, n, headers=None, body=None):
-    """n requests over one keep-alive connection; return (latencies ms, bytes of the last answer)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    out, size = [], 0
-    for i in range(n):
-        this_path = path(i) if callable(path) else path
-        this_body = body(i) if callable(body) else body
-        start = time.perf_counter()
-        conn.request(method, this_path, body=this_body, headers=headers or {})
-        response = conn.getresponse()
-        data = response.read()
-        out.append((time.perf_counter() - start) * 1000)
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {this_path}: HTTP {response.status} {data[:200]!r}")
-        size = len(data)
-    conn.close()
-    return out, size
-
-
 def concurrent(clients, port, method, path, n, headers=None, body=None):
     """``clients`` threads, n requests each over their own connection; return all latencies."""
     results = [None] * clients
 
     def one(k):
-        results[k] = requests(port, method, path, n, headers, body)[0]
+        results[k] = time_requests(port, method, path, n, headers, body)[0]
 
     threads = [threading.Thread(target=one, args=(k,)) for k in range(clients)]
     for thread in threads:
@@ -263,34 +246,6 @@ def issue_in_process(app, offer_id, n):
 # --- the pull -----------------------------------------------------------------------------
 
 
-class Forked:
-    """bench_sync's kiosk fleet, served by waitress in a forked child."""
-
-    def __init__(self, build):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        queue = ctx.Queue()
-        self.process = ctx.Process(target=_serve, args=(build, queue), daemon=True)
-        self.process.start()
-        self.port = queue.get(timeout=120)
-
-    def close(self):
-        self.process.terminate()
-        self.process.join(timeout=5)
-
-
-def _serve(build, port_queue):
-    import logging
-
-    from waitress.server import create_server
-
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = create_server(build(), host="127.0.0.1", port=0, threads=THREADS)
-    port_queue.put(server.effective_port)
-    server.run()
-
-
 class Hanging:
     """Kiosks that accept the connection and never answer (a wedged app, a half-dead link)."""
 
@@ -329,7 +284,7 @@ def bench_pull(workdir, kiosks, hanging, cells_per_kiosk=60):
     from kiosk.central.models import database
     from kiosk.central.models import write_transaction
 
-    fleet = Forked(fleet_app(kiosks, cells_per_kiosk))
+    fleet = ServedApp(fleet_app(kiosks, cells_per_kiosk))  # bench_sync's fleet, forked, waitress 4 threads
     dead = Hanging()
     rows = []
     try:
@@ -395,16 +350,18 @@ def main():
             def tap(_i):
                 return urlencode({"offer": ids["offers"]["warm"], "token": secrets.token_hex(16)})
 
-            requests(hp, "GET", "/", 50)
-            requests(kp, "POST", "/packs/issue", 30, form, tap)  # warm-up: templates, QR, the daily forgetting
-            hello_lat, _, hello_cpu = cpu_per_request(hello, lambda: requests(hp, "GET", "/", n), n)
+            time_requests(hp, "GET", "/", 50)
+            time_requests(kp, "POST", "/packs/issue", 30, form, tap)  # warm-up: templates, QR, the daily forgetting
+            hello_lat, _, hello_cpu = cpu_per_request(hello, lambda: time_requests(hp, "GET", "/", n), n)
             base = percentile(hello_lat, 50)
             rows.append(("bare Flask hello (separate app, same waitress)", fmt(hello_lat), f"{hello_cpu:.2f}", "5",
                          "1.0×"))
 
-            lat, size_swap, cpu = cpu_per_request(kiosk, lambda: requests(kp, "POST", "/packs/issue", n, form, tap), n)
+            lat, size_swap, cpu = cpu_per_request(
+                kiosk, lambda: time_requests(kp, "POST", "/packs/issue", n, form, tap), n)
             rows.append(("tap 领取 → voucher + print job committed", fmt(lat), f"{cpu:.2f}", str(size_swap),
-                         f"{percentile(lat, 50) / base:.1f}× p50, {cpu / hello_cpu:.1f}× CPU"))
+                         f"{percentile(lat, 50) / base:.1f}× p50, "
+                         + (f"{cpu / hello_cpu:.1f}× CPU" if hello_cpu else "CPU n/a")))
             hello_conc = concurrent(args.clients, hp, "GET", "/", n // 2)
             lat = concurrent(args.clients, kp, "POST", "/packs/issue", n // 2, form, tap)
             rows.append((f"same, {args.clients} concurrent clients (hello: {fmt(hello_conc)})", fmt(lat), "–", "–",
@@ -419,22 +376,22 @@ def main():
             visit["Cookie"] = answer.getheader("Set-Cookie").split(";", 1)[0]
             body.close()
             picture = swap.split('<img src="', 1)[1].split('"', 1)[0]
-            lat, png = requests(kp, "GET", picture, 1, {"Cookie": visit["Cookie"]})
-            lat2, _ = requests(kp, "GET", picture, n, {"Cookie": visit["Cookie"]})
+            lat, png = time_requests(kp, "GET", picture, 1, {"Cookie": visit["Cookie"]})
+            lat2, _ = time_requests(kp, "GET", picture, n, {"Cookie": visit["Cookie"]})
             rows.append(("ticket picture: first request (drawn) / later (kept)", f"{lat[0]:.1f} / "
                          f"{percentile(lat2, 50):.1f}", "–", str(png), f"{percentile(lat2, 50) / base:.1f}×"))
 
-            lat, chooser = requests(kp, "GET", "/packs/", n, {"HX-Request": "true", "Cookie": visit["Cookie"]})
+            lat, chooser = time_requests(kp, "GET", "/packs/", n, {"HX-Request": "true", "Cookie": visit["Cookie"]})
             rows.append(("pack chooser, registered worker (quota checks)", fmt(lat), "–", str(chooser),
                          f"{percentile(lat, 50) / base:.1f}×"))
 
             console = {"Cookie": sign_in(kp, ids["volunteer"])}
-            lat, page = requests(kp, "GET", "/volunteer/", n, console)
+            lat, page = time_requests(kp, "GET", "/volunteer/", n, console)
             rows.append(("console home", fmt(lat), "–", str(page), f"{percentile(lat, 50) / base:.1f}×"))
-            lat, page = requests(kp, "GET", "/statusbar", n, {"HX-Request": "true"})
+            lat, page = time_requests(kp, "GET", "/statusbar", n, {"HX-Request": "true"})
             rows.append(("status bar (every screen, every 30 s)", fmt(lat), "–", str(page),
                          f"{percentile(lat, 50) / base:.1f}×"))
-            lat, page = requests(kp, "GET", "/static/kiosk.css", n)
+            lat, page = time_requests(kp, "GET", "/static/kiosk.css", n)
             rows.append(("static file /static/kiosk.css", fmt(lat), "–", str(page),
                          f"{percentile(lat, 50) / base:.1f}×"))
             rss = (kiosk.rss_mb(), hello.rss_mb())

@@ -107,8 +107,8 @@ def walk_worker(client, season):
     with client.session_transaction() as session:
         session[DONE_KEY] = season["token"]
     client.get("/packs/", headers=htmx_headers())
-    body = client.post("/packs/issue", data={"offer": season["offers"]["return"], "token": vouchers.new_request_token()},
-                       headers=htmx_headers()).get_data(as_text=True)
+    form = {"offer": season["offers"]["return"], "token": vouchers.new_request_token()}
+    body = client.post("/packs/issue", data=form, headers=htmx_headers()).get_data(as_text=True)
     picture = re.search(r'<img src="([^"]+)"', body).group(1)
     assert client.get(picture).status_code == 200
     client.get("/packs/", headers=htmx_headers())  # the quota now refuses a second one

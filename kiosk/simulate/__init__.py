@@ -221,8 +221,9 @@ def _luggage(setting, visitor, now, events, summary):
     due_at = due_at[0] if isinstance(due_at, tuple) else due_at
     shelves = sorted(setting.rules.shelves, key=lambda shelf: -luggage.free_space(shelf, setting.rules))
     try:
-        deposit = luggage.check_in(visitor["bags"], shelves[0], due_at, visitor["phone"][-4:] if visitor["phone"] else "",
-                                   setting.volunteer_id, setting.rules, setting.keys, now=now, slips=slips)
+        last4 = visitor["phone"][-4:] if visitor["phone"] else ""
+        deposit = luggage.check_in(visitor["bags"], shelves[0], due_at, last4, setting.volunteer_id, setting.rules,
+                                   setting.keys, now=now, slips=slips)
     except DomainError:  # shelves full: the volunteer says no
         summary.records["luggage.refused"] += 1
         return
