@@ -15,8 +15,10 @@ Expiry is processed lazily, at the start of every write that touches stock
 (issue, redeem, void, stock in/out) and by ``flask packs expire``: a kiosk
 has no reliable scheduler (it is switched off at night, or unplugged), and
 doing it in the transaction that is about to read stock means what is
-available is always right at the moment it matters. It costs one indexed
-query per write. An expired voucher is counted on its expiry day (the last
+available is always right at the moment it matters. It costs one index
+search per write (state, expires), which finds nothing on every write but the
+first of a day. Person keys of an ended campaign are cleared once, and the
+campaign marked, so later writes only glance at the campaign table. An expired voucher is counted on its expiry day (the last
 day it could have been collected), so the number does not depend on when
 the kiosk happened to notice.
 """
