@@ -105,12 +105,13 @@ class Served:
     A fresh interpreter (not a fork of this one), so its memory is its own.
     """
 
-    def __init__(self, target, env=None, call=False):
+    def __init__(self, target, env=None, call=False, log=None):
         self.port = free_port()
         command = [str(ROOT / ".venv" / "bin" / "waitress-serve"), "--host=127.0.0.1", f"--port={self.port}",
                    f"--threads={THREADS}"] + (["--call"] if call else []) + [target]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=open(log, "w") if log else subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -340,7 +341,8 @@ def main():
         instance = copy_instance(source, workdir)
         size = season_size(instance)
         app, ids = prepare(instance)
-        kiosk = Served("bench.season_server:create", {"KIOSK_INSTANCE_PATH": str(instance)}, call=True)
+        log = ROOT / "build" / "bench-kiosk.log"  # the kiosk server's own log, for any error it answered
+        kiosk = Served("bench.season_server:create", {"KIOSK_INSTANCE_PATH": str(instance)}, call=True, log=log)
         hello = Served("bench.hello_app:app")
         try:
             import secrets
