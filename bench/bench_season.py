@@ -139,15 +139,21 @@ class Served:
 def concurrent(clients, port, method, path, n, headers=None, body=None):
     """``clients`` threads, n requests each over their own connection; return all latencies."""
     results = [None] * clients
+    failures = []
 
     def one(k):
-        results[k] = time_requests(port, method, path, n, headers, body)[0]
+        try:
+            results[k] = time_requests(port, method, path, n, headers, body)[0]
+        except RuntimeError as error:  # an HTTP error answer: counted and reported, not hidden
+            failures.append(str(error))
+            results[k] = []
 
     threads = [threading.Thread(target=one, args=(k,)) for k in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    concurrent.failures = failures
     return [x for r in results for x in r]
 
 
@@ -366,8 +372,11 @@ def main():
                          + (f"{cpu / hello_cpu:.1f}× CPU" if hello_cpu else "CPU n/a")))
             hello_conc = concurrent(args.clients, hp, "GET", "/", n // 2)
             lat = concurrent(args.clients, kp, "POST", "/packs/issue", n // 2, form, tap)
-            rows.append((f"same, {args.clients} concurrent clients (hello: {fmt(hello_conc)})", fmt(lat), "–", "–",
+            failed = len(concurrent.failures)
+            note = f"; {failed} of {args.clients} clients stopped by an HTTP error" if failed else ""
+            rows.append((f"same, {args.clients} concurrent clients (hello: {fmt(hello_conc)}){note}", fmt(lat), "–", "–",
                          f"{percentile(lat, 99) / percentile(hello_conc, 99):.1f}× p99"))
+            notes.extend(concurrent.failures)
 
             visit = {**form, "Cookie": ids["registered_cookie"]}
             body = http.client.HTTPConnection("127.0.0.1", kp, timeout=30)
@@ -425,6 +434,8 @@ def main():
     print("|---|---:|---:|")
     for page, (count, connects) in counted.items():
         print(f"| {page} | {count} | {connects} |")
+    for note in notes:
+        print(f"\nconcurrent client stopped: {note}")
     print(f"\nRSS after the mix above: kiosk {rss[0]:.0f} MB, bare Flask hello {rss[1]:.0f} MB")
     if pull_rows:
         print(f"\nCentral pull of {args.kiosks} kiosks (one process serving them), {args.hanging} of them hanging "
