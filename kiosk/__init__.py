@@ -64,6 +64,7 @@ def create_app(test_config=None):
     from kiosk.views import station_info
     from kiosk.views import sync
     from kiosk.views import tallies
+    from kiosk.views import updates as update_views
     from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
@@ -76,6 +77,8 @@ def create_app(test_config=None):
     app.register_blueprint(printer.bp)
     app.register_blueprint(printer.console)
     app.register_blueprint(sync.bp)
+    app.register_blueprint(update_views.bp)
+    csrf.exempt(update_views.bp)  # bearer token, no browser
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
     app.register_blueprint(daybook.bp)

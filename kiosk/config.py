@@ -39,6 +39,11 @@ def defaults(instance_path):
         # The print worker thread: None starts it with the first request
         # except under TESTING (tests call printing.process_queue()).
         "PRINTER_WORKER": None,
+        # App releases installed beside the image's app (kiosk.updates), and
+        # the public half of the office's release key that must have signed
+        # them (64 hex characters; empty: no updates accepted).
+        "RELEASES_DIR": str(instance / "releases"),
+        "RELEASE_PUBLIC_KEY": "",
         "STATION": DEMO_STATION["code"],
         "STATION_NAME": DEMO_STATION["name"],
         "STATION_COUNTY": DEMO_STATION["county_code"],

@@ -17,12 +17,12 @@ KIOSK = Path(__file__).resolve().parent.parent / "kiosk"
 # Shared by every domain; they import no domain, no view, no printing.
 FOUNDATIONS = {
     "audit", "cli_options", "clock", "config", "counts", "credentials", "database", "errors", "i18n",
-    "models", "personal_data", "regions", "stations", "tokens", "web",
+    "keys", "models", "personal_data", "regions", "release_file", "stations", "tokens", "web",
 }
 # One package per domain: its __init__ is the use cases, beside models, tickets, cli.
 DOMAINS = {
     "daybook", "luggage", "registration", "retention", "scan", "simulate", "sync", "tallies",
-    "volunteers", "vouchers",
+    "updates", "volunteers", "vouchers",
 }
 # The app itself: the factory, the command line that gathers every domain's
 # group, the table list and the server. They may import anything but views

@@ -271,3 +271,7 @@ def init_app(app):
     app.cli.add_command(import_command)
     app.cli.add_command(totals_command)
     app.cli.add_command(report_command)
+
+    from kiosk.central.fleet_cli import fleet_group
+
+    app.cli.add_command(fleet_group)
