@@ -297,3 +297,38 @@ def test_fleet_settings_are_checked(line, problem):
     with pytest.raises(provision.ProvisionError) as refused:
         provision.parse(NOTEPAD_FILE + line + "\n")
     assert any(problem in p for p in refused.value.problems)
+
+
+def fake_usb(root, name, vid, pid, interface_class):
+    device = root / name
+    (device / f"{name}:1.0").mkdir(parents=True)
+    (device / "idVendor").write_text(vid + "\n")
+    (device / "idProduct").write_text(pid + "\n")
+    (device / f"{name}:1.0" / "bInterfaceClass").write_text(interface_class + "\n")
+
+
+def test_a_plugged_printer_is_detected_and_its_settings_suggested(data_dir, tmp_path, stick):
+    usb = tmp_path / "usb"
+    fake_usb(usb, "1-1", "04b8", "0e15", "ff")  # Epson TM-T20II, vendor class
+    fake_usb(usb, "1-2", "1a2b", "3c4d", "07")  # an unknown printer-class printer
+    fake_usb(usb, "1-3", "046d", "c52b", "03")  # a keyboard receiver: not a printer
+    provision.provision_from(write_file(stick, NOTEPAD_FILE.replace("usb://0FE6:811E", "usb://04b8:0e15")),
+                             data_dir, report=ask_the_app, now=WHEN)
+
+    lines = provision.write_detected(data_dir, usb)
+
+    assert lines == [
+        "04b8:0e15 Epson TM-T20II (vendor-class USB): PRINTER_URL=usb://04b8:0e15 PRINTER_PROFILE=tm-t20"
+        " (what this kiosk uses)",
+        "1a2b:3c4d a printer-class USB printer: PRINTER_URL=file:///dev/usb/lp0 PRINTER_PROFILE=generic58",
+    ]
+    assert (data_dir / "printer-detected.txt").read_text().count("\n") == 2
+    assert provision.write_detected(data_dir, tmp_path / "none") == []
+    assert (data_dir / "printer-detected.txt").read_text() == "no USB printer seen\n"
+
+
+def test_the_receipt_suggests_the_printer_it_saw(stick, data_dir):
+    seen = ["04b8:0e15 Epson TM-T20II (vendor-class USB): PRINTER_URL=usb://04b8:0e15 PRINTER_PROFILE=tm-t20"]
+    provision.provision_from(write_file(stick, NOTEPAD_FILE), data_dir, report=ask_the_app, now=WHEN, printers=seen)
+    receipt = (stick / provision.RECEIPT_NAME).read_text(encoding="utf-8")
+    assert "USB printers seen" in receipt and "PRINTER_URL=usb://04b8:0e15" in receipt

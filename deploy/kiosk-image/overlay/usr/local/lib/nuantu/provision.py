@@ -283,16 +283,18 @@ def consume(path):
     sync_directory(path.parent)
 
 
-def receipt_text(settings, station_report, when):
+def receipt_text(settings, station_report, when, printers=()):
     """What the technician finds on the stick afterwards: no secrets, just what was applied."""
     given = ", ".join(sorted(k for k in settings if k not in SECRET_KEYS))
     secrets = ", ".join(sorted(k for k in settings if k in SECRET_KEYS)) or "none"
+    seen = "".join(f"  {line}\n" for line in printers) or "  none\n"
     text = (
         f"Nuantu kiosk provisioned {when:%Y-%m-%d %H:%M:%S %z}\n"
         "暖途自助机已配置\n\n"
         f"{station_report.strip()}\n\n"
         f"settings applied: {given}\n"
         f"secrets applied (not shown): {secrets}\n"
+        f"USB printers seen (suggested settings):\n{seen}"
     )
     return text.replace("\n", "\r\n")  # for Notepad
 
@@ -375,6 +377,53 @@ def write_os_files(data_dir=DATA):
         write_atomically(sources, f"server {server} iburst\n", 0o644)
     elif sources.exists():
         sources.unlink()
+
+
+# USB ids of printers as sold → (what it is, PRINTER_URL, PRINTER_PROFILE).
+# Printer-class devices not listed still get a usblp suggestion.
+KNOWN_PRINTERS = {
+    ("04b8", "0e15"): ("Epson TM-T20II (vendor-class USB)", "usb://04b8:0e15", "tm-t20"),
+    ("04b8", "0e28"): ("Epson TM-T20III (vendor-class USB)", "usb://04b8:0e28", "tm-t20"),
+    ("0416", "5011"): ("Xprinter/GPrinter 58 mm (printer-class USB)", "file:///dev/usb/lp0", "generic58"),
+    ("0fe6", "811e"): ("Xprinter/GPrinter 80 mm (printer-class USB)", "file:///dev/usb/lp0", "generic80"),
+}
+DETECTED = "printer-detected.txt"
+
+
+def detect_printers(sysfs=Path("/sys/bus/usb/devices")):
+    """Printers plugged into USB now: [(vid, pid, what, suggested URL, suggested profile)]."""
+    found = []
+    for device in sorted(Path(sysfs).glob("*")):
+        try:
+            vid = (device / "idVendor").read_text().strip().lower()
+            pid = (device / "idProduct").read_text().strip().lower()
+        except OSError:
+            continue
+        classes = set()
+        for interface in device.glob(f"{device.name}:*"):
+            try:
+                classes.add((interface / "bInterfaceClass").read_text().strip().lower())
+            except OSError:
+                continue
+        if (vid, pid) in KNOWN_PRINTERS:
+            found.append((vid, pid, *KNOWN_PRINTERS[(vid, pid)]))
+        elif "07" in classes:
+            found.append((vid, pid, "a printer-class USB printer", "file:///dev/usb/lp0", "generic58"))
+        elif vid == "04b8" and "ff" in classes:
+            found.append((vid, pid, "an Epson vendor-class USB device", f"usb://{vid}:{pid}", "tm-t20"))
+    return found
+
+
+def write_detected(data_dir=DATA, sysfs=Path("/sys/bus/usb/devices")):
+    """Say which printer is plugged in and which settings would drive it (every boot)."""
+    applied = read_json(Path(data_dir) / "provisioned.json")
+    lines = []
+    for vid, pid, what, url, profile in detect_printers(sysfs):
+        match = " (what this kiosk uses)" if applied.get("PRINTER_URL") == url else ""
+        lines.append(f"{vid}:{pid} {what}: PRINTER_URL={url} PRINTER_PROFILE={profile}{match}")
+    text = "\n".join(lines) + "\n" if lines else "no USB printer seen\n"
+    write_atomically(Path(data_dir) / DETECTED, text, 0o644)
+    return lines
 
 
 def keep_machine_id(data_dir=DATA, etc=Path("/etc")):
@@ -471,7 +520,7 @@ def station_report(data_dir=DATA):
     return result.stdout
 
 
-def provision_from(path, data_dir=DATA, owner=None, report=station_report, now=None):
+def provision_from(path, data_dir=DATA, owner=None, report=station_report, now=None, printers=()):
     """Apply one provisioning file; return True when applied, False when refused."""
     when = now or datetime.datetime.now().astimezone()
     folder = path.parent
@@ -492,12 +541,12 @@ def provision_from(path, data_dir=DATA, owner=None, report=station_report, now=N
         return False
     consume(path)
     (folder / ERROR_NAME).unlink(missing_ok=True)
-    write_atomically(folder / RECEIPT_NAME, receipt_text(settings, station, when), 0o644)
+    write_atomically(folder / RECEIPT_NAME, receipt_text(settings, station, when, printers), 0o644)
     log.info("provisioned from %s: %s", path, ", ".join(sorted(settings)))
     return True
 
 
-def look_for_files(data_dir=DATA):
+def look_for_files(data_dir=DATA, printers=()):
     """Mount each candidate, apply the first provisioning file found; return whether one was."""
     with tempfile.TemporaryDirectory(prefix="nuantu-provision-") as scratch:
         target = Path(scratch)
@@ -513,7 +562,7 @@ def look_for_files(data_dir=DATA):
                 subprocess.run(["mount", "-o", "remount,rw", str(target)], check=True)
                 found = find_file(target)
                 log.info("found %s on %s", found.name, device)
-                provision_from(found, data_dir, owner=app_user())
+                provision_from(found, data_dir, owner=app_user(), printers=printers)
                 return True
             finally:
                 subprocess.run(["sync"], check=False)
@@ -538,7 +587,8 @@ def main(argv=None):
 
     subprocess.run(["udevadm", "settle", "--timeout=10"], check=False)
     keep_machine_id()
-    look_for_files()
+    printers = write_detected()
+    look_for_files(printers=printers)
     write_os_files()
     subprocess.run(["chronyc", "reload", "sources"], check=False, capture_output=True)
     apply_network()
