@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test
+.PHONY: lock run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts
 	$(BIN)/flask --app kiosk init
@@ -25,12 +25,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { $(APT_GET) update -q && $(APT_GET) install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e .
+# Versions come from the lock (requirements/, `make lock`), as constraints:
+# a dependency just added to pyproject.toml still installs before it is locked.
+LOCK := requirements/test.lock
+
+$(RUN_STAMP): pyproject.toml $(LOCK) | $(VENV)/bin/python
+	$(BIN)/pip install -q -c $(LOCK) -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[test]'
+$(TEST_STAMP): pyproject.toml $(LOCK) | $(VENV)/bin/python
+	$(BIN)/pip install -q -c $(LOCK) -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
 # A CJK font draws Chinese on ticket previews (and on printers without a
@@ -51,6 +55,11 @@ system-packages: fonts
 	$(BIN)/pybabel compile -i $< -o $@
 
 translations: $(COMPILED)
+
+# Re-pin every dependency (pip-tools) after changing pyproject.toml.
+lock: $(TEST_STAMP)
+	$(BIN)/pip install -q pip-tools
+	requirements/compile.sh
 
 # For developers adding strings: refresh the template and catalogs, then translate.
 extract-messages: $(RUN_STAMP)
