@@ -220,7 +220,7 @@ def main(argv=None):
     w.add_argument("--console", default=None)
     w.add_argument("--timeout", type=float, default=900)
     w.add_argument("--every", type=float, default=5)
-    w.add_argument("--after-probe", type=float, default=180)
+    w.add_argument("--after-probe", type=float, default=300)
     w.add_argument("--keep-every", type=int, default=12, help="also keep every Nth shot as PNG (0: none)")
     w.set_defaults(run=watch)
     c = sub.add_parser("check")
