@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: lock run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test
+.PHONY: lock run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test image-security
 
 run: $(RUN_STAMP) $(COMPILED) fonts
 	$(BIN)/flask --app kiosk init
@@ -96,3 +96,8 @@ image:
 
 image-boot-test:
 	deploy/kiosk-image/boot-test.sh --out $(IMAGE_OUT)
+
+# Weekly on the build machine: rebuild the image when Debian (security) has
+# newer packages than the last one (Chromium above all); exit 10 = rebuilt.
+image-security:
+	deploy/kiosk-image/security-check.sh --rebuild

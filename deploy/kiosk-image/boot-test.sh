@@ -18,6 +18,7 @@ Usage: deploy/kiosk-image/boot-test.sh [options]
       --boots N      1 or 2 (default 2: the second checks what survives a reboot)
       --timeout S    seconds allowed per boot (default 900)
       --gpu DEV      QEMU display: virtio-gpu-pci (default), virtio-vga or std
+      --after-probe S  seconds to keep looking for the home page after the probe's report (default 300)
       --keep         keep the booted disk copy and console logs in OUT/boot-test
   -h, --help         this help
 USAGE
@@ -31,6 +32,7 @@ boots=2
 timeout=900
 keep=no
 gpu=virtio-gpu-pci
+after_probe=300
 while [ $# -gt 0 ]; do
     case "$1" in
         -o|--out) out=${2:?}; shift 2 ;;
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
         --timeout) timeout=${2:?}; shift 2 ;;
         --keep) keep=yes; shift ;;
         --gpu) gpu=${2:?}; shift 2 ;;
+        --after-probe) after_probe=${2:?}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "boot-test.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -135,7 +138,7 @@ boot() {  # boot N: run QEMU, look at its screen, power it off when the probe is
     # Screendumps every 5 s from power-on; the first that shows the home
     # page's four tiles is kept as home.png (time to first screen).
     python3 "$here/check/screen.py" watch --monitor "$sock" --out "$screen" --console "$log" \
-        --timeout "$timeout" > "$work/screen-$1.txt" 2>&1 &
+        --timeout "$timeout" --after-probe "$after_probe" > "$work/screen-$1.txt" 2>&1 &
     watcher=$!
     # Wall-clock time from power-on until the probe's verdict line shows up on
     # the serial console (both kiosk units reported, /healthz asked).

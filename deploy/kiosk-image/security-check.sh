@@ -45,13 +45,17 @@ printf '%s\n' "deb [arch=amd64] $mirror bookworm main" "deb [arch=amd64] $mirror
     "deb [arch=amd64] http://deb.debian.org/debian-security bookworm-security main" > "$state/sources.list"
 apt_opts=(-o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=-"
     -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache" -o "APT::Architecture=amd64"
-    -o "Dir::State::Status=/dev/null")
+    -o "Dir::State::Status=/dev/null" -o "APT::Sandbox::User=root")
 apt-get "${apt_opts[@]}" -qq update
 
+# One apt-cache call for all packages: "name candidate" per line.
+mapfile -t names < <(cut -d' ' -f1 "$packages")
+apt-cache "${apt_opts[@]}" policy "${names[@]}" 2>/dev/null \
+    | awk '/^[^ ].*:$/ { name = substr($0, 1, length($0) - 1) } /^  Candidate: / { print name, $2 }' \
+    > "$state/candidates"
 newer=()
 while read -r name version; do
-    [ -n "$name" ] || continue
-    candidate=$(apt-cache "${apt_opts[@]}" policy "$name" 2>/dev/null | sed -n 's/^  Candidate: //p')
+    candidate=$(awk -v n="$name" '$1 == n { print $2; exit }' "$state/candidates")
     if [ -n "$candidate" ] && [ "$candidate" != "(none)" ] && dpkg --compare-versions "$candidate" gt "$version"; then
         newer+=("$name $version -> $candidate")
     fi
