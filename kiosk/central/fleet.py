@@ -19,6 +19,7 @@ written and nobody is registered. The files are written to a scratch folder
 first and renamed into place after the registry commit.
 """
 
+import functools
 import ipaddress
 import re
 import secrets
@@ -250,7 +251,6 @@ def label_png(kiosk, token):
     import qrcode
     from PIL import Image
     from PIL import ImageDraw
-    from PIL import ImageFont
 
     qr = qrcode.QRCode(border=2, box_size=8, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(qr_payload(kiosk, token))
@@ -272,7 +272,9 @@ def label_png(kiosk, token):
     return out.getvalue()
 
 
+@functools.cache
 def _font(size):
+    """The CJK font at a size, loaded once (the .ttc is large: 2,000 labels would reload it 4,000 times)."""
     from PIL import ImageFont
 
     for path in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",):
