@@ -1,5 +1,7 @@
 """Small HTTP rules the kiosk and the central office share (no Flask import needed)."""
 
+import json
+import urllib.error
 from urllib.parse import urlsplit
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -47,3 +49,24 @@ def full_page_redirect(url, htmx_request):
     if htmx_request:
         return "", 204, {"HX-Redirect": url}
     return "", 303, {"Location": url}
+
+
+def json_exchange(opener, request, timeout):
+    """(HTTP status, JSON body as a dict) of a urllib request; an error status keeps its body.
+
+    Network failures (OSError) are the caller's to handle; a body that is not
+    JSON reads as ``{}``.
+    """
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, _json_or_empty(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, _json_or_empty(error.read())
+
+
+def _json_or_empty(data):
+    try:
+        body = json.loads(data or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -11,9 +11,7 @@ rolls back, and says so the next night.
 """
 
 import datetime
-import json
 import logging
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from kiosk import keys
 from kiosk import release_file
+from kiosk import web
 from kiosk.central.models import database
 from kiosk.central.models import KioskSoftware
 from kiosk.central.models import Release
@@ -93,14 +92,7 @@ def _call(kiosk, method, path, data=None, timeout=30):
         kiosk.url + path, data=data, method=method,
         headers={"Authorization": f"Bearer {kiosk.token}", "Content-Type": "application/octet-stream"},
     )
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        try:
-            return error.code, json.loads(error.read() or b"{}")
-        except ValueError:
-            return error.code, {}
+    return web.json_exchange(_opener, request, timeout)
 
 
 def offer(kiosk, target, data, timeout=30):

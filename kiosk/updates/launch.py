@@ -17,7 +17,6 @@ a release is starting.
 """
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -25,11 +24,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 from kiosk import updates
+from kiosk import web
 from kiosk.serve import DEFAULT_PORT
 from kiosk.serve import LOOPBACK
 from kiosk.serve import notify
@@ -56,14 +55,8 @@ def health_url(serve_args):
 def healthz(url, timeout=5):
     """(status, body dict) of the app's /healthz, or (None, {}) when nothing answers."""
     try:
-        with _opener.open(url, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        try:
-            return error.code, json.loads(error.read() or b"{}")
-        except ValueError:
-            return error.code, {}
-    except (OSError, ValueError):
+        return web.json_exchange(_opener, url, timeout)
+    except OSError:
         return None, {}
 
 

@@ -12,7 +12,6 @@ import time
 
 from flask import Blueprint
 from flask import current_app
-from flask import jsonify
 from flask import request
 
 from kiosk import printing
@@ -21,6 +20,7 @@ from kiosk import updates
 from kiosk.errors import DomainError
 from kiosk.release_file import MAX_BYTES
 from kiosk.views import station_info
+from kiosk.views.sync import _json  # JSON no proxy or browser may keep
 
 bp = Blueprint("updates", __name__, url_prefix="/sync")
 
@@ -83,9 +83,3 @@ def diagnostics():
     }
     return _json(body, 200)
 
-
-def _json(body, status):
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
