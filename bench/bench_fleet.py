@@ -71,7 +71,7 @@ def main():
               f"({planned / files * 1000:.1f} ms per kiosk; labels {labels / files / 1024:.0f} KiB each)")
 
         wheel = build_wheel(scratch / "wheel")
-        key = keys.generate(scratch / "release.key")
+        key = keys.load_or_generate(scratch / "release.key")
         started = time.perf_counter()
         data = release_file.build(wheel.read_bytes(), wheel.name, key, "2027-01-01T00:00:00Z")
         signed = time.perf_counter() - started

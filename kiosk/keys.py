@@ -1,110 +1,138 @@
-"""Ed25519 keys: where they are kept, how they are made, signing and checking.
+"""The office's keys, in one small place: Ed25519 signatures and sealed boxes (PyNaCl).
 
-One small place for every signing key of the project (PyNaCl), so each key
-is generated, stored and loaded the same way:
+The central office holds an Ed25519 signing key. With it, it signs what it
+publishes to kiosks (job postings, fairs, trips, notices); kiosks hold its
+public key from provisioning and check every item. The same key pair, turned
+into its Curve25519 form (libsodium's ``crypto_sign_ed25519_*_to_curve25519``),
+is what a kiosk seals a wage-arrears tip to: a sealed box that only the office's
+private key opens, so neither the kiosk after sending nor the sync path can read
+it. One key pair per office key id keeps provisioning to one line of text.
 
-- the office's **release key** signs app releases (``kiosk.central.releases``);
-  kiosks hold only its public half (``RELEASE_PUBLIC_KEY``) and install
-  nothing it did not sign;
-- other keys (signed help content, ...) use the same functions under their
-  own file name: one key per purpose, never shared.
-
-A private key is a file of 64 hex characters (the 32-byte seed), mode 0600,
-made by the machine that uses it and never typed; a public key travels as 64
-hex characters. ``key_id`` names a public key in manifests and logs.
+Keys travel as base64 text; a key id is a short public fingerprint so that a
+signature, or a sealed tip, names the key it needs. Private keys live in files
+(mode 0600), never in a database.
 """
 
+import base64
+import binascii
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
-import nacl.exceptions
-import nacl.signing
-
-SEED_BYTES = 32
-
-
-class KeyError_(Exception):
-    """A key file or key text that cannot be used; the message says why."""
+from nacl.exceptions import BadSignatureError
+from nacl.exceptions import CryptoError
+from nacl.public import SealedBox
+from nacl.signing import SigningKey
+from nacl.signing import VerifyKey
 
 
-def generate(path):
-    """Make a new private key at ``path`` (0600, atomically); refuse to overwrite one."""
-    path = Path(path)
-    if path.exists():
-        raise KeyError_(f"{path} exists already: a key is never replaced silently")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = nacl.signing.SigningKey.generate()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+class BadKey(ValueError):
+    """A key that is not a key (wrong length, not base64)."""
+
+
+def generate():
+    """Return a new Ed25519 signing key."""
+    return SigningKey.generate()
+
+
+def _b64(raw):
+    return base64.b64encode(raw).decode()
+
+
+def _unb64(text, length):
     try:
-        with os.fdopen(fd, "w") as f:
-            os.fchmod(f.fileno(), 0o600)
-            f.write(bytes(key).hex() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.link(tmp, path)  # fails if someone made one meanwhile
-    finally:
-        os.unlink(tmp)
-    return key
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, AttributeError, ValueError):
+        raise BadKey("not base64") from None
+    if len(raw) != length:
+        raise BadKey(f"a key is {length} bytes, not {len(raw)}")
+    return raw
 
 
-def load_private(path):
-    """Return the signing key stored at ``path``."""
-    path = Path(path)
-    try:
-        text = path.read_text().strip()
-    except FileNotFoundError:
-        raise KeyError_(f"no key at {path}") from None
-    if path.stat().st_mode & 0o077:
-        raise KeyError_(f"{path} is readable by others: chmod 600 it")
-    try:
-        seed = bytes.fromhex(text)
-    except ValueError:
-        raise KeyError_(f"{path} does not hold a key in hex") from None
-    if len(seed) != SEED_BYTES:
-        raise KeyError_(f"{path} does not hold a 32-byte Ed25519 key")
-    return nacl.signing.SigningKey(seed)
+def public_text(signing_key):
+    """Return the public (verify) key of a signing key as base64 text."""
+    return _b64(bytes(signing_key.verify_key))
 
 
-def load_or_generate(path):
-    """Return the key at ``path``, making it first if there is none."""
-    try:
-        return generate(path)
-    except KeyError_:
-        return load_private(path)
+def private_text(signing_key):
+    """Return the private seed of a signing key as base64 text."""
+    return _b64(bytes(signing_key))
 
 
-def public_text(key):
-    """The public half of a signing key, as the hex text kiosks are given."""
-    return bytes(key.verify_key).hex()
+def load_private(text):
+    """Return the signing key of base64 seed text."""
+    return SigningKey(_unb64(text, 32))
 
 
 def load_public(text):
-    """Return the verify key for hex ``text`` (64 characters)."""
+    """Return the verify key of base64 text; raise BadKey for anything else."""
+    return VerifyKey(_unb64(text, 32))
+
+
+def key_id(public):
+    """Return the 16-hex-digit id of a public key (text or VerifyKey)."""
+    raw = bytes(public) if isinstance(public, VerifyKey) else _unb64(public, 32)
+    return hashlib.sha256(b"nuantu-office-key:" + raw).hexdigest()[:16]
+
+
+def sign(data, signing_key):
+    """Return the base64 Ed25519 signature of bytes."""
+    return _b64(signing_key.sign(data).signature)
+
+
+def verify(data, signature, public):
+    """Return True if signature (base64) is the signature of data by the public key (text)."""
     try:
-        raw = bytes.fromhex((text or "").strip())
-    except ValueError:
-        raise KeyError_("a public key is 64 hex characters") from None
-    if len(raw) != SEED_BYTES:
-        raise KeyError_("a public key is 64 hex characters")
-    return nacl.signing.VerifyKey(raw)
-
-
-def key_id(verify_key):
-    """A short name for a public key: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(bytes(verify_key)).hexdigest()[:16]
-
-
-def sign(key, message):
-    """The detached Ed25519 signature of ``message`` (bytes), 64 bytes."""
-    return key.sign(message).signature
-
-
-def verify(verify_key, message, signature):
-    """True when ``signature`` is ``verify_key``'s signature of ``message``."""
-    try:
-        verify_key.verify(message, signature)
-        return True
-    except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+        load_public(public).verify(data, _unb64(signature, 64))
+    except (BadSignatureError, BadKey, TypeError):
         return False
+    return True
+
+
+def seal(plaintext, public):
+    """Seal bytes to a public key (text): only its private key opens the result (base64)."""
+    box = SealedBox(load_public(public).to_curve25519_public_key())
+    return _b64(box.encrypt(plaintext))
+
+
+def unseal(sealed, signing_key):
+    """Open a sealed box (base64) with a signing key; raise ValueError if it is not ours or damaged."""
+    try:
+        raw = base64.b64decode(sealed, validate=True)
+        return SealedBox(signing_key.to_curve25519_private_key()).decrypt(raw)
+    except (binascii.Error, CryptoError, TypeError) as error:
+        raise ValueError("cannot open this sealed box") from error
+
+
+def write_private(path, signing_key):
+    """Write a signing key to a new file readable by its owner only."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(private_text(signing_key) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_private(path):
+    """Read a signing key written by write_private."""
+    return load_private(Path(path).read_text())
+
+
+def load_or_generate(path):
+    """Return the signing key kept at ``path``, making and writing one first if there is none.
+
+    The office's release key (``kiosk.central.releases``) is made this way on
+    first use: generated by the machine that uses it, never typed. A key file
+    others can read is refused rather than used.
+    """
+    path = Path(path)
+    if not path.exists():
+        try:
+            write_private(path, generate())
+        except FileExistsError:  # made meanwhile by another process: use that one
+            pass
+    if path.stat().st_mode & 0o077:
+        raise BadKey(f"{path} is readable by others: chmod 600 it")
+    return read_private(path)

@@ -96,7 +96,7 @@ def build(wheel_bytes, wheel_name, signing_key, published_at):
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in (
             (MANIFEST, manifest_bytes),
-            (SIGNATURE, keys.sign(signing_key, manifest_bytes)),
+            (SIGNATURE, keys.sign(manifest_bytes, signing_key).encode()),
             (wheel_name, wheel_bytes),
         ):
             info = tarfile.TarInfo(name)
@@ -105,8 +105,8 @@ def build(wheel_bytes, wheel_name, signing_key, published_at):
     return out.getvalue()
 
 
-def read(data, verify_key):
-    """Check a release file's signature and wheel; return the ``Release`` or refuse."""
+def read(data, public_key):
+    """Check a release file's signature (``public_key``: base64 text) and wheel; return the ``Release`` or refuse."""
     if len(data) > MAX_BYTES:
         raise ReleaseRefused(N_("That file is too big to be a release."))
     members = {}
@@ -121,7 +121,11 @@ def read(data, verify_key):
     manifest_bytes, signature = members.get(MANIFEST), members.get(SIGNATURE)
     if manifest_bytes is None or signature is None:
         raise ReleaseRefused(N_("That is not a release file."))
-    if not keys.verify(verify_key, manifest_bytes, signature):
+    try:
+        signature_text = signature.decode("ascii")
+    except UnicodeDecodeError:
+        signature_text = ""
+    if not keys.verify(manifest_bytes, signature_text, public_key):
         raise ReleaseRefused(N_("The release's signature is not the office's release key: not installed."))
     manifest = json.loads(manifest_bytes)
     if manifest.get("format") != FORMAT or manifest.get("package") != PACKAGE:

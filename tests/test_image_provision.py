@@ -271,7 +271,7 @@ def test_each_kiosk_gets_its_own_host_name(data_dir, stick):
 
 
 def test_fleet_settings_reach_the_app_and_a_fixed_address_reaches_networkd(stick, data_dir, tmp_path):
-    key = "ab" * 32
+    key = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="
     extra = f"PRINTER_PROFILE=tm-t20\nRELEASE_PUBLIC_KEY={key}\nNETWORK=10.8.1.20/24,10.8.1.1\n"
     provision.provision_from(write_file(stick, NOTEPAD_FILE + extra), data_dir, report=ask_the_app, now=WHEN)
 

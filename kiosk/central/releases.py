@@ -52,7 +52,7 @@ def publish(instance_path, wheel_path):
     data = release_file.build(
         wheel_path.read_bytes(), wheel_path.name, signing_key, now.isoformat(timespec="seconds") + "Z"
     )
-    release = release_file.read(data, signing_key.verify_key)  # what kiosks will check, checked here first
+    release = release_file.read(data, keys.public_text(signing_key))  # what kiosks will check, checked here first
     if Release.get_or_none(Release.version == release.version):
         raise DomainError(N_("Release %(version)s is published already."), version=release.version)
     folder = Path(instance_path) / RELEASES

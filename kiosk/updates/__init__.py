@@ -87,9 +87,10 @@ def verify_key(config):
     if not text:
         raise ReleaseRefused(N_("This kiosk has no release key: provision RELEASE_PUBLIC_KEY to accept updates."))
     try:
-        return keys.load_public(text)
-    except keys.KeyError_:
+        keys.load_public(text)
+    except keys.BadKey:
         raise ReleaseRefused(N_("This kiosk's RELEASE_PUBLIC_KEY is not a public key.")) from None
+    return text
 
 
 def stage(config, data, running_version):

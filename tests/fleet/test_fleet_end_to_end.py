@@ -100,7 +100,7 @@ def test_plan_provision_pull_update_refuse_and_roll_back(tmp_path, wheels):
         assert "never asked" in lines["emeishan-hcz"]
 
         # A release signed by anyone but the office is refused; the kiosk keeps running what it ran.
-        stranger = keys.generate(tmp_path / "stranger.key")
+        stranger = keys.generate()
         forged = release_file.build(good.read_bytes(), good.name, stranger, "2027-01-01T00:00:00Z")
         status, body = post(emei.url + "/sync/release", forged, emei.token)
         assert status == 422 and "signature" in body["error"]

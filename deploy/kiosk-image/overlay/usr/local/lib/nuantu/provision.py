@@ -151,8 +151,8 @@ def validate(settings):
     if not NETWORK.match(network) or (network != "dhcp" and int(NETWORK.match(network).group(4)) > 30):
         problems.append("NETWORK must be dhcp or ADDRESS/PREFIX[,GATEWAY], e.g. 10.8.1.20/24,10.8.1.1")
     release_key = settings.get("RELEASE_PUBLIC_KEY", "")
-    if release_key and not re.fullmatch(r"[0-9a-f]{64}", release_key):
-        problems.append("RELEASE_PUBLIC_KEY must be the 64 hex characters `fleet release-key` prints")
+    if release_key and not re.fullmatch(r"[A-Za-z0-9+/]{43}=", release_key):
+        problems.append("RELEASE_PUBLIC_KEY must be the 44 base64 characters `fleet release-key` prints")
     for key in SECRET_KEYS:
         if key in settings and len(settings[key]) < 16:
             problems.append(f"{key} is too short to be a secret (16 characters at least)")
