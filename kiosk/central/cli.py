@@ -179,7 +179,7 @@ def pull_command(only, concurrency, quiet, as_json, no_content):
         kiosks,
         concurrency=concurrency or config["PULL_CONCURRENCY"],
         page_size=config["PAGE_SIZE"],
-        timeout=config["PULL_TIMEOUT"],
+        limits=pulling.Limits.from_config(config),
         progress=progress,
     )
     seconds = (datetime.datetime.now() - started).total_seconds()

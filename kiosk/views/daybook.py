@@ -18,7 +18,6 @@ from kiosk import counts
 from kiosk import daybook
 from kiosk import printing
 from kiosk import tallies
-from kiosk import vouchers
 from kiosk.views import station_info
 from kiosk.views.console import redirect_to
 from kiosk.views.console import volunteer_required
@@ -71,12 +70,21 @@ def overview_context():
     """Return what the console home shows of the day being counted: figures, stock, printer."""
     from kiosk.views.printer import FIXES
 
-    open_day = counts.booking_day(clock.local_day())
+    cells = day_being_counted()
+    open_day = cells.day
+    packs = daybook.pack_stock()
     return {
-        "today": daybook.live_sheet(open_day, _services()),
-        "stock": vouchers.pack_types(active_only=True) if station_info.current() else [],
+        "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs),
+        "stock": [pack for pack in packs if pack.active],
         "fixes": FIXES,
     }
+
+
+def day_being_counted():
+    """Return the day the console counts on and its cells, read once for the whole page."""
+    if "console_cells" not in g:
+        g.console_cells = counts.day_cells(counts.booking_day(clock.local_day()), levels=(daybook.LEVEL,))
+    return g.console_cells
 
 
 @bp.get("/overview")
