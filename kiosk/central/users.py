@@ -69,9 +69,8 @@ def sign_in(name, password, now=None):
     """
     now = now or clock.now()
     password = password or ""
-    with write_transaction():
-        user = OfficeUser.get_or_none(OfficeUser.name == (name or "").strip(), OfficeUser.active == True)  # noqa: E712
-        tried = credentials.attempt(user, password, user.password_hash, now) if user else None
+    user = OfficeUser.get_or_none(OfficeUser.name == (name or "").strip(), OfficeUser.active == True)  # noqa: E712
+    tried = credentials.attempt(user, password, user.password_hash, now) if user else None
     if tried is None:
         credentials.spend_like_a_check(password)
     elif tried.locked_minutes:
