@@ -97,8 +97,15 @@ class Volunteer(BaseModel):
     role = CharField(max_length=16, default="volunteer")  # volunteer | manager
     pin_hash = CharField(max_length=255)
     active = BooleanField(default=True)
-    failed_attempts = IntegerField(default=0)
+    failed_attempts = IntegerField(default=0)  # PINs typed at the console
     locked_until = DateTimeField(null=True)
+    # PINs typed at the public worker screen (a manager's override) count apart:
+    # someone at the screen can lock that path, never the manager's console.
+    screen_failed_attempts = IntegerField(default=0)
+    screen_locked_until = DateTimeField(null=True)
+    # A session is good only while it carries this number: sign-out, disabling
+    # and a new PIN add one, which ends every open session of that person.
+    session_epoch = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     last_sign_in = DateTimeField(null=True)
 

@@ -38,7 +38,21 @@ MODELS += [DayClose, LateCorrection]
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)
 # adds them to an existing database (CREATE ... IF NOT EXISTS).
-MIGRATIONS = []
+
+
+def _volunteer_screen_lockout_and_sessions(migrator, database):
+    from playhouse.migrate import migrate
+
+    migrate(
+        migrator.add_column("volunteer", "screen_failed_attempts", Volunteer.screen_failed_attempts),
+        migrator.add_column("volunteer", "screen_locked_until", Volunteer.screen_locked_until),
+        migrator.add_column("volunteer", "session_epoch", Volunteer.session_epoch),
+    )
+
+
+MIGRATIONS = [
+    ("0001_volunteer_screen_lockout_and_sessions", _volunteer_screen_lockout_and_sessions),
+]
 
 
 def upgrade(models=None, migrations=None):

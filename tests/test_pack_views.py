@@ -233,8 +233,8 @@ def test_void_and_reprint_from_the_desk_need_a_reason(app, client, auth, offers,
 def test_only_a_manager_can_count_stock_in_and_out(app, client, auth, offers, volunteer):
     sign_in(auth, volunteer)
     assert client.post("/volunteer/packs/stock", data={"pack": "warm", "quantity": "5", "reason": "到货"}).status_code == 403
-    manager = add_volunteer(app, name="陈站长", pin="8642", role="manager")
-    auth.sign_in(manager, pin="8642")
+    manager = add_volunteer(app, name="陈站长", pin="864297", role="manager")
+    auth.sign_in(manager, pin="864297")
     assert client.post("/volunteer/packs/stock", data={"pack": "warm", "quantity": "5", "reason": "到货"}).status_code == 303
     refused = client.post("/volunteer/packs/stock", data={"pack": "warm", "direction": "out", "quantity": "50", "reason": "破损"})
     assert refused.status_code == 409

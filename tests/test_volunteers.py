@@ -20,10 +20,10 @@ def test_the_right_pin_opens_the_console(app, client, auth):
 
 
 def test_pins_are_stored_only_as_scrypt_hashes(app):
-    add_volunteer(app, pin="8642")
+    add_volunteer(app, pin="864297")
     with app.app_context(), database.connection_context():
         stored = Volunteer.get().pin_hash
-    assert stored.startswith("scrypt$") and "8642" not in stored
+    assert stored.startswith("scrypt$") and "864297" not in stored
 
 
 def test_a_wrong_pin_says_how_many_tries_are_left(app, client, auth):
@@ -75,14 +75,14 @@ def test_an_idle_console_signs_the_volunteer_out(tmp_path):
 
 
 def test_only_a_manager_may_manage_volunteers(app, client, auth):
-    helper = add_volunteer(app, name="张伟", pin="1357")
-    auth.sign_in(helper, pin="1357")
+    helper = add_volunteer(app, name="张伟", pin="135792")
+    auth.sign_in(helper, pin="135792")
     assert client.get("/volunteer/people").status_code == 403
 
 
 def test_a_manager_adds_and_disables_a_volunteer_who_then_cannot_sign_in(app, client, auth):
-    manager = add_volunteer(app, name="陈站长", pin="9753", role="manager")
-    auth.sign_in(manager, pin="9753")
+    manager = add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    auth.sign_in(manager, pin="975310")
     response = client.post("/volunteer/people", data={"name": "刘洋", "pin": "3691", "role": "volunteer"})
     assert response.status_code == 303
     with app.app_context(), database.connection_context():
@@ -94,8 +94,8 @@ def test_a_manager_adds_and_disables_a_volunteer_who_then_cannot_sign_in(app, cl
 
 
 def test_a_manager_cannot_disable_themself(app, client, auth):
-    manager = add_volunteer(app, name="陈站长", pin="9753", role="manager")
-    auth.sign_in(manager, pin="9753")
+    manager = add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    auth.sign_in(manager, pin="975310")
     response = client.post(f"/volunteer/people/{manager}/active", data={"active": "0"})
     assert response.status_code == 400
     assert "不能停用自己" in response.get_data(as_text=True)
@@ -110,7 +110,7 @@ def test_a_bad_pin_from_htmx_redraws_the_pad_with_the_message(app, client):
 
 
 def test_the_cli_adds_the_first_manager_and_lists_people(runner):
-    result = runner.invoke(args=["volunteers", "add", "陈站长", "--role", "manager", "--pin", "9753"])
+    result = runner.invoke(args=["volunteers", "add", "陈站长", "--role", "manager", "--pin", "975310"])
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["volunteers", "list"])
     assert "陈站长\tmanager\tactive" in listing.output

@@ -149,7 +149,8 @@ def override_post(offer_id):
     person at the kiosk is the worker, and a forgotten sign-out must not let
     them allow themselves.
     """
-    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""))
+    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""),
+                                   at=volunteers.SCREEN)
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
         offer_id,
