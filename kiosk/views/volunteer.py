@@ -15,6 +15,7 @@ from flask_babel import gettext
 from kiosk import htmx
 from kiosk import scan as scan_codes
 from kiosk import volunteers
+from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.models import Volunteer
 from kiosk.views.console import redirect_to
@@ -76,7 +77,7 @@ def pin_pad(volunteer_id):
 @bp.post("/sign-in")
 def sign_in_post():
     """Check the PIN; open the console, or show why not on the pad."""
-    volunteer_id = request.form.get("volunteer_id", type=int)
+    volunteer_id = request.form.get("volunteer_id", type=web.whole_number)
     try:
         person = volunteers.sign_in(volunteer_id, request.form.get("pin", ""))
     except volunteers.SignInRefused as refusal:
