@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test
+.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook bench-write-path image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts
 	$(BIN)/flask --app kiosk init
@@ -72,6 +72,9 @@ bench-vouchers: $(TEST_STAMP) $(COMPILED)
 # The console overview and day report with a season in the database.
 bench-daybook: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_daybook.py
+
+bench-write-path: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_write_path.py --ops 60
 
 # Kiosk OS image (deploy/kiosk-image/README.md). image-check is fast and
 # static (systemd-analyze verify/security, shellcheck, udev lint, Chromium
