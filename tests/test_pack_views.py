@@ -329,7 +329,7 @@ def test_wrong_pins_at_the_worker_screen_never_lock_the_manager_out_of_the_conso
     console = app.test_client()
     assert console.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "864297"}).status_code == 303
     roster = console.get("/volunteer/people").get_data(as_text=True)
-    assert "在工作人员屏幕上" in roster or "worker screen" in roster
+    assert "PIN 码在务工人员屏幕上已锁定" in roster
     console.post(f"/volunteer/people/{manager}/unlock")
     again = screen.post(f"/packs/override/{offers['return']}", data={**form, "pin": "864297"})
     assert again.status_code == 200 and "返岗礼包" in again.get_data(as_text=True)
