@@ -37,7 +37,19 @@ def purge_print_jobs(older_than_days, now=None):
     return len(deleted)
 
 
+def purge_personal_data(older_than_days, now=None):
+    """Forget phone/ID fingerprints older than N days everywhere they are kept; return (registrations, vouchers).
+
+    A registration's fingerprints and the person key its vouchers carry (the
+    same HMAC, for the quota) go together: none outlives the retention days.
+    """
+    now = now or clock.now()
+    cleared = registration.purge_personal_fields(older_than_days, now=now)
+    keys = vouchers.forget_people(now - datetime.timedelta(days=older_than_days))
+    return cleared, keys
+
+
 def purge_expired(pii_days, print_job_days, now=None):
     """Run every retention rule with the configured days (the daily housekeeping)."""
-    registration.purge_personal_fields(pii_days, now=now)
+    purge_personal_data(pii_days, now=now)
     purge_print_jobs(print_job_days, now=now)

@@ -617,6 +617,16 @@ def release_expired(today=None, now=None):
     return len(due)
 
 
+def forget_people(before):
+    """Clear the person keys (ID/phone HMACs) of vouchers issued before a moment; return how many.
+
+    The retention purge calls this with the registrations' cutoff, so a
+    person's fingerprint leaves the vouchers when it leaves the registration.
+    """
+    with counts.write_transaction():
+        return Voucher.update(person_key=None).where(Voucher.issued_at < before, Voucher.person_key.is_null(False)).execute()
+
+
 def _forget_people_after_campaigns(today):
     """Clear person keys of vouchers whose campaign is over: no quota needs them any more."""
     ended = Campaign.select(Campaign.id).where(Campaign.ends < today)
