@@ -14,7 +14,7 @@ bundle file carried on a USB stick. Both are *batches*:
      "signature": HMAC-SHA256(SYNC_TOKEN, canonical JSON of the rest)}
 
 Why a bearer token plus an HMAC made with that same per-kiosk token: the
-office registers one secret per kiosk (``kiosks add NAME URL TOKEN``) and that
+office registers one secret per kiosk (``kiosks add NAME URL``, token on stdin) and that
 single secret both authenticates pulls and lets the office verify bundles that
 arrive on a stick, with no certificates to manage on a closed network. The
 kiosk's SIGNING_KEY is deliberately not used: it signs what the kiosk hands
