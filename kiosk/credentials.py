@@ -52,7 +52,7 @@ class Attempt:
     locked_minutes: int = 0
 
 
-def attempt(account, secret, stored_hash, now, path=""):
+def attempt(account, secret, stored_hash, now, path="", check=None):
     """Check a typed secret against an account's hash and record the outcome on the account.
 
     ``account`` is a peewee row with ``failed_attempts``, ``locked_until`` and
@@ -61,12 +61,13 @@ def attempt(account, secret, stored_hash, now, path=""):
     transaction: the hash (tens of milliseconds of scrypt) is checked first,
     then the outcome is written in one short write transaction that re-reads
     the counters, so a wrong try is counted even when others sign in at once,
-    and no writer waits on scrypt.
+    and no writer waits on scrypt. ``check(secret, stored_hash)`` compares
+    (default: this module's scrypt format, the PINs').
     """
     failed, locked = f"{path}failed_attempts", f"{path}locked_until"
     if _locked(getattr(account, locked), now):
         return Attempt(False, locked_minutes=_minutes_left(getattr(account, locked), now))
-    matched = secret_matches(secret, stored_hash)
+    matched = (check or secret_matches)(secret, stored_hash)
     model = type(account)
     row = model.id == account.id
     with model._meta.database.atomic():
