@@ -35,6 +35,7 @@ import json
 import re
 
 from kiosk import counts
+from kiosk import stations
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 
@@ -50,8 +51,6 @@ CELL_FIELDS = frozenset({"day", "metric", "dims", "value", "seq"})
 
 KIOSK_ID = re.compile(r"[0-9a-f]{32}")
 KEY_ID = re.compile(r"[0-9a-f]{16}")
-STATION_CODE = re.compile(r"[\w.-]{1,64}")
-COUNTY = re.compile(r"\d{6}")
 
 
 class BatchRefused(DomainError):
@@ -134,9 +133,8 @@ def validate(batch):
     _require(_text(batch["key"], KEY_ID), "key")
     station = batch["station"]
     _require(isinstance(station, dict) and set(station) == STATION_FIELDS, "station")
-    _require(_text(station["code"], STATION_CODE), "station code")
-    _require(isinstance(station["name"], str) and 0 < len(station["name"]) <= 64, "station name")
-    _require(_text(station["county"], COUNTY), "station county")
+    _require(stations.identity_problem(station["code"], station["name"], station["county"]) is None,
+             "station (code, name or county)")
     since, upto, head = batch["since"], batch["next"], batch["head"]
     _require(all(_count(n) for n in (since, upto, head)) and since <= upto, "cursor")
     # An empty page may echo a cursor above the head: the office then sees
