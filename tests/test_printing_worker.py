@@ -96,3 +96,22 @@ def test_tests_and_cli_commands_do_not_start_a_worker(tmp_path):
     printing.submit(sample_ticket("voucher"))
     threading.Event().wait(0.2)
     assert printing.backend().received == []
+
+
+def test_the_backlog_prints_within_seconds_of_the_fault_clearing_not_after_the_back_off(tmp_path):
+    import time
+
+    app = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out", PRINTER_WORKER=True)
+    app.test_client().get("/")
+    try:
+        job = printing.submit(sample_ticket("voucher"))
+        printer = printing.backend()
+        time.sleep(8)  # failures 1 s, 2 s, 4 s apart: the worker now backs off 8 s, then 16 s, 30 s
+        assert printer.received == []
+        printer.set(fault=None)  # the volunteer puts paper in
+        cleared = time.monotonic()
+        finishes(lambda: _wait_for(lambda: printer.received), seconds=20)
+        assert time.monotonic() - cleared < 4  # was up to 30 s
+        assert printer.received == [(job.name, job.data)]
+    finally:
+        assert printing.stop_worker(10)

@@ -105,7 +105,10 @@ class _Printer:
 
     def observe(self, status):
         with self.lock:
+            before = self.observed
             self.observed, self.observed_at = status, utcnow()
+        if status.state == "ok" and before is not None and before.state != "ok":
+            self.worker.wake()  # the fault cleared: send the backlog now, not after the back-off
 
 
 _current = None
