@@ -43,6 +43,13 @@ class Worker:
             self._thread.start()
             return True
 
+    def stopping(self):
+        """Whether this worker's own thread was asked to stop (process_queue checks it between jobs).
+
+        A pass run by hand (the CLI, tests) in another thread is never cut short.
+        """
+        return self._stop.is_set() and threading.current_thread() is self._thread
+
     def wake(self):
         """Ask for a pass over the queue now (a new job arrived)."""
         self._wake.set()
