@@ -115,6 +115,16 @@ class Volunteer(BaseModel):
         return cls.select().where(cls.active == True).order_by(cls.name)  # noqa: E712
 
 
+class ClockWatch(BaseModel):
+    """One row: the latest time this kiosk has seen, and whether its clock is in doubt (kiosk.clock)."""
+
+    latest_seen = DateTimeField()
+    suspect_since = DateTimeField(null=True)  # the wall time that looked wrong; None while trusted
+    suspect_reason = CharField(max_length=16, default="")  # ahead | back | jumped
+    confirmed_at = DateTimeField(null=True)
+    confirmed_by = IntegerField(null=True)  # volunteer id of the manager who confirmed the time
+
+
 class DayClose(BaseModel):
     """A station-local day a manager closed: its report as printed, frozen.
 

@@ -12,6 +12,7 @@ from kiosk.daybook import LateCorrection
 from kiosk.luggage import LuggageBag
 from kiosk.luggage import LuggageDeposit
 from kiosk.models import AuditEntry
+from kiosk.models import ClockWatch
 from kiosk.models import CountCell
 from kiosk.models import database
 from kiosk.models import DayClose
@@ -34,6 +35,7 @@ MODELS = [
 ]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
+MODELS += [ClockWatch]
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)

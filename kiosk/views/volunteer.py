@@ -12,6 +12,7 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext
 
+from kiosk import clock
 from kiosk import htmx
 from kiosk import scan as scan_codes
 from kiosk import volunteers
@@ -54,7 +55,16 @@ def index():
     """Show the console to a signed-in volunteer, else the sign-in page."""
     if g.volunteer is None:
         return sign_in()
-    return render_template("volunteer/home.html", **tally_context(), **overview_context())
+    return render_template("volunteer/home.html", **tally_context(), **overview_context(),
+                           clock_doubt=clock.suspect(), clock_now=clock.local_time())
+
+
+@bp.post("/clock/confirm")
+@volunteer_required(role="manager")
+def confirm_clock():
+    """A station manager says the clock is right: expiry, purges and closing run again."""
+    clock.confirm(g.volunteer.id)
+    return redirect_to("volunteer.index")
 
 
 @bp.get("/sign-in")

@@ -70,3 +70,19 @@ def volunteers_set_pin(who, pin):
     except DomainError as refusal:
         raise click.ClickException(str(refusal)) from None
     click.echo(f"new PIN for {person.name} (id {person.id}); their sessions have ended")
+
+
+@volunteers_group.command("confirm-clock")
+@click.argument("manager")
+def volunteers_confirm_clock(manager):
+    """MANAGER (id or name) confirms the kiosk's clock after it jumped: expiry, purges and closing run again."""
+    from kiosk import clock
+
+    with database.connection_context():
+        person = _person(manager)
+        if person.role != "manager":
+            raise click.ClickException("only a station manager can confirm the clock")
+        doubt = clock.suspect()
+        clock.confirm(person.id)
+    when = clock.local_time().strftime("%Y-%m-%d %H:%M")
+    click.echo(f"clock confirmed by {person.name}: {when}" + (f" (it had {doubt.suspect_reason})" if doubt else ""))
