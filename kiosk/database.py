@@ -35,11 +35,14 @@ from kiosk import models
 # the plug, and with NORMAL the last acknowledged registrations or vouchers
 # could vanish on power loss. A kiosk commits a few rows a minute, so the
 # extra fsync costs nothing anyone can notice.
+# secure_delete: a purged fingerprint is overwritten with zeros in the file,
+# not left in a free page for someone holding the disk (retention must be real).
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
     "cache_size": -8000,
+    "secure_delete": 1,
 }
 # How long a writer waits for its turn (in this process) or for the file's
 # lock (another process) before giving up with "database is locked".

@@ -15,6 +15,7 @@ from kiosk import registration
 from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.errors import N_
+from kiosk.models import database
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ def purge_personal_data(older_than_days, now=None):
     now = now or clock.now()
     cleared = registration.purge_personal_fields(older_than_days, now=now)
     keys = vouchers.forget_people(now - datetime.timedelta(days=older_than_days))
+    if cleared or keys:
+        # The old versions of the pages still sit in the WAL until a checkpoint:
+        # copy them home (secure_delete zeroes the freed bytes) and empty the WAL.
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return cleared, keys
 
 
