@@ -15,6 +15,7 @@ from flask_babel import gettext
 from kiosk import clock
 from kiosk import htmx
 from kiosk import scan as scan_codes
+from kiosk import stations
 from kiosk import volunteers
 from kiosk import web
 from kiosk.errors import DomainError
@@ -55,8 +56,10 @@ def index():
     """Show the console to a signed-in volunteer, else the sign-in page."""
     if g.volunteer is None:
         return sign_in()
-    return render_template("volunteer/home.html", **tally_context(), **overview_context(),
-                           clock_doubt=clock.suspect(), clock_now=clock.local_time())
+    return render_template(
+        "volunteer/home.html", **tally_context(), **overview_context(), prompt_settings=stations.prompt_settings(),
+        clock_doubt=clock.suspect(), clock_now=clock.local_time(),
+    )
 
 
 @bp.post("/clock/confirm")
@@ -64,6 +67,16 @@ def index():
 def confirm_clock():
     """A station manager says the clock is right: expiry, purges and closing run again."""
     clock.confirm(g.volunteer.id)
+    return redirect_to("volunteer.index")
+
+
+@bp.post("/prompts")
+@volunteer_required()
+def prompts():
+    """Make the screens' spoken prompts louder, quieter, muted or back on (the station's setting)."""
+    settings = stations.change_prompts(request.form.get("action", ""), volunteer_id=g.volunteer.id)
+    if htmx:
+        return render_template("volunteer/_prompts.html", prompt_settings=settings)
     return redirect_to("volunteer.index")
 
 
