@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-prompts bench-daybook bench-write-path image-check image image-boot-test
+.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-prompts bench-daybook bench-help bench-write-path image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -85,6 +85,11 @@ bench-prompts: $(TEST_STAMP) $(COMPILED) system-packages
 bench-daybook: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_daybook.py
 
+# Job list and the evening's content delivery with 500 postings held; the crypto behind them.
+bench-help: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_help.py
+
+# Eight mixed writers, before and after the write-path decision (BEGIN IMMEDIATE + writer queue).
 bench-write-path: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_write_path.py --ops 60
 

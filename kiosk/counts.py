@@ -45,6 +45,8 @@ DIMENSIONS = {
     "pack": re.compile(SLUG),
     "service": re.compile(SLUG),
     "intention": re.compile(SLUG),
+    "sector": re.compile(SLUG),  # kind of work: construction, factory, services…
+    "locality": re.compile(r"local|away"),  # a job in the station's own city or elsewhere
 }
 
 # The metrics the features count, with the dimensions each is broken down by.
@@ -75,6 +77,10 @@ METRICS = {
     "luggage.tickets.overdue": (),
     "luggage.tickets.lost_released": (),
     "tallies": ("service",),
+    "jobs.viewed": ("sector", "locality"),
+    "jobs.slips_printed": ("sector", "locality"),
+    # The tip itself travels only sealed (kiosk.help.tips); this is how many, by kind of work.
+    "wage_tips.received": ("sector",),
 }
 
 # Metric names: dotted lower-case words such as ``vouchers.issued``.

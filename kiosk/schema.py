@@ -8,6 +8,7 @@ functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
 
 from playhouse.migrate import SchemaMigrator
 
+from kiosk import help as help_domain
 from kiosk.daybook import LateCorrection
 from kiosk.luggage import LuggageBag
 from kiosk.luggage import LuggageDeposit
@@ -37,6 +38,7 @@ MODELS = [
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
 MODELS += [StationSetting]
+MODELS += help_domain.MODELS
 MODELS += [ClockWatch]
 
 # (name, function(migrator, database)) in the order they must run. New
