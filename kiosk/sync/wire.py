@@ -45,6 +45,10 @@ FORMAT = "nuantu-counts/1"
 PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5000
 
+# The station identity rule is kiosk.stations' (one for provisioning, start-up and every batch).
+STATION_CODE = stations.STATION_CODE
+COUNTY = stations.COUNTY_CODE
+
 BATCH_FIELDS = frozenset(
     {"format", "kiosk", "key", "station", "since", "next", "head", "more", "generated_at", "cells"}
 )
