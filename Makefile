@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: lock run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-vouchers bench-prompts bench-daybook bench-help image-check image image-boot-test image-security
+.PHONY: lock run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-vouchers bench-prompts bench-daybook bench-help image-check image image-boot-test image-security bench-write-path
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -106,6 +106,10 @@ bench-daybook: $(TEST_STAMP) $(COMPILED)
 # Job list and the evening's content delivery with 500 postings held; the crypto behind them.
 bench-help: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_help.py
+
+# Eight mixed writers, before and after the write-path decision (BEGIN IMMEDIATE + writer queue).
+bench-write-path: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_write_path.py --ops 60
 
 # Kiosk OS image (deploy/kiosk-image/README.md). image-check is fast and
 # static (systemd-analyze verify/security, shellcheck, udev lint, Chromium
