@@ -143,7 +143,7 @@ def period(start_text, end_text, today, days=DEFAULT_DAYS):
     try:
         end = datetime.date.fromisoformat(end_text or today.isoformat())
         start = datetime.date.fromisoformat(start_text or (end - datetime.timedelta(days=days - 1)).isoformat())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: a week before 0001-01-07
         raise DomainError(N_("Please give dates as YYYY-MM-DD.")) from None
     if end < start:
         raise DomainError(N_("The first day must not be after the last day."))

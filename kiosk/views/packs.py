@@ -22,6 +22,7 @@ from kiosk import htmx
 from kiosk import printing
 from kiosk import volunteers
 from kiosk import vouchers
+from kiosk import web
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import Volunteer
@@ -89,7 +90,7 @@ def choose_context():
 @bp.post("/issue")
 def issue():
     """Issue a voucher for the pack tapped and print it (a second tap shows the same one)."""
-    offer_id = request.form.get("offer", type=int)
+    offer_id = request.form.get("offer", type=web.whole_number)
     voucher = vouchers.held(session.get(VISIT_KEY), offer_id) or vouchers.issue(
         offer_id,
         request.form.get("token", ""),
@@ -162,7 +163,8 @@ def override_post(offer_id):
     person at the kiosk is the worker, and a forgotten sign-out must not let
     them allow themselves.
     """
-    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""))
+    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=web.whole_number), request.form.get("pin", ""),
+                                   at=volunteers.SCREEN)
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
         offer_id,
