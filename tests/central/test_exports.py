@@ -89,20 +89,26 @@ def one_station_office(central_app, kiosks, tmp_path, **station):
     return client
 
 
-def test_text_a_kiosk_sent_cannot_become_a_formula(central_app, kiosks, tmp_path):
-    client = one_station_office(central_app, kiosks, tmp_path, STATION="乐山站", STATION_NAME='=HYPERLINK("http://x","点我")')
-    book = load_workbook(io.BytesIO(client.get("/export.xlsx", query_string=WEEK).get_data()))
-    cell = book["日报"]["F3"]
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    # Kiosks refuse such station names now (kiosk.stations); the office still never lets one run.
+    from kiosk.central import exports
+    from kiosk.central import registers
+    from kiosk.central import reports
+
+    day = datetime.date(2027, 1, 20)
+    report = reports.Report(day, day, reports.measures_for({"registrations"}),
+                            [reports.StationInfo("乐山站", '=HYPERLINK("http://x","点我")', "511102")],
+                            flows={("乐山站", day): {"registrations": 1}})
+    register = registers.Register(day, day, [], [], {})
+    book = load_workbook(io.BytesIO(exports.to_xlsx(report, register, lambda text: text, "t")))
+    cell = book["Daily report"]["F3"]
     assert cell.value == '=HYPERLINK("http://x","点我")' and cell.data_type == "s" and cell.quotePrefix
-    station_cell = book["按站点汇总"]["D3"]
-    assert station_cell.data_type == "s"
-    rows = list(csv.reader(io.StringIO(client.get("/export.csv", query_string=WEEK).get_data().decode("utf-8-sig"))))
+    assert book["Summary by station"]["D3"].data_type == "s"
+    rows = list(csv.reader(io.StringIO(exports.to_csv(report, lambda text: text).decode("utf-8-sig"))))
     assert rows[1][5] == "'=HYPERLINK(\"http://x\",\"点我\")"
     for start in "+-@\t\r":
-        from kiosk.central.exports import safe_text
-
-        assert safe_text(start + "1") == "'" + start + "1"
-    assert safe_text("乐山") == "乐山"
+        assert exports.safe_text(start + "1") == "'" + start + "1"
+    assert exports.safe_text("乐山") == "乐山"
 
 
 def test_a_chinese_station_code_names_the_file_with_rfc_5987(central_app, kiosks, tmp_path):
