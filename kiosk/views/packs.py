@@ -91,6 +91,7 @@ def choose_context():
     return {
         "choices": choices,
         "registered": person_key() is not None,
+        "visit_registered": session.get(register.DONE_KEY) is not None,  # perhaps without a phone or ID
         "tokens": {choice.offer.id: vouchers.new_request_token() for choice in choices},
     }
 

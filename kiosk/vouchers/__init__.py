@@ -285,6 +285,15 @@ def _offers_query(today):
     )
 
 
+def packs_needing_id(today=None):
+    """Return the names of the packs on offer today that only a worker who gave an ID or phone may take."""
+    names = []
+    for item in offers_today(today or clock.local_day()):
+        if not item.pack_type.no_id_needed and item.pack_type.name not in names:
+            names.append(item.pack_type.name)
+    return names
+
+
 def choices(person_key=None, today=None):
     """Return a Choice per pack on offer today: may this person take it, and if not why."""
     today = today or clock.local_day()
