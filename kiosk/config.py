@@ -36,6 +36,9 @@ def defaults(instance_path):
         # still print when it comes back; older ones wait on the console's
         # printer panel for a volunteer to reprint or cancel. 0: print them all.
         "PRINTER_STALE_MINUTES": 15,
+        # Kiosk-issued vouchers: their worker stood at the kiosk; after this
+        # they wait on the printer panel instead of printing into an empty tray.
+        "PRINTER_HOLD_MINUTES": {"voucher": 2},
         # The print worker thread: None starts it with the first request
         # except under TESTING (tests call printing.process_queue()).
         "PRINTER_WORKER": None,

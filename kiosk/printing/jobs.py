@@ -114,20 +114,25 @@ def reprint(job_id, reason, volunteer_id=None, subject=None):
     return copy
 
 
-def process_queue(backend, limit=None, stale_after=None):
+def process_queue(backend, limit=None, stale_after=None, hold_after=None):
     """Send queued jobs in order until the queue is empty, limit is reached or a send fails.
 
     A job queued longer than ``stale_after`` (a timedelta) ago is not sent
     but held back for a volunteer (state failed, ``HELD``): after a long
     paper-out its worker has gone, and a burst of old tickets only confuses
     the people at the kiosk. The volunteer reprints the ones still wanted.
+    ``hold_after`` ({kind: timedelta}) sets a shorter limit for some kinds:
+    a gift-pack voucher whose worker stood at the kiosk a minute ago must not
+    drop into an empty tray minutes later.
     """
     run = QueueRun()
+    hold_after = hold_after or {}
     while limit is None or len(run.printed) < limit:
         job = PrintJob.waiting().first()
         if job is None:
             break
-        if stale_after and job.created_at < utcnow() - stale_after:
+        limits = [after for after in (stale_after, hold_after.get(job.kind)) if after]
+        if limits and job.created_at < utcnow() - min(limits):
             PrintJob.update(state=FAILED, last_error=HELD).where(
                 (PrintJob.id == job.id) & (PrintJob.state == QUEUED)).execute()
             log.warning("print job %s (%s %s) waited since %s: held back", job.id, job.kind, job.code, job.created_at)
