@@ -293,17 +293,33 @@ def test_a_phone_only_registration_is_counted_on_the_phone(app, offers):
         assert vouchers.person_key_of("no such token") is None
 
 
-def test_with_the_printer_out_of_paper_the_worker_is_told_to_show_the_code(tmp_path):
+def test_with_the_printer_out_of_paper_no_voucher_is_issued_and_the_chooser_says_why(tmp_path):
     app = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out")
     offers = in_db(app, lambda: stock_station(warm=3, starts=clock.local_day()))
     client = app.test_client()
 
-    body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
+    chooser = client.get("/packs/").get_data(as_text=True)
+    response = take(client, offers["warm"], **htmx_headers())
 
-    assert "凭证正在打印" not in body
-    assert "请把这个号码给志愿者看" in body
-    voucher = in_db(app, lambda: Voucher.get())
-    assert f"{voucher.code[:4]}-{voucher.code[4:]}" in body
+    assert 'id="printer-down"' in chooser and "领取</span>" not in chooser
+    assert response.status_code == 503
+    assert "打印机" in response.get_data(as_text=True)
+    assert in_db(app, lambda: Voucher.select().count()) == 0
+
+
+def test_a_printer_failing_mid_issue_asks_the_worker_to_wait_not_to_remember_a_code(tmp_path):
+    app = make_app(tmp_path, PRINTER_URL="virtual://")
+    offers = in_db(app, lambda: stock_station(warm=3, starts=clock.local_day()))
+    client = app.test_client()
+    form = {"offer": offers["warm"], "token": vouchers.new_request_token()}
+    body = client.post("/packs/issue", data=form, headers=htmx_headers()).get_data(as_text=True)
+    assert "凭证正在打印" in body
+    printing.backend().set(fault="paper_out")  # the roll ends as the voucher is sent
+    in_db(app, printing.process_queue)
+
+    again = client.post("/packs/issue", data=form, headers=htmx_headers()).get_data(as_text=True)
+
+    assert 'id="voucher-held"' in again and "志愿者" in again
 
 
 def test_a_ticket_held_back_earlier_does_not_stop_the_next_one_printing(tmp_path):

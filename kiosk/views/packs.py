@@ -27,6 +27,8 @@ from kiosk.errors import NotFound
 from kiosk.models import Volunteer
 from kiosk.views import register
 from kiosk.views import station_info
+from kiosk.views.printer import printer_down
+from kiosk.views.printer import refuse_while_printer_down
 from kiosk.vouchers import ticket as voucher_ticket
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
@@ -89,6 +91,7 @@ def choose_context():
     """Return what the pack chooser shows."""
     choices = vouchers.choices(person_key())
     return {
+        "printer_down": printer_down(),
         "choices": choices,
         "registered": person_key() is not None,
         "visit_registered": session.get(register.DONE_KEY) is not None,  # perhaps without a phone or ID
@@ -100,7 +103,10 @@ def choose_context():
 def issue():
     """Issue a voucher for the pack tapped and print it (a second tap shows the same one)."""
     offer_id = request.form.get("offer", type=int)
-    voucher = vouchers.held(session.get(VISIT_KEY), offer_id) or vouchers.issue(
+    voucher = vouchers.held(session.get(VISIT_KEY), offer_id)
+    if voucher is None:
+        refuse_while_printer_down()
+    voucher = voucher or vouchers.issue(
         offer_id,
         request.form.get("token", ""),
         person_key=person_key(),
@@ -150,6 +156,7 @@ def override_post(offer_id):
     person at the kiosk is the worker, and a forgotten sign-out must not let
     them allow themselves.
     """
+    refuse_while_printer_down()
     volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""))
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
