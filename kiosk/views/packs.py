@@ -22,6 +22,8 @@ from kiosk import htmx
 from kiosk import printing
 from kiosk import volunteers
 from kiosk import vouchers
+from kiosk.printing import PrintJob
+from kiosk.vouchers import Voucher
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import Volunteer
@@ -125,8 +127,32 @@ def show_voucher(voucher):
     printing.wake()
     visit = [code for code in session.get(VISIT_KEY, []) if code != voucher.code]
     session[VISIT_KEY] = (visit + [voucher.code])[-MOST_PER_VISIT:]
+    return render_voucher(voucher)
+
+
+def render_voucher(voucher):
+    """Render the voucher screen in the state of its ticket: printing, printed, or held for a volunteer."""
     return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, payload=voucher_payload(voucher),
-                  preview=preview(voucher))
+                  preview=preview(voucher), paper=paper_state(voucher))
+
+
+def paper_state(voucher):
+    """Where the voucher's ticket is: "printed", "printing" (still on its way) or "held" (a volunteer brings the pack)."""
+    job = PrintJob.get_or_none(PrintJob.id == voucher.print_job) if voucher.print_job else None
+    if job is None or job.state == "printed" or any(copy.state == "printed" for copy in job.reprints):
+        return "printed"
+    if job.state in ("failed", "cancelled") or job.last_error or printer_down():
+        return "held"
+    return "printing"
+
+
+@bp.get("/voucher/<code>")
+def voucher_state(code):
+    """Show a voucher of this visit again (the voucher screen follows its ticket until it has printed)."""
+    voucher = Voucher.get_or_none(Voucher.code == code) if code in session.get(VISIT_KEY, []) else None
+    if voucher is None:
+        raise NotFound(N_("That voucher is not from this visit."))
+    return render_voucher(voucher)
 
 
 @bp.get("/override/<int:offer_id>")

@@ -66,3 +66,54 @@ def test_a_worker_registered_without_id_is_told_the_truth_not_to_register_again(
     assert page.get_by_role("link", name="先登记").count() == 0
     assert "先登记" not in page.locator("#packs").inner_text()
     page.screenshot(path=f"{SHOTS}/packs-registered-without-id.png")
+
+
+def test_paper_out_at_the_kiosk_and_the_luggage_desk_calls_a_volunteer(browser, page, serve):
+    """Paper runs out: the worker is told plainly, nothing is issued, the console calls and chimes."""
+    from kiosk import printing
+    from tests.conftest import add_volunteer
+    from tests.e2e.test_vouchers import open_desk
+
+    server = serve(PRINTER_URL="virtual://")
+    with server.app.app_context(), database.connection_context():
+        stock_station(warm=5, ret=5, starts=clock.local_day())
+    add_volunteer(server.app, name="王芳", pin="2468")
+    desk = open_desk(browser, server.url)  # a volunteer's tablet, signed in before the roll ends
+    assert desk.locator("#printer.volunteer-call").count() == 0
+
+    printing.backend().set(fault="paper_out")
+    page.goto(server.url)
+    page.locator("#tile-pack").tap()
+    page.locator("#printer-down").wait_for()
+    assert "凭证打印机暂时不能用" in page.locator("#printer-down").inner_text()
+    assert page.get_by_role("button", name="领取").count() == 0
+    assert page.locator("#statusbar #printer").is_hidden()  # nothing in the worker's bar they cannot act on
+    page.screenshot(path=f"{SHOTS}/paper-out-pack-chooser-1024x600.png")
+    page.goto(f"{server.url}/luggage")
+    page.locator("#printer-down").wait_for()
+    page.screenshot(path=f"{SHOTS}/paper-out-luggage-worker-1024x600.png")
+
+    desk.goto(f"{server.url}/volunteer/")
+    call = desk.locator("#printer.volunteer-call")
+    call.wait_for()
+    assert "自助机需要志愿者" in call.inner_text() and "缺纸" in call.inner_text()
+    desk.wait_for_function("document.body.dataset.chimes === '1'")  # the console chimed once for the new call
+    desk.screenshot(path=f"{SHOTS}/paper-out-console-1280x800.png")
+    desk.goto(f"{server.url}/volunteer/luggage/check-in")
+    desk.locator("#printer-down").wait_for()
+    assert desk.locator("#check-in-submit").is_disabled()
+    assert desk.evaluate("document.body.dataset.chimes") is None  # same call on the next page: no second chime
+    desk.screenshot(path=f"{SHOTS}/paper-out-luggage-desk-1280x800.png")
+
+    # Refilled: the worker may take a pack; then the roll ends while it is being sent.
+    printing.backend().set(fault=None)
+    page.goto(server.url)
+    page.locator("#tile-pack").tap()
+    page.locator("#pack-warm").get_by_role("button", name="领取").tap()
+    page.get_by_role("heading", name="凭证正在打印").wait_for()
+    printing.backend().set(fault="paper_out")
+    with server.app.app_context(), database.connection_context():
+        printing.process_queue()
+    page.get_by_role("heading", name="请在这里稍候：志愿者马上就来").wait_for(timeout=8000)
+    page.screenshot(path=f"{SHOTS}/paper-out-mid-issue-1024x600.png")
+    desk.context.close()
