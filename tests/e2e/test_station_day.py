@@ -117,3 +117,74 @@ def test_paper_out_at_the_kiosk_and_the_luggage_desk_calls_a_volunteer(browser, 
     page.get_by_role("heading", name="请在这里稍候：志愿者马上就来").wait_for(timeout=8000)
     page.screenshot(path=f"{SHOTS}/paper-out-mid-issue-1024x600.png")
     desk.context.close()
+
+
+SCANNER_MS = 4  # a keyboard-wedge scanner types a key every few milliseconds
+
+
+def altered(payload):
+    return payload[:-1] + ("A" if payload[-1] != "A" else "B")
+
+
+def test_the_one_scan_box_takes_scanner_bursts_with_or_without_enter_doubled_or_after_stale_text(browser, page, serve):
+    from kiosk import tokens
+    from tests.conftest import add_volunteer
+    from tests.e2e.test_vouchers import open_desk
+    from tests.e2e.test_vouchers import take_warm_pack
+
+    server = serve()
+    with server.app.app_context(), database.connection_context():
+        stock_station(warm=5, ret=5, starts=clock.local_day())
+    add_volunteer(server.app, name="王芳", pin="2468")
+    payload = take_warm_pack(page, server.url)
+    code = page.locator("#voucher-code").inner_text()
+    desk = open_desk(browser, server.url)
+    box, card = desk.locator("#scan-box"), desk.locator("#voucher-card")
+
+    def scan(text, delay=SCANNER_MS):
+        card.evaluate("c => c.replaceChildren()")  # so each check sees a fresh answer
+        box.focus()
+        desk.keyboard.type(text, delay=delay)
+
+    scan(payload)  # no Enter: the gap after the burst sends it
+    card.get_by_role("heading", name="暖心小礼包").wait_for()
+    assert box.input_value() == ""
+    scan(payload + "\n")  # with Enter
+    card.get_by_role("heading", name="暖心小礼包").wait_for()
+    scan(payload + payload)  # doubled, no Enter
+    card.get_by_role("heading", name="暖心小礼包").wait_for()
+    scan(payload + "\n" + payload + "\n")  # doubled, each with Enter: one look-up
+    card.get_by_role("heading", name="暖心小礼包").wait_for()
+    desk.wait_for_timeout(300)
+    assert box.input_value() == ""
+    card.evaluate("c => c.replaceChildren()")
+    box.focus()
+    desk.keyboard.type("ab", delay=200)  # someone typed and walked away: stale text
+    desk.keyboard.type(payload, delay=SCANNER_MS)
+    card.get_by_role("heading", name="暖心小礼包").wait_for()
+    scan(" " + code.lower() + " \n", delay=120)  # a person types the printed code, lower case, spaces
+    card.get_by_role("heading", name="暖心小礼包").wait_for()
+    desk.screenshot(path=f"{SHOTS}/scan-desk-found-1280x800.png")
+
+    scan("hello123\n")
+    card.get_by_text("这不是本服务站的凭证").wait_for()
+    with server.app.app_context():
+        key = server.app.config["SIGNING_KEY"]
+    other = tokens.payload("V", code.replace("-", ""), "9f8e7d6c" + "0" * 24, clock.local_day(), key)
+    scan(other)
+    card.get_by_text("其他服务站打印的").wait_for()
+    scan(altered(payload))
+    card.get_by_text("可能被改动过").wait_for()
+    desk.screenshot(path=f"{SHOTS}/scan-desk-altered-1280x800.png")
+
+    # The console home's box and the luggage desk's box are the same component.
+    desk.goto(f"{server.url}/volunteer/")
+    desk.locator("#console-scan").focus()
+    desk.keyboard.type(payload + payload, delay=SCANNER_MS)
+    desk.locator("#voucher-card").get_by_role("heading", name="暖心小礼包").wait_for()
+    desk.goto(f"{server.url}/volunteer/luggage/")
+    desk.locator("#scan").focus()
+    desk.keyboard.type(payload, delay=SCANNER_MS)  # a voucher at the luggage desk, no Enter
+    desk.get_by_text("这是礼包领取凭证，不是行李寄存凭证").wait_for()
+    desk.screenshot(path=f"{SHOTS}/scan-luggage-voucher-1280x800.png")
+    desk.context.close()
