@@ -36,6 +36,10 @@ def defaults(instance_path):
         # still print when it comes back; older ones wait on the console's
         # printer panel for a volunteer to reprint or cancel. 0: print them all.
         "PRINTER_STALE_MINUTES": 15,
+        # "No ID needed" packs at this kiosk: at most one every N seconds and M an
+        # hour (0: no limit), besides one per visit.
+        "NO_ID_MIN_SECONDS": 20,
+        "NO_ID_PER_HOUR": 60,
         # Kiosk-issued vouchers: their worker stood at the kiosk; after this
         # they wait on the printer panel instead of printing into an empty tray.
         "PRINTER_HOLD_MINUTES": {"voucher": 2},

@@ -108,6 +108,9 @@ def issue():
     voucher = vouchers.held(session.get(VISIT_KEY), offer_id)
     if voucher is None:
         refuse_while_printer_down()
+        if person_key() is None:
+            vouchers.check_no_id_limits(offer_id, session.get(VISIT_KEY), current_app.config["NO_ID_MIN_SECONDS"],
+                                        current_app.config["NO_ID_PER_HOUR"])
     voucher = voucher or vouchers.issue(
         offer_id,
         request.form.get("token", ""),

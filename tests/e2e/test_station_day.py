@@ -188,3 +188,19 @@ def test_the_one_scan_box_takes_scanner_bursts_with_or_without_enter_doubled_or_
     desk.get_by_text("这是礼包领取凭证，不是行李寄存凭证").wait_for()
     desk.screenshot(path=f"{SHOTS}/scan-luggage-voucher-1280x800.png")
     desk.context.close()
+
+
+def test_a_child_tapping_again_and_again_gets_one_voucher_and_a_friendly_message(page, station):
+    page.goto(station.url)
+    for attempt in range(4):
+        page.locator("#tile-pack").tap()
+        page.locator("#pack-warm").get_by_role("button", name="领取").tap()
+        if attempt == 0:
+            page.get_by_role("heading", name="凭证正在打印").wait_for()
+        else:
+            page.locator("#alerts").get_by_text("请稍等").wait_for()
+            if attempt == 3:
+                page.screenshot(path=f"{SHOTS}/no-id-rate-limit-1024x600.png")
+        page.get_by_role("link", name="返回首页").tap()
+        page.get_by_role("heading", name="欢迎！请点选您需要的服务").wait_for()
+    assert issued(station) == [("warm", False)]
