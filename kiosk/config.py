@@ -38,6 +38,9 @@ def defaults(instance_path):
         "PRINTER_STALE_MINUTES": 15,
         # "No ID needed" packs at this kiosk: at most one every N seconds and M an
         # hour (0: no limit), besides one per visit.
+        # The console's on-screen keyboard (pinyin): "auto" on the kiosk itself
+        # (requests from this machine), true everywhere, false never.
+        "ONSCREEN_KEYBOARD": "auto",
         "NO_ID_MIN_SECONDS": 20,
         "NO_ID_PER_HOUR": 60,
         # Kiosk-issued vouchers: their worker stood at the kiosk; after this

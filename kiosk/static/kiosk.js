@@ -108,3 +108,14 @@ document.addEventListener("click", function (event) {
   checkCall();
   document.addEventListener("htmx:afterSettle", checkCall);
 })();
+
+// Tap-choices for common reasons: <div class="reason-chips" data-fill="INPUT-ID"> with
+// buttons data-text="…" put their words in the field (still editable).
+document.addEventListener("click", function (event) {
+  var chip = event.target.closest("[data-fill] [data-text]");
+  if (!chip) { return; }
+  var input = document.getElementById(chip.closest("[data-fill]").dataset.fill);
+  if (!input) { return; }
+  input.value = chip.dataset.text;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+});

@@ -78,7 +78,17 @@ def inject_station():
         "idle_needed": not at_rest,
         "idle_seconds": current_app.config[idle_key],
         "on_console": console,
+        "onscreen_keyboard": onscreen_keyboard(console),
     }
+
+
+def onscreen_keyboard(console):
+    """Whether console pages carry the on-screen keyboard: on the kiosk itself (a request from
+    this machine) unless ONSCREEN_KEYBOARD says always (true) or never (false). Tablets have their own."""
+    setting = current_app.config["ONSCREEN_KEYBOARD"]
+    if not console or setting is False:
+        return False
+    return setting is True or request.remote_addr in ("127.0.0.1", "::1")
 
 
 def on_console():
