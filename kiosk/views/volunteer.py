@@ -133,3 +133,16 @@ def set_active(volunteer_id):
     """Enable or disable a volunteer."""
     volunteers.set_active(volunteer_id, request.form.get("active") == "1", acting_manager_id=g.volunteer.id)
     return redirect_to("volunteer.people")
+
+
+@bp.post("/people/<int:volunteer_id>/pin")
+@volunteer_required(role="manager")
+def reset_pin(volunteer_id):
+    """Give a volunteer who forgot their PIN a new one (and lift a lockout)."""
+    try:
+        volunteers.reset_pin(volunteer_id, request.form.get("pin", ""))
+    except DomainError as refusal:
+        roster = list(Volunteer.select().order_by(Volunteer.name))
+        error = gettext(refusal.message, **refusal.params)
+        return render_template("volunteer/people.html", people=roster, error=error), refusal.status
+    return redirect_to("volunteer.people")

@@ -54,6 +54,27 @@ def set_active(volunteer_id, active, acting_manager_id=None):
         raise NotFound(N_("No such volunteer."))
 
 
+def find(name_or_id):
+    """Return the volunteer with this id (digits) or name, or raise NotFound."""
+    text = str(name_or_id or "").strip()
+    query = Volunteer.id == int(text) if text.isdigit() else Volunteer.name == text
+    person = Volunteer.select().where(query).order_by(Volunteer.active.desc(), Volunteer.id.desc()).first()
+    if person is None:
+        raise NotFound(N_("No such volunteer."))
+    return person
+
+
+def reset_pin(volunteer_id, pin):
+    """Give a volunteer a new PIN (they forgot it) and lift any lockout; return them."""
+    check_new_pin(pin)
+    with database.atomic():
+        updated = Volunteer.update(pin_hash=credentials.hash_secret(pin), failed_attempts=0, locked_until=None).where(
+            Volunteer.id == volunteer_id).execute()
+    if not updated:
+        raise NotFound(N_("No such volunteer."))
+    return Volunteer.get_by_id(volunteer_id)
+
+
 def sign_in(volunteer_id, pin, now=None):
     """Check a PIN; return the volunteer or raise SignInRefused with what to do.
 
