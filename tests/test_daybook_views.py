@@ -108,8 +108,9 @@ def test_the_csv_opens_in_excel_with_chinese_headings(client, auth, volunteer, s
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     table = list(csv.reader(io.StringIO(text[1:])))
-    assert table[0] == ["分类", "项目", "数值"]
+    assert table[0][:3] == ["分类", "项目", "数值"] and len(table[0]) == 4
     assert ["礼包：暖心小礼包", "期末库存", "10"] in table
+    assert ["行李寄存", "已寄存", "0", "0"] in table  # luggage: tickets and bags in their own columns, as numbers
     assert ["服务人次", "茶水", "3"] in table
 
 

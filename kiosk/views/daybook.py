@@ -119,8 +119,8 @@ def download(day):
     out = io.StringIO()
     out.write("\ufeff")  # Excel and WPS read UTF-8 only with a byte-order mark
     writer = csv.writer(out)
-    writer.writerow([gettext("Section"), gettext("Item"), gettext("Value")])
-    writer.writerows(daybook.rows(sheet, gettext, _station_name()))
+    writer.writerow([gettext("Section"), gettext("Item"), gettext("Value"), gettext("Bags")])
+    writer.writerows(daybook.rows(sheet, gettext, _station_name()))  # numbers stay numbers; luggage adds bags
     filename = f"nuantu-day-{sheet.day.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
