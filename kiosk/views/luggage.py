@@ -199,7 +199,8 @@ def claim_page():
     except DomainError as refusal:
         return page_or_partial("desk", refusal.status, shelves=luggage.board(rules()),
                                today=luggage.day_counts(clock.local_day()), error=said(refusal), scanned=scanned)
-    response = page_or_partial("ticket", **ticket_context(deposit, scanned=scanned))
+    response = page_or_partial("ticket", **ticket_context(deposit, scanned=scanned),
+                               already_collected=deposit.closed_at is not None)
     return (*response, {"Cache-Control": "no-store"})
 
 
