@@ -19,6 +19,7 @@ from kiosk import daybook
 from kiosk import printing
 from kiosk import tallies
 from kiosk import vouchers
+from kiosk.errors import N_
 from kiosk.views import station_info
 from kiosk.views.console import redirect_to
 from kiosk.views.console import volunteer_required
@@ -71,12 +72,27 @@ def overview_context():
     """Return what the console home shows of the day being counted: figures, stock, printer."""
     from kiosk.views.printer import FIXES
 
-    open_day = counts.booking_day(clock.local_day())
+    calendar_day = clock.local_day()
+    open_day = counts.booking_day(calendar_day)
+    stock = vouchers.pack_types(active_only=True) if station_info.current() else []
     return {
         "today": daybook.live_sheet(open_day, _services()),
-        "stock": vouchers.pack_types(active_only=True) if station_info.current() else [],
+        "calendar_day": calendar_day,  # the heading says today's date even once today is closed
+        "stock": stock,
+        "setup": setup_steps(stock),
         "fixes": FIXES,
     }
+
+
+def setup_steps(stock):
+    """What a fresh kiosk still needs before workers can take a pack, in order (msgids)."""
+    if not stock:
+        return [N_("No gift packs are set up yet. A station manager adds them and counts stock in "
+                   "(flask packs add, stock-in), then opens a campaign and offers them.")]
+    if not vouchers.offers_today():
+        return [N_("No gift pack is on offer today: open a campaign and offer the packs "
+                   "(flask packs campaign, offer). Workers are told to ask a volunteer until then.")]
+    return []
 
 
 @bp.get("/overview")
