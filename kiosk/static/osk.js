@@ -2,7 +2,7 @@
 // button needs names, reasons and notes, and the kiosk has no keyboard.
 // simple-keyboard 3.8.192 with the pinyin candidates of simple-keyboard-layouts
 // 3.4.265 (both vendored, offline): type "wang", tap 王. 中/EN switches between
-// pinyin and plain letters; scan boxes start in EN (codes are letters and digits).
+// pinyin and plain letters. Scan boxes are left to the scanner (scan.js).
 // Shown only where <body data-osk="true"> (requests from the kiosk itself).
 import chinese from "./vendor/simple-keyboard-layouts-3.4.265/chinese.js";
 
@@ -35,7 +35,11 @@ if (body.dataset.osk === "true" && window.SimpleKeyboard) {
   let pinyin = true;
   const labels = { "{bksp}": "⌫", "{space}": "空格 space", "{shift}": "⇧", "{lang}": "中/EN", "{done}": "完成 ✓" };
 
-  const keyboard = new Keyboard(panel.firstElementChild, {
+  // Made on the first tap on a field, not at page load: until then the library is not
+  // listening to the document at all (a scanner's burst into a scan box must be left alone).
+  let keyboard = null;
+  const make = () => new Keyboard(panel.firstElementChild, {
+    disableCaretPositioning: true,
     layout: plain,
     layoutName: "default",
     layoutCandidates: chinese.layoutCandidates,
@@ -69,14 +73,15 @@ if (body.dataset.osk === "true" && window.SimpleKeyboard) {
   function eligible(el) {
     return el && el.matches &&
       el.matches('input[type="text"], input:not([type]), input[type="search"], input[type="password"], textarea') &&
-      !el.readOnly && !el.disabled && !el.closest("[data-no-osk]");
+      !el.readOnly && !el.disabled && !el.hasAttribute("data-scan-box") && !el.closest("[data-no-osk]");
   }
 
   function show(el) {
+    if (!keyboard) { keyboard = make(); }
     target = el;
     keyboard.setInput(el.value);
-    // Codes and PINs are letters and digits: plain keys, no pinyin candidates.
-    setPinyin(!el.hasAttribute("data-scan-box") && el.type !== "password" && el.inputMode !== "numeric");
+    // PINs are digits: plain keys, no pinyin candidates.
+    setPinyin(el.type !== "password" && el.inputMode !== "numeric");
     panel.hidden = false;
     body.classList.add("osk-open");
     el.scrollIntoView({ block: "center" });
@@ -101,7 +106,7 @@ if (body.dataset.osk === "true" && window.SimpleKeyboard) {
   });
   // A field typed into by hand or by a scanner stays in step with the keyboard.
   document.addEventListener("input", (event) => {
-    if (event.target === target && event.isTrusted) { keyboard.setInput(target.value); }
+    if (keyboard && event.target === target && event.isTrusted) { keyboard.setInput(target.value); }
   });
   document.addEventListener("htmx:beforeSwap", hide);
 }

@@ -72,6 +72,10 @@
   // gets the focus, so the next scan or typed code replaces it.
   function selectLeftover(box) { if (box && box.value) { box.select(); } }
   document.addEventListener("focusin", function (event) { selectLeftover(scanBox(event.target)); });
+  // The box a desk opens with takes the scanner's first burst: focus it now rather than
+  // wait for the browser's autofocus, which extra stylesheets or modules can delay.
+  var first = document.querySelector("[data-scan-box][autofocus]");
+  if (first && (!document.activeElement || document.activeElement === document.body)) { first.focus(); }
   selectLeftover(scanBox(document.activeElement));
 
   // After the card changes, the scanner's next code must land in the box again,
