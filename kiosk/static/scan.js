@@ -8,8 +8,8 @@
 (function () {
   "use strict";
   var BURST_KEY_MS = 60;   // keys closer than this come from a scanner (on-screen taps are 150 ms+)
-  var NEW_BURST_MS = 250;  // a gap this long starts a new burst; shorter hiccups (a busy CPU) do not
-  var QUIET_MS = 150;      // a scanner's burst has ended after this long without a key
+  var NEW_BURST_MS = 400;  // a gap this long starts a new burst; shorter hiccups (a busy CPU) do not
+  var QUIET_MS = 300;      // a scanner's burst has ended after this long without a key
   var SHORTEST = 8;        // a burst shorter than a printed code is not a scan
   var state = new WeakMap();
 
