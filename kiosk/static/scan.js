@@ -70,13 +70,17 @@
 
   // Text left in a box (a code shown again after a refusal) is selected when the box
   // gets the focus, so the next scan or typed code replaces it.
-  function selectLeftover(box) { if (box && box.value) { box.select(); } }
+  // Only the text the page was rendered with: never what a burst has just typed (a focus
+  // event in the middle of a burst would otherwise let the next key replace the first).
+  function selectLeftover(box) { if (box && box.value && box.value === box.defaultValue) { box.select(); } }
   document.addEventListener("focusin", function (event) { selectLeftover(scanBox(event.target)); });
   // The box a desk opens with takes the scanner's first burst: focus it now rather than
   // wait for the browser's autofocus, which extra stylesheets or modules can delay.
   var first = document.querySelector("[data-scan-box][autofocus]");
   if (first && (!document.activeElement || document.activeElement === document.body)) { first.focus(); }
   selectLeftover(scanBox(document.activeElement));
+
+  document.body.dataset.scanReady = "true";  // tests (and a curious volunteer) can tell the box is live
 
   // After the card changes, the scanner's next code must land in the box again,
   // unless the volunteer is writing a reason.

@@ -130,6 +130,7 @@ def test_the_one_scan_box_takes_scanner_bursts_with_or_without_enter_doubled_or_
     from kiosk import tokens
     from tests.conftest import add_volunteer
     from tests.e2e.test_vouchers import open_desk
+    from tests.e2e.test_vouchers import scan_box_ready
     from tests.e2e.test_vouchers import take_warm_pack
 
     server = serve()
@@ -179,10 +180,12 @@ def test_the_one_scan_box_takes_scanner_bursts_with_or_without_enter_doubled_or_
 
     # The console home's box and the luggage desk's box are the same component.
     desk.goto(f"{server.url}/volunteer/")
+    scan_box_ready(desk)
     desk.locator("#console-scan").focus()
     desk.keyboard.type(payload + payload, delay=SCANNER_MS)
     desk.locator("#voucher-card").get_by_role("heading", name="暖心小礼包").wait_for()
     desk.goto(f"{server.url}/volunteer/luggage/")
+    scan_box_ready(desk)
     desk.locator("#scan").focus()
     desk.keyboard.type(payload, delay=SCANNER_MS)  # a voucher at the luggage desk, no Enter
     desk.get_by_text("这是礼包领取凭证，不是行李寄存凭证").wait_for()

@@ -49,7 +49,14 @@ def open_desk(browser, url, name="王芳", pin="2468"):
     desk.get_by_role("button", name="登录").tap()
     desk.get_by_role("link", name="礼包发放台").tap()
     desk.get_by_role("heading", name="礼包发放台").wait_for()
+    scan_box_ready(desk)
     return desk
+
+
+def scan_box_ready(desk):
+    """Wait until the page has loaded and the scan box listens: a scanner's first key must not race the load."""
+    desk.wait_for_load_state("load")
+    desk.wait_for_function("document.body.dataset.scanReady === 'true'")
 
 
 def register_with_a_phone(page, server):
