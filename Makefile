@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-prompts bench-daybook image-check image image-boot-test
+.PHONY: run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-vouchers bench-prompts bench-daybook bench-help image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -65,7 +65,16 @@ extract-messages: $(RUN_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o kiosk/translations/messages.pot .
 	$(BIN)/pybabel update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --ignore-obsolete
 
-bench: $(TEST_STAMP) $(COMPILED)
+# Issue #16's table: the kiosk on a season's database (built once by
+# `flask --app kiosk simulate --season` into build/season-1/, then reused) vs a
+# bare Flask hello under the same waitress settings, plus a night's pull with
+# hanging kiosks. BENCH_SCALE=0.25 uses a quarter season (quicker to build).
+BENCH_SCALE ?= 1
+bench: $(TEST_STAMP) $(COMPILED) fonts
+	$(BIN)/python bench/bench_season.py --scale $(BENCH_SCALE)
+
+# The earlier per-feature benchmarks (an empty database each).
+bench-features: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_home.py
 	$(BIN)/python bench/bench_registration.py
 	$(BIN)/python bench/bench_printing.py
@@ -84,6 +93,10 @@ bench-prompts: $(TEST_STAMP) $(COMPILED) system-packages
 # The console overview and day report with a season in the database.
 bench-daybook: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_daybook.py
+
+# Job list and the evening's content delivery with 500 postings held; the crypto behind them.
+bench-help: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_help.py
 
 # Kiosk OS image (deploy/kiosk-image/README.md). image-check is fast and
 # static (systemd-analyze verify/security, shellcheck, udev lint, Chromium

@@ -87,7 +87,8 @@ class CountCell(BaseModel):
     seq = IntegerField(unique=True)
 
     class Meta:
-        indexes = ((("day", "metric", "dims"), True),)
+        # (metric, day): a level's history (packs.on_hand before a day) without reading every day's cells.
+        indexes = ((("day", "metric", "dims"), True), (("metric", "day"), False))
 
 
 class Volunteer(BaseModel):

@@ -8,6 +8,7 @@ functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
 
 from playhouse.migrate import SchemaMigrator
 
+from kiosk import help as help_domain
 from kiosk.daybook import LateCorrection
 from kiosk.luggage import LuggageBag
 from kiosk.luggage import LuggageDeposit
@@ -36,11 +37,28 @@ MODELS = [
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
 MODELS += [StationSetting]
+MODELS += help_domain.MODELS
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)
 # adds them to an existing database (CREATE ... IF NOT EXISTS).
-MIGRATIONS = []
+def campaign_people_forgotten(migrator, db):
+    """Campaigns remember that their vouchers' person keys were cleared (kiosk.vouchers)."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("campaign", "people_forgotten", Campaign.people_forgotten))
+
+
+def registration_purge_index(migrator, db):
+    """The purge reads only rows still holding personal data (a partial index); the full
+    index on created_at would be chosen instead, reading the whole season every day."""
+    db.execute_sql('DROP INDEX IF EXISTS "registration_created_at"')
+
+
+MIGRATIONS = [
+    ("campaign_people_forgotten", campaign_people_forgotten),
+    ("registration_purge_index", registration_purge_index),
+]
 
 
 def upgrade(models=None, migrations=None):

@@ -69,15 +69,36 @@ def test_taking_a_pack_shows_the_voucher_with_its_ticket(app, client, offers):
     assert body.lstrip().startswith('<section id="voucher"')
     voucher = in_db(app, lambda: Voucher.get())
     code = f"{voucher.code[:4]}-{voucher.code[4:]}"
-    assert code in body and "暖心小礼包" in body and "data:image/png;base64," in body
+    assert code in body and "暖心小礼包" in body and "data:image/png" not in body
+    assert len(body.encode()) <= 4096  # the picture is its own URL, not inlined in the swap
     assert payload_on(body).startswith(f"NT1.V.{voucher.code}.")
     job = in_db(app, lambda: PrintJob.get_by_id(voucher.print_job))
     ticket = Ticket.from_json(job.ticket)
+    src = re.search(r'<img src="([^"]+)"', body).group(1)
+    assert src == f"/packs/voucher/{voucher.code}/ticket.png"
+    picture = client.get(src)
+    assert picture.status_code == 200 and picture.mimetype == "image/png"
+    assert "max-age" in picture.headers["Cache-Control"]
     with app.app_context():
-        assert printing.preview_data_uri(ticket) in body
+        assert picture.data == printing.preview_png(ticket)
     assert (ticket.code, ticket.qr) == (code, payload_on(body))
     assert ("站点", "乐山客运中心站") in ticket.lines and ("内容", "矿泉水、口罩、面包、纸巾、苹果") in ticket.lines
     assert "请凭此券到志愿者服务台领取礼包。" in ticket.footer
+
+
+def test_the_ticket_picture_is_drawn_once_per_job_and_only_for_this_visit(app, client, offers, monkeypatch):
+    from kiosk.printing import render
+
+    drawn = []
+    real = render.render_ticket
+    monkeypatch.setattr(render, "render_ticket", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
+    assert drawn == []  # nothing drawn while issuing
+    src = re.search(r'<img src="([^"]+)"', body).group(1)
+    first, second = client.get(src), client.get(src)
+    assert first.data == second.data and len(drawn) == 1
+    assert app.test_client().get(src).status_code == 404  # another visit (the next person)
+    assert client.get("/packs/voucher/ZZZZZZZZ/ticket.png").status_code == 404
 
 
 def test_a_double_tap_on_take_issues_one_voucher(app, client, offers):

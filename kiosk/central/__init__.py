@@ -22,6 +22,7 @@ from kiosk import clock
 from kiosk import config as kiosk_config
 from kiosk import database
 from kiosk import i18n
+from kiosk.central import help_models
 from kiosk.central import models
 
 htmx = HTMX()
@@ -44,10 +45,18 @@ def defaults(instance_path):
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'central.sqlite3'}",
         "LANGUAGE": "zh_Hans",
         "TIMEZONE": "Asia/Shanghai",
-        # Kiosks pulled at once; each holds one HTTP connection and, while it
-        # writes a page, one database connection.
-        "PULL_CONCURRENCY": 16,
-        "PULL_TIMEOUT": 30,
+        # Kiosks pulled at once, each over one HTTP connection; the run's
+        # reads and writes go through PULL_DB_CONNECTIONS database connections.
+        "PULL_CONCURRENCY": 64,
+        "PULL_DB_CONNECTIONS": 4,
+        # Seconds to connect, seconds of silence before a kiosk counts as
+        # hanging, and the whole attempt at one kiosk (kiosk/central/pull.py).
+        "PULL_CONNECT_TIMEOUT": 3,
+        "PULL_TIMEOUT": 3,
+        "PULL_KIOSK_DEADLINE": 60,
+        # Tries per kiosk in one run; retries wait PULL_BACKOFF s, doubling.
+        "PULL_ATTEMPTS": 2,
+        "PULL_BACKOFF": 1,
         "PAGE_SIZE": 1000,
         # A kiosk not heard from for this many days is flagged on the dashboard.
         "STALE_DAYS": 2,
@@ -61,6 +70,10 @@ def defaults(instance_path):
         # dashboard signed in; every write still needs the CSRF token.
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
+        # The area this office publishes for by default (GB/T 2260: a province,
+        # a city or a county), and the largest job-fair spreadsheet it takes.
+        "OFFICE_AREA": "510000",
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     }
 
 
@@ -92,6 +105,7 @@ def create_app(test_config=None):
     htmx.init_app(app)
 
     from kiosk.central import auth
+    from kiosk.central import help_views
     from kiosk.central import views
 
     # In this order before each request: the cross-site check, the CSRF
@@ -100,6 +114,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(help_views.bp)
 
     from kiosk.central import cli
 
@@ -117,3 +132,4 @@ def init_database(app):
     database.bind(app, models.database)
     with models.database.connection_context():
         models.create_tables()
+        help_models.create_tables()

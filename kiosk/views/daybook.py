@@ -72,12 +72,13 @@ def overview_context():
     """Return what the console home shows of the day being counted: figures, stock, printer."""
     from kiosk.views.printer import FIXES
 
-    calendar_day = clock.local_day()
-    open_day = counts.booking_day(calendar_day)
-    stock = vouchers.pack_types(active_only=True) if station_info.current() else []
+    cells = day_being_counted()
+    open_day = cells.day
+    packs = daybook.pack_stock()
+    stock = [pack for pack in packs if pack.active]
     return {
-        "today": daybook.live_sheet(open_day, _services()),
-        "calendar_day": calendar_day,  # the heading says today's date even once today is closed
+        "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs),
+        "calendar_day": clock.local_day(),  # the heading says today's date even once today is closed
         "stock": stock,
         "setup": setup_steps(stock),
         "fixes": FIXES,
@@ -93,6 +94,13 @@ def setup_steps(stock):
         return [N_("No gift pack is on offer today: open a campaign and offer the packs "
                    "(flask packs campaign, offer). Workers are told to ask a volunteer until then.")]
     return []
+
+
+def day_being_counted():
+    """Return the day the console counts on and its cells, read once for the whole page."""
+    if "console_cells" not in g:
+        g.console_cells = counts.day_cells(counts.booking_day(clock.local_day()), levels=(daybook.LEVEL,))
+    return g.console_cells
 
 
 @bp.get("/overview")

@@ -5,6 +5,7 @@ import threading
 from flask import current_app
 
 from kiosk import clock
+from kiosk import database
 from kiosk import retention
 
 
@@ -14,6 +15,8 @@ def purge_expired_data():
     The status bar polls every 30 s, so a kiosk that is switched on purges on
     time without a scheduler or thread of its own.
     """
+    if not database.wants_database():
+        return
     state = current_app.extensions.setdefault("daily_purge", {"day": None, "lock": threading.Lock()})
     today = clock.local_day()
     if state["day"] == today:

@@ -8,14 +8,14 @@ in this visit are kept in the session too, so tapping 领取 again shows the
 same voucher; the idle reset clears all of it for the next person.
 """
 
-import functools
-
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
 from flask import g
 from flask import session
+from flask import url_for
 from flask_babel import gettext
 
 from kiosk import htmx
@@ -64,18 +64,9 @@ def print_voucher(voucher):
     return printing.submit(voucher_ticket_for(voucher)).id
 
 
-def preview(voucher):
-    """Return the PNG preview of the voucher's print job as a data: URI."""
-    if voucher.print_job is None:
-        return printing.preview_data_uri(voucher_ticket_for(voucher))
-    return _job_preview(voucher.print_job, voucher_payload(voucher))
-
-
-@functools.lru_cache(maxsize=64)
-def _job_preview(job_id, payload):
-    """Cached so a double tap shows the preview again at no cost; the signed payload in the key
-    ties each entry to one voucher of one kiosk, whatever database the job id came from."""
-    return printing.preview_data_uri(job_id)
+def preview_url(voucher):
+    """Return the URL of the voucher's ticket picture (an image the browser fetches and keeps)."""
+    return url_for("packs.ticket_png", code=voucher.code)
 
 
 def render(page, partial, **context):
@@ -136,7 +127,7 @@ def show_voucher(voucher):
 def render_voucher(voucher):
     """Render the voucher screen in the state of its ticket: printing, printed, or held for a volunteer."""
     return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, payload=voucher_payload(voucher),
-                  preview=preview(voucher), paper=paper_state(voucher))
+                  preview=preview_url(voucher), paper=paper_state(voucher))
 
 
 def paper_state(voucher):
@@ -156,6 +147,28 @@ def voucher_state(code):
     if voucher is None:
         raise NotFound(N_("That voucher is not from this visit."))
     return render_voucher(voucher)
+
+
+@bp.get("/voucher/<code>/ticket.png")
+def ticket_png(code):
+    """The picture of a voucher issued in this visit, as it prints: drawn once per print job, kept.
+
+    Only this visit's codes: the idle reset forgets them, so the next person
+    at the screen cannot open an earlier worker's voucher by its address.
+    """
+    if code not in session.get(VISIT_KEY, ()):
+        abort(404)
+    voucher = vouchers.Voucher.get_or_none(vouchers.Voucher.code == code)
+    if voucher is None:
+        abort(404)
+    if voucher.print_job is not None:
+        png = printing.job_preview_png(voucher.print_job)
+    else:  # issued without a printer (a simulated season): drawn from the ticket
+        png = printing.preview_png(voucher_ticket_for(voucher))
+    if png is None:
+        abort(404)
+    # A job's bytes never change; the screen may keep the picture for the visit.
+    return png, {"Content-Type": "image/png", "Cache-Control": "private, max-age=600"}
 
 
 @bp.get("/override/<int:offer_id>")

@@ -40,6 +40,10 @@ TILES = [
      "endpoint": "luggage_screen.about"},
     {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange",
      "endpoint": "screen.services"},
+    {"key": "jobs", "label": N_("Find a job"), "hint": N_("Job postings to take away, job fairs"), "tone": "teal",
+     "endpoint": "help.job_list"},
+    {"key": "wage", "label": N_("Unpaid wages"), "hint": N_("Leave a tip for the labour office"), "tone": "purple",
+     "endpoint": "help.tip_start"},
 ]
 SERVICE_KEYS = {tile["key"] for tile in TILES}
 

@@ -8,6 +8,7 @@ from flask import request
 
 from kiosk import tallies
 from kiosk.views.console import volunteer_required
+from kiosk.views.daybook import day_being_counted
 
 bp = Blueprint("tallies", __name__, url_prefix="/volunteer/tallies")
 
@@ -16,7 +17,7 @@ def tally_context(last=None):
     """Return what the tally panel shows: today's numbers and the tap that may be undone."""
     last = last if last is not None else tallies.last_tap(g.volunteer.id)
     return {
-        "services": tallies.today(current_app.config["TALLY_SERVICES"]),
+        "services": tallies.today(current_app.config["TALLY_SERVICES"], cells=day_being_counted()),
         "last": last if tallies.undoable(last) else None,
         "labels": tallies.SERVICES,
     }

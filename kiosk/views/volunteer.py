@@ -12,6 +12,7 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext
 
+from kiosk import database
 from kiosk import htmx
 from kiosk import scan as scan_codes
 from kiosk import stations
@@ -33,7 +34,7 @@ def load_volunteer():
     """Put the signed-in volunteer on g, signing them out after the idle limit."""
     g.volunteer = None
     volunteer_id = session.get("volunteer_id")
-    if volunteer_id is None:
+    if volunteer_id is None or not database.wants_database():
         return
     idle = time.time() - session.get("volunteer_seen", 0)
     if idle > current_app.config["VOLUNTEER_IDLE_SECONDS"]:

@@ -15,8 +15,10 @@ Expiry is processed lazily, at the start of every write that touches stock
 (issue, redeem, void, stock in/out) and by ``flask packs expire``: a kiosk
 has no reliable scheduler (it is switched off at night, or unplugged), and
 doing it in the transaction that is about to read stock means what is
-available is always right at the moment it matters. It costs one indexed
-query per write. An expired voucher is counted on its expiry day (the last
+available is always right at the moment it matters. It costs one index
+search per write (state, expires), which finds nothing on every write but the
+first of a day. Person keys of an ended campaign are cleared once, and the
+campaign marked, so later writes only glance at the campaign table. An expired voucher is counted on its expiry day (the last
 day it could have been collected), so the number does not depend on when
 the kiosk happened to notice.
 """
@@ -658,9 +660,17 @@ def release_expired(today=None, now=None):
 
 
 def _forget_people_after_campaigns(today):
-    """Clear person keys of vouchers whose campaign is over: no quota needs them any more."""
-    ended = Campaign.select(Campaign.id).where(Campaign.ends < today)
-    Voucher.update(person_key=None).where(Voucher.campaign.in_(ended), Voucher.person_key.is_null(False)).execute()
+    """Clear person keys of vouchers whose campaign is over: no quota needs them any more.
+
+    Incremental: only campaigns that ended and were not yet done are looked
+    at (a few rows of the campaign table), each once, by the campaign index
+    of its vouchers. Every other write finds nothing to do.
+    """
+    ended = Campaign.select(Campaign.id).where(Campaign.ends < today, Campaign.people_forgotten == False)  # noqa: E712
+    for campaign in ended:
+        Voucher.update(person_key=None).where(Voucher.campaign == campaign.id,
+                                              Voucher.person_key.is_null(False)).execute()
+        Campaign.update(people_forgotten=True).where(Campaign.id == campaign.id).execute()
 
 
 # --- reports ------------------------------------------------------------------------------
