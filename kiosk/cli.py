@@ -29,6 +29,7 @@ from kiosk.printing.cli import printer_group
 from kiosk.registration.cli import registrations_group
 from kiosk.speech.cli import prompts_group
 from kiosk.sync.cli import sync_group
+from kiosk.updates.cli import update_group
 from kiosk.volunteers.cli import volunteers_group
 from kiosk.vouchers import ticket as voucher_ticket
 from kiosk.vouchers.cli import packs_group
@@ -159,6 +160,7 @@ def init_app(app):
     app.cli.add_command(station_group)
     app.cli.add_command(registrations_group)
     app.cli.add_command(sync_group)
+    app.cli.add_command(update_group)
     app.cli.add_command(counts_command)
     app.cli.add_command(simulate_command)
     app.cli.add_command(volunteers_group)

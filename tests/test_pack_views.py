@@ -266,8 +266,8 @@ def test_void_and_reprint_from_the_desk_need_a_reason(app, client, auth, offers,
 def test_only_a_manager_can_count_stock_in_and_out(app, client, auth, offers, volunteer):
     sign_in(auth, volunteer)
     assert client.post("/volunteer/packs/stock", data={"pack": "warm", "quantity": "5", "reason": "到货"}).status_code == 403
-    manager = add_volunteer(app, name="陈站长", pin="8642", role="manager")
-    auth.sign_in(manager, pin="8642")
+    manager = add_volunteer(app, name="陈站长", pin="864297", role="manager")
+    auth.sign_in(manager, pin="864297")
     assert client.post("/volunteer/packs/stock", data={"pack": "warm", "quantity": "5", "reason": "到货"}).status_code == 303
     refused = client.post("/volunteer/packs/stock", data={"pack": "warm", "direction": "out", "quantity": "50", "reason": "破损"})
     assert refused.status_code == 409
@@ -401,3 +401,20 @@ def test_the_hourly_limit_of_packs_without_id(tmp_path):
         client.get("/")
         codes.append(take(client, offers["warm"], **htmx_headers()).status_code)
     assert codes == [200, 200, 429]
+
+
+def test_wrong_pins_at_the_worker_screen_never_lock_the_manager_out_of_the_console(app, offers):
+    manager = add_volunteer(app, name="陈站长", pin="864297", role="manager")
+    screen = app.test_client()
+    form = {"token": vouchers.new_request_token(), "reason": "family", "volunteer_id": manager, "pin": "111111"}
+    for _ in range(12):  # someone at the public screen keeps guessing
+        screen.post(f"/packs/override/{offers['return']}", data=form)
+    locked = screen.post(f"/packs/override/{offers['return']}", data={**form, "pin": "864297"})
+    assert locked.status_code == 403 and "15" in locked.get_data(as_text=True)  # the screen path stays hard
+    console = app.test_client()
+    assert console.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "864297"}).status_code == 303
+    roster = console.get("/volunteer/people").get_data(as_text=True)
+    assert "PIN 码在务工人员屏幕上已锁定" in roster
+    console.post(f"/volunteer/people/{manager}/unlock")
+    again = screen.post(f"/packs/override/{offers['return']}", data={**form, "pin": "864297"})
+    assert again.status_code == 200 and "返岗礼包" in again.get_data(as_text=True)

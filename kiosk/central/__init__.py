@@ -22,6 +22,7 @@ from kiosk import clock
 from kiosk import config as kiosk_config
 from kiosk import database
 from kiosk import i18n
+from kiosk import web
 from kiosk.central import help_models
 from kiosk.central import models
 
@@ -90,6 +91,7 @@ def create_app(test_config=None):
         static_folder=STATIC,
         static_url_path="/static",
     )
+    web.install_converters(app.url_map)  # the same edge checks as the kiosk's
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_mapping(kiosk_config.load_or_create_secrets(app.instance_path, keys=("SECRET_KEY",)))

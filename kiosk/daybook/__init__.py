@@ -295,6 +295,8 @@ def close_day(day, manager_id, services=tuple(tallies.SERVICES), now=None):
     manager = _manager(manager_id)
     if day > today:
         raise DomainError(N_("A day can only be closed once it has begun."))
+    if clock.suspect():
+        raise DomainError(N_("The kiosk's clock needs checking: a station manager confirms the time first."))
     with counts.write_transaction():
         closing = DayClose.get_or_none(DayClose.day == day)
         if closing is not None:

@@ -115,8 +115,12 @@ def reprint(job_id, reason, volunteer_id=None, subject=None):
     return copy
 
 
-def process_queue(backend, limit=None, stale_after=None, hold_after=None):
-    """Send queued jobs in order until the queue is empty, limit is reached or a send fails.
+def process_queue(backend, limit=None, stale_after=None, hold_after=None, stopping=None):
+    """Send queued jobs in order until the queue is empty, limit is reached, a send fails or ``stopping()``.
+
+    ``stopping`` is asked before each job: a normal stop lets the job being
+    sent finish and leaves the rest queued (clearly unsent), never one
+    half-sent and "interrupted, may have printed".
 
     A job queued longer than ``stale_after`` (a timedelta) ago is not sent
     but held back for a volunteer (state failed, ``HELD``): after a long
@@ -129,6 +133,8 @@ def process_queue(backend, limit=None, stale_after=None, hold_after=None):
     run = QueueRun()
     hold_after = hold_after or {}
     while limit is None or len(run.printed) < limit:
+        if stopping is not None and stopping():
+            break
         job = PrintJob.waiting().first()
         if job is None:
             break

@@ -109,7 +109,10 @@ class _Printer:
 
     def observe(self, status):
         with self.lock:
+            before = self.observed
             self.observed, self.observed_at = status, utcnow()
+        if status.state == "ok" and before is not None and before.state != "ok":
+            self.worker.wake()  # the fault cleared: send the backlog now, not after the back-off
 
 
 _current = None
@@ -208,7 +211,7 @@ def process_queue(limit=None):
     printer = current()
     with _connected():
         run = jobs.process_queue(printer.backend, limit=limit, stale_after=printer.stale_after,
-                                 hold_after=printer.hold_after)
+                                 hold_after=printer.hold_after, stopping=printer.worker.stopping)
     if run.error is not None:
         printer.observe(DeviceStatus(run.error.state, run.error.detail))
     elif run.printed:
@@ -325,7 +328,7 @@ def start_worker():
 
 
 def stop_worker(timeout=5.0):
-    """Stop the background worker after its current job."""
+    """Stop the background worker after the job it is sending (the rest stay queued); return whether it ended."""
     if _current is not None:
         return _current.worker.stop(timeout)
     return True

@@ -301,7 +301,7 @@ def set_party(draft, children, elderly):
     numbers = []
     for value in (children, elderly):
         text = str(value).strip()
-        if not (text.isascii() and text.isdigit() and int(text) <= MOST_COMPANIONS):
+        if not (text.isascii() and text.isdigit() and len(text) <= 3 and int(text) <= MOST_COMPANIONS):
             raise DomainError(N_("Please choose a number from 0 to %(most)s."), most=MOST_COMPANIONS)
         numbers.append(int(text))
     return replace(draft, children=numbers[0], elderly=numbers[1])

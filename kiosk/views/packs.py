@@ -22,6 +22,7 @@ from kiosk import htmx
 from kiosk import printing
 from kiosk import volunteers
 from kiosk import vouchers
+from kiosk import web
 from kiosk.printing import PrintJob
 from kiosk.vouchers import Voucher
 from kiosk.errors import N_
@@ -95,7 +96,7 @@ def choose_context():
 @bp.post("/issue")
 def issue():
     """Issue a voucher for the pack tapped and print it (a second tap shows the same one)."""
-    offer_id = request.form.get("offer", type=int)
+    offer_id = request.form.get("offer", type=web.whole_number)
     voucher = vouchers.held(session.get(VISIT_KEY), offer_id)
     if voucher is None:
         refuse_while_printer_down()
@@ -199,7 +200,8 @@ def override_post(offer_id):
     them allow themselves.
     """
     refuse_while_printer_down()
-    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""))
+    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=web.whole_number), request.form.get("pin", ""),
+                                   at=volunteers.SCREEN)
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
         offer_id,

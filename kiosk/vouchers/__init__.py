@@ -646,6 +646,8 @@ def release_expired(today=None, now=None):
     Call inside a write transaction (every stock write does), or alone.
     Each is counted as expired on its own expiry day.
     """
+    if clock.suspect():  # a clock that jumped ahead must not expire today's vouchers for good
+        return 0
     today = today or clock.local_day(now)
     now = now or clock.now()
     with counts.write_transaction():
@@ -657,6 +659,16 @@ def release_expired(today=None, now=None):
             counts.add("vouchers.expired", voucher.expires, pack=voucher.pack_type.key)
         _forget_people_after_campaigns(today)
     return len(due)
+
+
+def forget_people(before):
+    """Clear the person keys (ID/phone HMACs) of vouchers issued before a moment; return how many.
+
+    The retention purge calls this with the registrations' cutoff, so a
+    person's fingerprint leaves the vouchers when it leaves the registration.
+    """
+    with counts.write_transaction():
+        return Voucher.update(person_key=None).where(Voucher.issued_at < before, Voucher.person_key.is_null(False)).execute()
 
 
 def _forget_people_after_campaigns(today):
