@@ -182,7 +182,7 @@ def test_a_day_that_is_not_a_date_is_not_found(client, auth, volunteer):
 
 
 def test_after_closing_the_console_still_says_today_and_where_new_counts_go(client, auth, manager, stocked, today):
-    auth.sign_in(manager, "1357")
+    auth.sign_in(manager, "135792")
     form = client.get(f"/volunteer/day/{today}").get_data(as_text=True)
     assert 'id="still-open"' in form and "没有未完成的事项" in form
     client.post(f"/volunteer/day/{today}/close", headers=htmx_headers())
