@@ -26,7 +26,6 @@ next open day. People served on a closed day but counted late are a
 ``late_correction`` with a reason, booked on the next open day.
 """
 
-import collections
 import dataclasses
 import datetime
 import json
@@ -43,8 +42,6 @@ from kiosk.daybook.models import LateCorrection
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import N_
-from kiosk.luggage import LuggageDeposit
-from kiosk.models import CountCell
 from kiosk.models import Kiosk
 from kiosk.models import DayClose
 from kiosk.models import Volunteer

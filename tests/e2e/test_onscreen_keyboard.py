@@ -1,7 +1,5 @@
 """The console on the kiosk itself: a name typed in pinyin on the vendored on-screen keyboard."""
 
-from kiosk.models import Volunteer
-from kiosk.models import database
 from tests.conftest import add_volunteer
 from tests.e2e.test_volunteer_sign_in import tap_pin
 

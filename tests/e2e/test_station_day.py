@@ -3,7 +3,6 @@
 import pytest
 
 from kiosk import clock
-from kiosk import vouchers
 from kiosk.models import database
 from kiosk.vouchers import Voucher
 from tests.e2e.test_vouchers import register_with_a_phone
