@@ -36,6 +36,16 @@ def defaults(instance_path):
         # still print when it comes back; older ones wait on the console's
         # printer panel for a volunteer to reprint or cancel. 0: print them all.
         "PRINTER_STALE_MINUTES": 15,
+        # "No ID needed" packs at this kiosk: at most one every N seconds and M an
+        # hour (0: no limit), besides one per visit.
+        # The console's on-screen keyboard (pinyin): "auto" on the kiosk itself
+        # (requests from this machine), true everywhere, false never.
+        "ONSCREEN_KEYBOARD": "auto",
+        "NO_ID_MIN_SECONDS": 20,
+        "NO_ID_PER_HOUR": 60,
+        # Kiosk-issued vouchers: their worker stood at the kiosk; after this
+        # they wait on the printer panel instead of printing into an empty tray.
+        "PRINTER_HOLD_MINUTES": {"voucher": 2},
         # The print worker thread: None starts it with the first request
         # except under TESTING (tests call printing.process_queue()).
         "PRINTER_WORKER": None,

@@ -25,11 +25,12 @@ LANGUAGES = {"zh_Hans": "中文", "en": "English"}
 HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en"}
 
 babel = Babel()
+SESSION_KEY = "lang"  # where a person's chosen language is kept
 
 
 def select_locale():
     """Return the session's language, else the kiosk's configured default."""
-    chosen = session.get("lang")
+    chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
     return current_app.config["LANGUAGE"]
@@ -76,4 +77,4 @@ def remember_language(lang):
     """Keep a person's language choice in their session; refuse one we do not have."""
     if lang not in LANGUAGES:
         raise DomainError(N_("That language is not available."))
-    session["lang"] = lang
+    session[SESSION_KEY] = lang

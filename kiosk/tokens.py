@@ -31,6 +31,10 @@ SIGNATURE_LENGTH = 16
 _PAYLOAD = re.compile(r"^NT1\.([VL])\.([2-9A-HJKMNP-Z]{8})\.([0-9A-F]{8})\.(\d{8})\.([A-Z2-7]{16})$")
 
 
+_PAYLOAD_ANYWHERE = re.compile(r"NT1\.[VL]\.[2-9A-HJKMNP-Z]{8}\.[0-9A-F]{8}\.\d{8}\.[A-Z2-7]{16}")
+MOST_SCANNED = 400  # what a scan box may send: stale text, a doubled scan and the code
+
+
 class BadTicket(DomainError):
     """A scanned or typed code that cannot be honoured, with the reason."""
 
@@ -70,13 +74,34 @@ def payload(kind, code, kiosk_id, expires, key):
     return f"{body}.{_signature(key, body)}"
 
 
+def last_scan(scanned):
+    """Reduce what a scan box received to the one code meant, upper case, without spaces.
+
+    Keyboard-wedge scanners may send a code twice, or after text someone left
+    in the box: the last complete payload wins. Without one, the last started
+    payload (so a cut or altered one is judged as such), else the typed code,
+    once if it was typed or scanned twice.
+    """
+    text = re.sub(r"\s+", "", str(scanned or ""))[-MOST_SCANNED:].upper()
+    complete = _PAYLOAD_ANYWHERE.findall(text)
+    if complete:
+        return complete[-1]
+    if VERSION + "." in text:
+        return text[text.rindex(VERSION + "."):]
+    typed = text.replace("-", "")
+    if len(typed) == 2 * CODE_LENGTH and typed[:CODE_LENGTH] == typed[CODE_LENGTH:]:
+        return typed[CODE_LENGTH:]
+    return text
+
+
 def read(scanned, kind, kiosk_id, key, today):
     """Turn what a scanner or a person typed into a TicketRef, or raise BadTicket.
 
-    Accepts a full QR payload (with or without trailing newline) or the
-    short code as printed (dashes, spaces and lower case allowed).
+    Accepts a full QR payload (with or without trailing newline, doubled, or
+    after stale text: see last_scan) or the short code as printed (dashes,
+    spaces and lower case allowed).
     """
-    text = (scanned or "").strip()
+    text = last_scan(scanned)
     if len(text) > 120:
         raise BadTicket(N_("That is not one of our tickets."))
     upper = text.upper()

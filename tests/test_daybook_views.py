@@ -1,6 +1,7 @@
 """The day report and console overview over HTTP: see, print, download, close, correct."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -108,8 +109,9 @@ def test_the_csv_opens_in_excel_with_chinese_headings(client, auth, volunteer, s
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     table = list(csv.reader(io.StringIO(text[1:])))
-    assert table[0] == ["分类", "项目", "数值"]
+    assert table[0][:3] == ["分类", "项目", "数值"] and len(table[0]) == 4
     assert ["礼包：暖心小礼包", "期末库存", "10"] in table
+    assert ["行李寄存", "已寄存", "0", "0"] in table  # luggage: tickets and bags in their own columns, as numbers
     assert ["服务人次", "茶水", "3"] in table
 
 
@@ -177,3 +179,22 @@ def test_a_late_correction_is_listed_on_both_days(client, auth, manager, stocked
 def test_a_day_that_is_not_a_date_is_not_found(client, auth, volunteer):
     auth.sign_in(volunteer)
     assert client.get("/volunteer/day/yesterday").status_code == 404
+
+
+def test_after_closing_the_console_still_says_today_and_where_new_counts_go(client, auth, manager, stocked, today):
+    auth.sign_in(manager, "135792")
+    form = client.get(f"/volunteer/day/{today}").get_data(as_text=True)
+    assert 'id="still-open"' in form and "没有未完成的事项" in form
+    client.post(f"/volunteer/day/{today}/close", headers=htmx_headers())
+
+    home = client.get("/volunteer/").get_data(as_text=True)
+
+    assert f"今天 {today:%m-%d}" in home
+    tomorrow = today + datetime.timedelta(days=1)
+    assert f"现在的计数记入{tomorrow:%m-%d}" in home
+
+
+def test_a_fresh_kiosk_tells_the_volunteer_what_to_set_up_first(client, auth, volunteer):
+    auth.sign_in(volunteer)
+    home = client.get("/volunteer/").get_data(as_text=True)
+    assert 'id="overview-setup"' in home and "还没有设置礼包" in home

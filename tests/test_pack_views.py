@@ -1,5 +1,6 @@
 """Gift packs over HTTP: the worker's chooser and voucher, the override, the volunteer's desk."""
 
+import datetime
 import re
 
 import pytest
@@ -116,9 +117,19 @@ def test_tapping_the_same_pack_again_in_one_visit_shows_the_same_voucher(app, cl
     assert in_db(app, lambda: Voucher.select().count()) == 1
 
 
+def half_a_minute_passes(app):
+    """Move every voucher's issue time 30 s back: the next person arrives past the no-ID rate limit."""
+    def back_dated():
+        for voucher in Voucher.select():
+            Voucher.update(issued_at=voucher.issued_at - datetime.timedelta(seconds=30)).where(
+                Voucher.id == voucher.id).execute()
+    in_db(app, back_dated)
+
+
 def test_the_next_person_after_a_reset_gets_their_own_voucher(app, client, offers):
     take(client, offers["warm"])
     client.post("/reset")
+    half_a_minute_passes(app)
     take(client, offers["warm"])
     assert in_db(app, lambda: Voucher.select().count()) == 2
 
@@ -139,6 +150,7 @@ def test_out_of_stock_mid_issue_is_a_clear_message(app, client, offers):
     for _ in range(3):
         take(client, offers["warm"])
         client.post("/reset")
+        half_a_minute_passes(app)
     response = take(client, offers["warm"], **htmx_headers())
     assert response.status_code == 409
     assert "暖心小礼包刚刚发完" in response.get_data(as_text=True)
@@ -314,17 +326,33 @@ def test_a_phone_only_registration_is_counted_on_the_phone(app, offers):
         assert vouchers.person_key_of("no such token") is None
 
 
-def test_with_the_printer_out_of_paper_the_worker_is_told_to_show_the_code(tmp_path):
+def test_with_the_printer_out_of_paper_no_voucher_is_issued_and_the_chooser_says_why(tmp_path):
     app = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out")
     offers = in_db(app, lambda: stock_station(warm=3, starts=clock.local_day()))
     client = app.test_client()
 
-    body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
+    chooser = client.get("/packs/").get_data(as_text=True)
+    response = take(client, offers["warm"], **htmx_headers())
 
-    assert "凭证正在打印" not in body
-    assert "请把这个号码给志愿者看" in body
-    voucher = in_db(app, lambda: Voucher.get())
-    assert f"{voucher.code[:4]}-{voucher.code[4:]}" in body
+    assert 'id="printer-down"' in chooser and "领取</span>" not in chooser
+    assert response.status_code == 503
+    assert "打印机" in response.get_data(as_text=True)
+    assert in_db(app, lambda: Voucher.select().count()) == 0
+
+
+def test_a_printer_failing_mid_issue_asks_the_worker_to_wait_not_to_remember_a_code(tmp_path):
+    app = make_app(tmp_path, PRINTER_URL="virtual://")
+    offers = in_db(app, lambda: stock_station(warm=3, starts=clock.local_day()))
+    client = app.test_client()
+    form = {"offer": offers["warm"], "token": vouchers.new_request_token()}
+    body = client.post("/packs/issue", data=form, headers=htmx_headers()).get_data(as_text=True)
+    assert "凭证正在打印" in body
+    printing.backend().set(fault="paper_out")  # the roll ends as the voucher is sent
+    in_db(app, printing.process_queue)
+
+    again = client.post("/packs/issue", data=form, headers=htmx_headers()).get_data(as_text=True)
+
+    assert 'id="voucher-held"' in again and "志愿者" in again
 
 
 def test_a_ticket_held_back_earlier_does_not_stop_the_next_one_printing(tmp_path):
@@ -337,6 +365,42 @@ def test_a_ticket_held_back_earlier_does_not_stop_the_next_one_printing(tmp_path
     body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
 
     assert "凭证正在打印" in body
+
+
+def test_a_child_tapping_thirty_times_gets_one_voucher_and_a_friendly_wait(app, client, offers):
+    statuses = []
+    for _ in range(30):
+        client.get("/")  # back home between taps: a new visit each time
+        statuses.append(take(client, offers["warm"], **htmx_headers()).status_code)
+    assert in_db(app, lambda: Voucher.select().count()) == 1
+    assert statuses[0] == 200 and set(statuses[1:]) == {429}
+    body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
+    assert "请稍等" in body and "秒" in body
+
+
+def test_one_pack_without_id_per_visit_even_of_another_kind(tmp_path):
+    app = make_app(tmp_path, NO_ID_MIN_SECONDS=0)
+    def two_no_id_packs():
+        offers = stock_station(warm=3, starts=clock.local_day())
+        vouchers.define_pack("tea", "姜茶包", "姜茶", no_id_needed=True)
+        vouchers.stock_in("tea", 5, "到货")
+        return {**offers, "tea": vouchers.offer(1, "tea", "day").id}
+    offers = in_db(app, two_no_id_packs)
+    client = app.test_client()
+    assert take(client, offers["warm"]).status_code == 200
+    assert take(client, offers["tea"], **htmx_headers()).status_code == 429
+    assert in_db(app, lambda: Voucher.select().count()) == 1
+
+
+def test_the_hourly_limit_of_packs_without_id(tmp_path):
+    app = make_app(tmp_path, NO_ID_MIN_SECONDS=0, NO_ID_PER_HOUR=2)
+    offers = in_db(app, lambda: stock_station(warm=9, starts=clock.local_day()))
+    client = app.test_client()
+    codes = []
+    for _ in range(3):
+        client.get("/")
+        codes.append(take(client, offers["warm"], **htmx_headers()).status_code)
+    assert codes == [200, 200, 429]
 
 
 def test_wrong_pins_at_the_worker_screen_never_lock_the_manager_out_of_the_console(app, offers):

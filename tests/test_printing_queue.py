@@ -205,7 +205,23 @@ def test_a_backlog_older_than_the_limit_waits_for_a_volunteer_instead_of_printin
 
 
 def test_with_no_limit_the_whole_backlog_prints(tmp_path):
-    virtual_app(tmp_path, PRINTER_STALE_MINUTES=0)
+    virtual_app(tmp_path, PRINTER_STALE_MINUTES=0, PRINTER_HOLD_MINUTES={})
     job = printing.submit(voucher("V-1"))
     age(job, 600)
     assert printing.process_queue().printed == [job.id]
+
+
+def test_a_kiosk_voucher_older_than_its_short_hold_waits_while_a_luggage_ticket_still_prints(tmp_path):
+    virtual_app(tmp_path, "virtual://?fault=paper_out")  # defaults: vouchers held after 2 min, others after 15
+    late_voucher = printing.submit(voucher("V-1"))
+    luggage = printing.submit(Ticket(kind="luggage", title="行李寄存凭证", lines=("A架",), code="L-1"))
+    printing.process_queue()
+    age(late_voucher, 3)
+    age(luggage, 3)
+    printing.backend().set(fault=None)
+
+    run = printing.process_queue()
+
+    assert run.held == [late_voucher.id]
+    assert run.printed == [luggage.id]
+    assert PrintJob.get_by_id(late_voucher.id).held_too_long

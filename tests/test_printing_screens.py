@@ -28,16 +28,27 @@ def test_the_status_bar_says_nothing_while_the_printer_is_fine(client):
     assert '<div id="printer" hidden></div>' in html
 
 
-def test_the_status_bar_tells_people_the_printer_is_out_of_paper(tmp_path):
+CONSOLE = htmx_headers(**{"HX-Current-URL": "http://kiosk/volunteer/"})
+
+
+def test_the_console_status_bar_calls_a_volunteer_when_the_printer_is_out_of_paper(tmp_path):
+    client = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out").test_client()
+    printing.submit(sample_ticket("voucher"))
+    html = client.get("/statusbar", headers=CONSOLE).get_data(as_text=True)
+    assert "自助机需要志愿者" in html and "打印机缺纸" in html and "1 张待打印" in html
+    assert "data-call=" in html  # the console chimes on a new call
+
+
+def test_the_worker_status_bar_says_nothing_a_worker_cannot_act_on(tmp_path):
     client = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out").test_client()
     printing.submit(sample_ticket("voucher"))
     html = client.get("/statusbar", headers=htmx_headers()).get_data(as_text=True)
-    assert "打印机缺纸" in html and "1 张待打印" in html
+    assert '<div id="printer" hidden></div>' in html and "打印机" not in html
 
 
-def test_the_status_bar_warns_early_when_paper_runs_low(tmp_path):
+def test_the_console_status_bar_warns_early_when_paper_runs_low(tmp_path):
     client = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_low").test_client()
-    html = client.get("/statusbar", headers=htmx_headers()).get_data(as_text=True)
+    html = client.get("/statusbar", headers=CONSOLE).get_data(as_text=True)
     assert "printer-warning" in html and "打印纸快用完了" in html
 
 

@@ -314,7 +314,7 @@ def test_the_privacy_notice_names_purpose_retention_and_the_station_hotline(tmp_
     worker.tap("direction", direction="home")
     worker.tap("county", code="511102")
     notice = worker.back_to("consent", then="phone").get_data(as_text=True)
-    assert "用途" in notice and "14天后自动删除" in notice and "0833-12345" in notice
+    assert "用途" in notice and "14天后一并删除" in notice and "加密指纹" in notice and "0833-12345" in notice
 
 
 def test_the_flow_works_in_english_too(client, worker):

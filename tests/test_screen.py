@@ -81,3 +81,21 @@ def test_every_control_on_home_has_an_accessible_name(client):
     for control in re.findall(r"<(?:a|button)\b[^>]*>.*?</(?:a|button)>", page, flags=re.S):
         visible_text = re.sub(r"<svg.*?</svg>|<[^>]+>", "", control, flags=re.S).strip()
         assert visible_text or "aria-label=" in control, control
+
+
+def test_the_home_screen_ends_the_visit_on_the_server_but_keeps_the_language(client):
+    with client.session_transaction() as session:
+        session.update({"registration": {"x": 1}, "registration_done": "tok", "pack_vouchers": ["ABCD2345"],
+                        "volunteer_id": 1, "volunteer_seen": 1.0, "lang": "en", "some_future_key": 1})
+    client.get("/")
+    with client.session_transaction() as session:
+        assert set(session) <= {"lang", "csrf_token"}
+        assert session["lang"] == "en"
+
+
+def test_the_idle_reset_forgets_the_language_too(client):
+    with client.session_transaction() as session:
+        session.update({"registration_done": "tok", "lang": "en"})
+    client.post("/reset")
+    with client.session_transaction() as session:
+        assert "lang" not in session and "registration_done" not in session

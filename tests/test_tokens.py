@@ -71,3 +71,27 @@ def test_nothing_a_scanner_sends_crashes_the_reader(scanned):
         tokens.read(scanned, "V", KIOSK, KEY, TODAY)
     except tokens.BadTicket:
         pass
+
+
+def test_a_doubled_scan_or_one_after_stale_text_reads_as_the_last_complete_code():
+    first, second = voucher_payload("7K9MQ2XA"), voucher_payload("ABCDEFGH")
+    assert tokens.last_scan(first + first) == first
+    assert tokens.last_scan(first + "\n" + second + "\n") == second
+    assert tokens.last_scan("abc " + first.lower()) == first
+    assert tokens.read("  stale" + first + first + "\r\n", "V", KIOSK, KEY, TODAY).code == "7K9MQ2XA"
+
+
+def test_a_typed_code_twice_is_read_once_and_a_cut_payload_stays_a_cut_payload():
+    assert tokens.last_scan("7k9m-q2xa7K9M-Q2XA") == "7K9MQ2XA"
+    cut = voucher_payload()[:30]
+    assert tokens.last_scan(voucher_payload() + cut) == voucher_payload()  # the last complete one wins
+    with pytest.raises(tokens.BadTicket, match="not one of our tickets"):
+        tokens.read("junk" + cut, "V", KIOSK, KEY, TODAY)
+
+
+def test_altered_and_other_station_codes_are_told_apart_even_after_stale_text():
+    altered = voucher_payload()[:-1] + ("A" if voucher_payload()[-1] != "A" else "B")
+    with pytest.raises(tokens.BadTicket, match="altered"):
+        tokens.read("xx" + altered, "V", KIOSK, KEY, TODAY)
+    with pytest.raises(tokens.BadTicket, match="another station"):
+        tokens.read("xx" + voucher_payload(kiosk="9f8e7d6c" + "0" * 24), "V", KIOSK, KEY, TODAY)

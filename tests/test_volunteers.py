@@ -135,6 +135,37 @@ def test_a_screens_own_polling_does_not_keep_the_volunteer_signed_in(tmp_path, p
     assert "/volunteer/sign-out" not in page
 
 
+def test_the_cli_disables_enables_and_resets_a_pin(app, runner):
+    runner.invoke(args=["volunteers", "add", "王芳", "--pin", "2468"])
+    assert "disabled 王芳" in runner.invoke(args=["volunteers", "disable", "王芳"]).output
+    assert "disabled" in runner.invoke(args=["volunteers", "list"]).output
+    assert "enabled 王芳" in runner.invoke(args=["volunteers", "enable", "王芳"]).output
+    assert "new PIN for 王芳" in runner.invoke(args=["volunteers", "set-pin", "王芳", "--pin", "8642"]).output
+    weak = runner.invoke(args=["volunteers", "set-pin", "王芳", "--pin", "1111"])
+    assert weak.exit_code != 0
+    assert runner.invoke(args=["volunteers", "disable", "nobody"]).exit_code != 0
+    from kiosk import volunteers
+    from kiosk.models import database
+    with app.app_context(), database.connection_context():
+        from kiosk.models import Volunteer
+        assert volunteers.sign_in(Volunteer.get(Volunteer.name == "王芳").id, "8642").name == "王芳"
+
+
+def test_a_manager_resets_a_forgotten_pin_from_the_console_and_a_volunteer_is_never_stranded(app, client, auth):
+    from tests.conftest import add_volunteer
+    add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    add_volunteer(app, name="王芳", pin="2468")
+    client.post("/volunteer/sign-in", data={"volunteer_id": 2, "pin": "2468"})
+    refused = client.get("/volunteer/people")
+    assert refused.status_code == 403
+    assert 'href="/volunteer/"' in refused.get_data(as_text=True)  # back to the console, not out of it
+    client.post("/volunteer/sign-out")
+    client.post("/volunteer/sign-in", data={"volunteer_id": 1, "pin": "975310"})
+    assert client.post("/volunteer/people/2/pin", data={"pin": "8642"}).status_code in (200, 303)
+    client.post("/volunteer/sign-out")
+    assert client.post("/volunteer/sign-in", data={"volunteer_id": 2, "pin": "8642"}).status_code in (200, 204, 303)
+
+
 def test_a_managers_pin_is_at_least_six_digits(app):
     with app.app_context(), database.connection_context():
         with pytest.raises(DomainError, match="6 to 8"):

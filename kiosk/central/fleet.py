@@ -92,7 +92,9 @@ def read_xlsx(path):
     """Yield (row number, {column: text}) for each non-empty row of the first sheet."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # Not read_only: that mode keeps the file open while a row iterator lives, and a
+    # sheet refused half-way would leave it for the garbage collector. A fleet sheet is small.
+    book = openpyxl.load_workbook(path, data_only=True)
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)

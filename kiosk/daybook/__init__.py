@@ -26,7 +26,6 @@ next open day. People served on a closed day but counted late are a
 ``late_correction`` with a reason, booked on the next open day.
 """
 
-import collections
 import dataclasses
 import datetime
 import json
@@ -43,8 +42,6 @@ from kiosk.daybook.models import LateCorrection
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
 from kiosk.errors import N_
-from kiosk.luggage import LuggageDeposit
-from kiosk.models import CountCell
 from kiosk.models import Kiosk
 from kiosk.models import DayClose
 from kiosk.models import Volunteer
@@ -341,7 +338,8 @@ def rows(sheet, gettext, station_name=""):
     """Return the sheet as (section, item, value) rows, in the reader's language.
 
     The same rows make the thermal slip and the CSV download, so the two
-    can never disagree.
+    can never disagree. Luggage rows carry two numbers, (section, item,
+    tickets, bags), written to the CSV as separate columns.
     """
     _ = gettext
     out = [(_("Day report"), _("Station"), station_name), (_("Day report"), _("Date"), sheet.day.isoformat())]
@@ -373,7 +371,7 @@ def rows(sheet, gettext, station_name=""):
     section = _("Left luggage")
     for event, label in LUGGAGE_LABELS.items():
         tickets, bags = sheet.luggage.get(event, (0, 0))
-        out.append((section, _(label), _("%(tickets)s tickets, %(bags)s bags", tickets=tickets, bags=bags)))
+        out.append((section, _(label), tickets, bags))  # two numbers: a spreadsheet sums them
     section = _("People served")
     out += [(section, _(tallies.SERVICES.get(key, key)), people) for key, people in sheet.tallies]
     for c in sheet.corrections:
@@ -396,10 +394,12 @@ def slip(sheet, gettext, station_name="", printed_at=None):
     """Return the thermal report slip of a day sheet (a printing.Ticket): the CSV's rows on paper."""
     table = rows(sheet, gettext, station_name)
     lines, section = [], table[0][0]  # the first section (station, date, closed) needs no heading
-    for heading, item, value in table:
+    for heading, item, value, *bags in table:
         if heading != section:
             lines.append(f"—— {heading} ——")
             section = heading
+        if bags:
+            value = gettext("%(tickets)s tickets, %(bags)s bags", tickets=value, bags=bags[0])
         lines.append((item, str(value)))
     printed_at = printed_at or clock.now()
     return Ticket(

@@ -9,11 +9,14 @@ and the address of the last card (never the name or photo) and forgets them
 when taken, when the card is laid again, or after ``KEEP_SECONDS``.
 """
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from kiosk.hardware.idcard import ReaderError
+
+log = logging.getLogger(__name__)
 
 KEEP_SECONDS = 60
 SAME_CARD_SECONDS = 2.0  # a card still lying on the reader is not read as a new one
@@ -140,7 +143,8 @@ class CardWatcher:
         while not self._stop.is_set():
             try:
                 self.poll_once()
-            except Exception as exc:  # keep watching: a reader bug must not stop the kiosk
+            except Exception:  # keep watching: a reader bug must not stop the kiosk
+                log.exception("ID card reader watcher: unexpected error, reader shown as offline")
                 self.status = "offline"
                 self._publish("offline")
                 self._stop.wait(1.0)

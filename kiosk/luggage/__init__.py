@@ -255,6 +255,21 @@ def print_job(deposit):
     return PrintJob.original(PRINT_KIND, tokens.display_code(deposit.code))
 
 
+def ticket_not_printed(deposit):
+    """True while no copy of the deposit's ticket came out and a send of it failed.
+
+    A job still waiting its turn (no error yet) is "printing", not "not
+    printed"; the state ends when the ticket or a reprint of it prints.
+    """
+    job = print_job(deposit)
+    if job is None:
+        return False
+    copies = [job, *job.reprints]
+    if any(copy.state == "printed" for copy in copies):
+        return False
+    return any(copy.state == "failed" or (copy.state == "queued" and copy.last_error) for copy in copies)
+
+
 def print_jobs_in_use():
     """Return the print jobs of tickets with bags still in custody: a volunteer may have to reprint them."""
     codes = [tokens.display_code(d.code) for d in LuggageDeposit.select(LuggageDeposit.code).where(
@@ -553,6 +568,7 @@ class BoardItem:
     checked_in_at: datetime.datetime
     due_at: datetime.datetime
     overdue: bool
+    not_printed: bool = False  # its ticket did not come out: reprint before the owner leaves
 
 
 @dataclass(frozen=True)
@@ -583,7 +599,7 @@ def board(rules, now=None):
     for deposit in LuggageDeposit.open().order_by(LuggageDeposit.due_at, LuggageDeposit.id):
         kinds = waiting.get(deposit.id, [])
         item = BoardItem(deposit.id, deposit.code, len(kinds), deposit.bags, tuple(kinds), deposit.checked_in_at,
-                         deposit.due_at, deposit.due_at < now)
+                         deposit.due_at, deposit.due_at < now, ticket_not_printed(deposit))
         items.setdefault(deposit.shelf, []).append(item)
     names = list(rules.shelves) + sorted(set(items) - set(rules.shelves))
     return [

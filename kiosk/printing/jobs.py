@@ -115,7 +115,7 @@ def reprint(job_id, reason, volunteer_id=None, subject=None):
     return copy
 
 
-def process_queue(backend, limit=None, stale_after=None, stopping=None):
+def process_queue(backend, limit=None, stale_after=None, hold_after=None, stopping=None):
     """Send queued jobs in order until the queue is empty, limit is reached, a send fails or ``stopping()``.
 
     ``stopping`` is asked before each job: a normal stop lets the job being
@@ -126,15 +126,20 @@ def process_queue(backend, limit=None, stale_after=None, stopping=None):
     but held back for a volunteer (state failed, ``HELD``): after a long
     paper-out its worker has gone, and a burst of old tickets only confuses
     the people at the kiosk. The volunteer reprints the ones still wanted.
+    ``hold_after`` ({kind: timedelta}) sets a shorter limit for some kinds:
+    a gift-pack voucher whose worker stood at the kiosk a minute ago must not
+    drop into an empty tray minutes later.
     """
     run = QueueRun()
+    hold_after = hold_after or {}
     while limit is None or len(run.printed) < limit:
         if stopping is not None and stopping():
             break
         job = PrintJob.waiting().first()
         if job is None:
             break
-        if stale_after and job.created_at < utcnow() - stale_after:
+        limits = [after for after in (stale_after, hold_after.get(job.kind)) if after]
+        if limits and job.created_at < utcnow() - min(limits):
             PrintJob.update(state=FAILED, last_error=HELD).where(
                 (PrintJob.id == job.id) & (PrintJob.state == QUEUED)).execute()
             log.warning("print job %s (%s %s) waited since %s: held back", job.id, job.kind, job.code, job.created_at)

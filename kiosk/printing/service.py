@@ -96,9 +96,10 @@ class PrinterStatus:
 
 
 class _Printer:
-    def __init__(self, url, profile, timeout, status_seconds, stale_minutes=0):
+    def __init__(self, url, profile, timeout, status_seconds, stale_minutes=0, hold_minutes=None):
         self.url = url
         self.stale_after = timedelta(minutes=stale_minutes) if stale_minutes else None
+        self.hold_after = {kind: timedelta(minutes=float(m)) for kind, m in (hold_minutes or {}).items() if m}
         self.profile = get_profile(profile)
         self.backend = open_backend(url, timeout)
         self.observed = None
@@ -119,14 +120,15 @@ _current = None
 _preview_dir = None
 
 
-def configure(url, profile=DEFAULT_PROFILE, timeout=10.0, status_seconds=30.0, stale_minutes=0):
+def configure(url, profile=DEFAULT_PROFILE, timeout=10.0, status_seconds=30.0, stale_minutes=0, hold_minutes=None):
     """Use the printer at url with profile from now on (stopping any previous worker).
 
     ``stale_minutes``: a job that waited longer is held back for a volunteer
-    instead of printing (0: print every backlog).
+    instead of printing (0: print every backlog). ``hold_minutes``
+    ({ticket kind: minutes}): a shorter limit for some kinds.
     """
     global _current
-    replacement = _Printer(url, profile, timeout, status_seconds, stale_minutes)
+    replacement = _Printer(url, profile, timeout, status_seconds, stale_minutes, hold_minutes)
     if _current is not None:
         _current.worker.stop()
     _current = replacement
@@ -209,7 +211,7 @@ def process_queue(limit=None):
     printer = current()
     with _connected():
         run = jobs.process_queue(printer.backend, limit=limit, stale_after=printer.stale_after,
-                                 stopping=printer.worker.stopping)
+                                 hold_after=printer.hold_after, stopping=printer.worker.stopping)
     if run.error is not None:
         printer.observe(DeviceStatus(run.error.state, run.error.detail))
     elif run.printed:
@@ -347,6 +349,7 @@ def init_app(app):
         config.get("PRINTER_PROFILE", DEFAULT_PROFILE),
         config.get("PRINTER_TIMEOUT", 10.0),
         stale_minutes=config.get("PRINTER_STALE_MINUTES", 0),
+        hold_minutes=config.get("PRINTER_HOLD_MINUTES"),
     )
     enabled = config.get("PRINTER_WORKER")
     if enabled is None:

@@ -19,7 +19,7 @@ _KIND_OF_PAYLOAD = re.compile(r"^NT1\.([VL])\.")
 
 def route(scanned):
     """Return "voucher" or "luggage" for what was scanned or typed, or raise DomainError."""
-    text = (scanned or "").strip().upper()
+    text = tokens.last_scan(scanned)
     match = _KIND_OF_PAYLOAD.match(text)
     if match:
         return tokens.KINDS[match.group(1)]

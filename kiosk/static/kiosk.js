@@ -75,6 +75,50 @@ document.addEventListener("click", function (event) {
   input.dispatchEvent(new Event("input", { bubbles: true }));
 });
 
+// The console's call (#printer[data-call] in the status bar): a chime when a new
+// call appears, remembered for the tab so moving between console pages does not
+// chime again. The kiosk image lets Chromium play sound without a tap.
+(function () {
+  "use strict";
+  function chime() {
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Context();
+      [0, 0.35].forEach(function (at) {
+        var tone = ctx.createOscillator();
+        var gain = ctx.createGain();
+        tone.frequency.value = 880;
+        gain.gain.setValueAtTime(0.4, ctx.currentTime + at);
+        gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + at + 0.3);
+        tone.connect(gain);
+        gain.connect(ctx.destination);
+        tone.start(ctx.currentTime + at);
+        tone.stop(ctx.currentTime + at + 0.3);
+      });
+    } catch (e) { /* no audio device: the blinking call still shows */ }
+    document.body.dataset.chimes = String((parseInt(document.body.dataset.chimes, 10) || 0) + 1);
+  }
+  function checkCall() {
+    var call = document.querySelector("#printer[data-call]");
+    var key = call ? call.dataset.call : "";
+    var last = sessionStorage.getItem("volunteer-call") || "";
+    if (key && key !== last) { chime(); }
+    sessionStorage.setItem("volunteer-call", key);
+  }
+  checkCall();
+  document.addEventListener("htmx:afterSettle", checkCall);
+})();
+
+// Tap-choices for common reasons: <div class="reason-chips" data-fill="INPUT-ID"> with
+// buttons data-text="…" put their words in the field (still editable).
+document.addEventListener("click", function (event) {
+  var chip = event.target.closest("[data-fill] [data-text]");
+  if (!chip) { return; }
+  var input = document.getElementById(chip.closest("[data-fill]").dataset.fill);
+  if (!input) { return; }
+  input.value = chip.dataset.text;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+});
 // Spoken prompts: each worker screen names its sentence's audio on
 // <body data-prompt-src> (a full page) or in an htmx "kiosk-prompt" event (a
 // swapped screen). One plays at a time; the next screen and the idle reset

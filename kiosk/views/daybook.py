@@ -16,6 +16,8 @@ from kiosk import counts
 from kiosk import daybook
 from kiosk import printing
 from kiosk import tallies
+from kiosk import vouchers
+from kiosk.errors import N_
 from kiosk import web
 from kiosk.views import station_info
 from kiosk.views.console import redirect_to
@@ -64,11 +66,25 @@ def overview_context():
     cells = day_being_counted()
     open_day = cells.day
     packs = daybook.pack_stock()
+    stock = [pack for pack in packs if pack.active]
     return {
         "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs),
-        "stock": [pack for pack in packs if pack.active],
+        "calendar_day": clock.local_day(),  # the heading says today's date even once today is closed
+        "stock": stock,
+        "setup": setup_steps(stock),
         "fixes": FIXES,
     }
+
+
+def setup_steps(stock):
+    """What a fresh kiosk still needs before workers can take a pack, in order (msgids)."""
+    if not stock:
+        return [N_("No gift packs are set up yet. A station manager adds them and counts stock in "
+                   "(flask packs add, stock-in), then opens a campaign and offers them.")]
+    if not vouchers.offers_today():
+        return [N_("No gift pack is on offer today: open a campaign and offer the packs "
+                   "(flask packs campaign, offer). Workers are told to ask a volunteer until then.")]
+    return []
 
 
 def day_being_counted():
@@ -118,8 +134,8 @@ def download(day):
     out = io.StringIO()
     out.write("\ufeff")  # Excel and WPS read UTF-8 only with a byte-order mark
     writer = csv.writer(out)
-    writer.writerow([gettext("Section"), gettext("Item"), gettext("Value")])
-    writer.writerows(daybook.rows(sheet, gettext, _station_name()))
+    writer.writerow([gettext("Section"), gettext("Item"), gettext("Value"), gettext("Bags")])
+    writer.writerows(daybook.rows(sheet, gettext, _station_name()))  # numbers stay numbers; luggage adds bags
     filename = f"nuantu-day-{sheet.day.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

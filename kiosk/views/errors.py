@@ -21,6 +21,8 @@ MESSAGES = {
     405: (N_("Not allowed"), N_("Please go back to the home screen.")),
     409: (N_("Already done"), N_("Please ask a volunteer for help.")),
     413: (N_("Too much was sent"), N_("Please go back and try again with less.")),
+    429: (N_("Just a moment"), N_("Thank you for waiting.")),
+    503: (N_("The printer is not working"), N_("A volunteer has been called. Please wait a moment.")),
     500: (N_("Something went wrong"), N_("Please try again, or ask a volunteer for help.")),
     "expired": (N_("This page has expired"), N_("Please go back to the home screen and try again.")),
 }

@@ -17,6 +17,9 @@ from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.luggage import tickets as luggage_tickets
 from kiosk.views import station_info
+from kiosk.views.printer import FIXES
+from kiosk.views.printer import printer_down
+from kiosk.views.printer import refuse_while_printer_down
 from kiosk.views.console import redirect_to
 from kiosk.views.console import volunteer_required
 
@@ -107,12 +110,19 @@ def check_in_page():
     return page_or_partial("check_in", **check_in_context(request.args))
 
 
+@bp.context_processor
+def printer_state():
+    """Every desk page knows whether the printer can print a ticket now."""
+    return {"printer_down": printer_down(), "printer_fixes": FIXES}
+
+
 @bp.post("/check-in")
 @volunteer_required()
 def check_in():
     """Take the bags in, print the owner's ticket and the tags, show what was printed."""
     form = request.form
     try:
+        refuse_while_printer_down()  # bags without a ticket would leave the owner with nothing
         deposit = luggage.check_in(form.getlist("bag"), form.get("shelf", ""), form.get("due", ""),
                                    form.get("phone", ""), g.volunteer.id, rules(), keys(), slips=ticket_set)
     except DomainError as refusal:
@@ -136,6 +146,7 @@ def ticket_context(deposit, scanned="", notice=None, error=None, printed=False):
         "deposit": deposit,
         "bags": luggage.bags_of(deposit),
         "overdue": deposit.closed_at is None and deposit.due_at < clock.now(),
+        "not_printed": deposit.closed_at is None and luggage.ticket_not_printed(deposit),
         "scanned": scanned,
         "notice": notice,
         "error": error,
@@ -189,7 +200,8 @@ def claim_page():
     except DomainError as refusal:
         return page_or_partial("desk", refusal.status, shelves=luggage.board(rules()),
                                today=luggage.day_counts(clock.local_day()), error=said(refusal), scanned=scanned)
-    response = page_or_partial("ticket", **ticket_context(deposit, scanned=scanned))
+    response = page_or_partial("ticket", **ticket_context(deposit, scanned=scanned),
+                               already_collected=deposit.closed_at is not None)
     return (*response, {"Cache-Control": "no-store"})
 
 
@@ -277,5 +289,5 @@ def release(deposit_id):
 def about():
     """Tell a worker how left luggage works here and to see a volunteer (no check-in on the kiosk)."""
     station_rules = rules()
-    return render_template("screen/luggage.html", room=luggage.room_left(station_rules),
+    return render_template("screen/luggage.html", room=luggage.room_left(station_rules), printer_down=printer_down(),
                            closing=station_rules.closing_time, max_bags=station_rules.max_bags)

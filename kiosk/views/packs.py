@@ -23,11 +23,15 @@ from kiosk import printing
 from kiosk import volunteers
 from kiosk import vouchers
 from kiosk import web
+from kiosk.printing import PrintJob
+from kiosk.vouchers import Voucher
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import Volunteer
 from kiosk.views import register
 from kiosk.views import station_info
+from kiosk.views.printer import printer_down
+from kiosk.views.printer import refuse_while_printer_down
 from kiosk.vouchers import ticket as voucher_ticket
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
@@ -81,8 +85,10 @@ def choose_context():
     """Return what the pack chooser shows."""
     choices = vouchers.choices(person_key())
     return {
+        "printer_down": printer_down(),
         "choices": choices,
         "registered": person_key() is not None,
+        "visit_registered": session.get(register.DONE_KEY) is not None,  # perhaps without a phone or ID
         "tokens": {choice.offer.id: vouchers.new_request_token() for choice in choices},
     }
 
@@ -91,7 +97,13 @@ def choose_context():
 def issue():
     """Issue a voucher for the pack tapped and print it (a second tap shows the same one)."""
     offer_id = request.form.get("offer", type=web.whole_number)
-    voucher = vouchers.held(session.get(VISIT_KEY), offer_id) or vouchers.issue(
+    voucher = vouchers.held(session.get(VISIT_KEY), offer_id)
+    if voucher is None:
+        refuse_while_printer_down()
+        if person_key() is None:
+            vouchers.check_no_id_limits(offer_id, session.get(VISIT_KEY), current_app.config["NO_ID_MIN_SECONDS"],
+                                        current_app.config["NO_ID_PER_HOUR"])
+    voucher = voucher or vouchers.issue(
         offer_id,
         request.form.get("token", ""),
         person_key=person_key(),
@@ -110,8 +122,32 @@ def show_voucher(voucher):
     printing.wake()
     visit = [code for code in session.get(VISIT_KEY, []) if code != voucher.code]
     session[VISIT_KEY] = (visit + [voucher.code])[-MOST_PER_VISIT:]
+    return render_voucher(voucher)
+
+
+def render_voucher(voucher):
+    """Render the voucher screen in the state of its ticket: printing, printed, or held for a volunteer."""
     return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, payload=voucher_payload(voucher),
-                  preview=preview_url(voucher))
+                  preview=preview_url(voucher), paper=paper_state(voucher))
+
+
+def paper_state(voucher):
+    """Where the voucher's ticket is: "printed", "printing" (still on its way) or "held" (a volunteer brings the pack)."""
+    job = PrintJob.get_or_none(PrintJob.id == voucher.print_job) if voucher.print_job else None
+    if job is None or job.state == "printed" or any(copy.state == "printed" for copy in job.reprints):
+        return "printed"
+    if job.state in ("failed", "cancelled") or job.last_error or printer_down():
+        return "held"
+    return "printing"
+
+
+@bp.get("/voucher/<code>")
+def voucher_state(code):
+    """Show a voucher of this visit again (the voucher screen follows its ticket until it has printed)."""
+    voucher = Voucher.get_or_none(Voucher.code == code) if code in session.get(VISIT_KEY, []) else None
+    if voucher is None:
+        raise NotFound(N_("That voucher is not from this visit."))
+    return render_voucher(voucher)
 
 
 @bp.get("/voucher/<code>/ticket.png")
@@ -163,6 +199,7 @@ def override_post(offer_id):
     person at the kiosk is the worker, and a forgotten sign-out must not let
     them allow themselves.
     """
+    refuse_while_printer_down()
     volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=web.whole_number), request.form.get("pin", ""),
                                    at=volunteers.SCREEN)
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))

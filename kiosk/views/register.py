@@ -14,6 +14,7 @@ from flask import session
 from kiosk import htmx
 from kiosk import regions
 from kiosk import registration
+from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.registration import CardReading
@@ -231,6 +232,7 @@ def _context(step, draft):
         context["cities"] = regions.cities(draft.destination)
     elif step == "summary":
         context["has_cities"] = draft.direction == "work" and bool(regions.cities(draft.destination))
+        context["packs_needing_id"] = vouchers.packs_needing_id()
     elif step == "consent":
         context["then"] = request.values.get("then", "")
         context["retention_days"] = current_app.config["PII_RETENTION_DAYS"]

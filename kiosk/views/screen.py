@@ -2,10 +2,12 @@
 
 from datetime import datetime
 from datetime import timezone
+from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import abort
 from flask import current_app
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -49,20 +51,59 @@ SERVICE_KEYS = {tile["key"] for tile in TILES}
 # Session keys that are not a person's data: their presence alone does not
 # make an idle reset necessary.
 HOUSEKEEPING_KEYS = {"csrf_token"}
+# What survives the end of a visit at the home screen: the form token, and the
+# language, which a person may have chosen on the home screen itself (the idle
+# reset forgets the language too).
+KEPT_ACROSS_VISITS = HOUSEKEEPING_KEYS | {i18n.SESSION_KEY}
+
+
+def end_visit(keep=KEPT_ACROSS_VISITS):
+    """End this person's visit on the server: draft, registration, person key, vouchers, console sign-in.
+
+    The one place a visit ends. Every way back to the home screen (返回首页
+    anywhere, the header, the end of a voucher or a registration) is a GET of
+    the home screen, which calls this; the idle reset calls it too. Keys are
+    removed rather than listed, so a feature that keeps something new in the
+    session is forgotten here without being named.
+    """
+    for key in [key for key in session if key not in keep]:
+        session.pop(key)
 
 
 @bp.app_context_processor
 def inject_station():
     """Make the station and the idle settings available to every page."""
     at_rest = request.endpoint == "screen.home" and not (set(session) - HOUSEKEEPING_KEYS)
-    console = request.path.startswith("/volunteer/")  # every console page, whichever blueprint
+    console = on_console()
     idle_key = "VOLUNTEER_IDLE_SECONDS" if console else "IDLE_SECONDS"
     return {
         "station": station_info.lazy,
         "languages": LANGUAGES,
         "idle_needed": not at_rest,
         "idle_seconds": current_app.config[idle_key],
+        "on_console": console,
+        "onscreen_keyboard": onscreen_keyboard(console),
     }
+
+
+def onscreen_keyboard(console):
+    """Whether console pages carry the on-screen keyboard: on the kiosk itself (a request from
+    this machine) unless ONSCREEN_KEYBOARD says always (true) or never (false). Tablets have their own."""
+    setting = current_app.config["ONSCREEN_KEYBOARD"]
+    if not console or setting is False:
+        return False
+    return setting is True or request.remote_addr in ("127.0.0.1", "::1")
+
+
+def on_console():
+    """Tell whether this request is for a console page (every /volunteer/ page, whichever blueprint).
+
+    The status bar's own refresh asks from the page it sits on (htmx's HX-Current-URL).
+    """
+    path = request.path
+    if request.endpoint == "screen.statusbar":
+        path = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    return path.startswith("/volunteer/")
 
 
 @bp.app_template_global()
@@ -78,8 +119,11 @@ def tile_url(key):
 
 @bp.get("/")
 def home():
-    """Show the home screen with one large button per service."""
-    return render_template("screen/home.html", tiles=TILES)
+    """End the visit of whoever was here, then show the home screen with one large button per service."""
+    end_visit()
+    response = make_response(render_template("screen/home.html", tiles=TILES))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/statusbar")
@@ -114,8 +158,8 @@ def language():
 
 @bp.post("/reset")
 def reset():
-    """Forget everything this person entered and return to the home screen."""
-    session.clear()
+    """Forget everything this person entered, language too, and return to the home screen."""
+    end_visit(keep=HOUSEKEEPING_KEYS)
     return redirect(url_for("screen.home"), code=303)
 
 

@@ -177,6 +177,18 @@ def set_active(volunteer_id):
     return redirect_to("volunteer.people")
 
 
+@bp.post("/people/<int:volunteer_id>/pin")
+@volunteer_required(role="manager")
+def reset_pin(volunteer_id):
+    """Give a volunteer who forgot their PIN a new one (and lift a lockout)."""
+    try:
+        volunteers.set_pin(volunteer_id, request.form.get("pin", ""))
+    except DomainError as refusal:
+        error = gettext(refusal.message, **refusal.params)
+        return render_template("volunteer/people.html", **roster_context(), error=error), refusal.status
+    return redirect_to("volunteer.people")
+
+
 @bp.post("/people/<int:volunteer_id>/unlock")
 @volunteer_required(role="manager")
 def unlock(volunteer_id):

@@ -86,3 +86,32 @@ def volunteers_confirm_clock(manager):
         clock.confirm(person.id)
     when = clock.local_time().strftime("%Y-%m-%d %H:%M")
     click.echo(f"clock confirmed by {person.name}: {when}" + (f" (it had {doubt.suspect_reason})" if doubt else ""))
+
+
+@volunteers_group.command("disable")
+@click.argument("who")
+def volunteers_disable(who):
+    """Stop WHO (id or name) from signing in; their open sessions end."""
+    try:
+        with database.connection_context():
+            person = _person(who)
+            volunteers.set_active(person.id, False)
+    except DomainError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"disabled {person.name} (id {person.id})")
+
+
+@volunteers_group.command("enable")
+@click.argument("who")
+def volunteers_enable(who):
+    """Let WHO (id or name) sign in again."""
+    try:
+        with database.connection_context():
+            person = Volunteer.get_or_none(Volunteer.id == int(who)) if who.isdigit() else (
+                Volunteer.select().where(Volunteer.name == who).order_by(Volunteer.id.desc()).first())
+            if person is None:
+                raise click.ClickException(f"no volunteer with the id or name {who!r}")
+            volunteers.set_active(person.id, True)
+    except DomainError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"enabled {person.name} (id {person.id})")

@@ -287,6 +287,15 @@ def _offers_query(today):
     )
 
 
+def packs_needing_id(today=None):
+    """Return the names of the packs on offer today that only a worker who gave an ID or phone may take."""
+    names = []
+    for item in offers_today(today or clock.local_day()):
+        if not item.pack_type.no_id_needed and item.pack_type.name not in names:
+            names.append(item.pack_type.name)
+    return names
+
+
 def choices(person_key=None, today=None):
     """Return a Choice per pack on offer today: may this person take it, and if not why."""
     today = today or clock.local_day()
@@ -447,6 +456,37 @@ def _unused_code():
 def subject(voucher):
     """Return the audit subject of a voucher, e.g. voucher:7K9MQ2XA."""
     return f"voucher:{voucher.code}"
+
+
+class TooSoon(Conflict):
+    """A pack without ID refused by the per-visit or per-kiosk limit: a friendly wait, not an error."""
+
+    status = 429
+
+
+def check_no_id_limits(offer_id, visit_codes, min_seconds=0, per_hour=0, now=None):
+    """Refuse a "no ID needed" pack to an anonymous worker past its limits, or return None.
+
+    One per visit (any anonymous voucher among this visit's codes), and per
+    kiosk at most one every ``min_seconds`` and ``per_hour`` an hour, so a
+    child tapping 30 times gets one voucher. Packs that need an ID have their
+    own quota; a volunteer's override is not limited here.
+    """
+    item = PackOffer.get_or_none(PackOffer.id == offer_id)
+    if item is None or not item.pack_type.no_id_needed:
+        return None
+    now = now or clock.now()
+    anonymous = Voucher.select().where(Voucher.person_key.is_null(), Voucher.overridden_by.is_null(),
+                                       Voucher.state.in_(("issued", "redeemed")))
+    codes = [code for code in visit_codes or () if isinstance(code, str)]
+    if codes and anonymous.where(Voucher.code.in_(codes)).exists():
+        raise TooSoon(N_("You already have a pack from this visit. One pack without ID per person, please."))
+    if min_seconds and anonymous.where(Voucher.issued_at > now - datetime.timedelta(seconds=min_seconds)).exists():
+        raise TooSoon(N_("A pack was given at this kiosk a moment ago. Please wait %(seconds)s seconds and try again."),
+                      seconds=min_seconds)
+    if per_hour and anonymous.where(Voucher.issued_at > now - datetime.timedelta(hours=1)).count() >= per_hour:
+        raise TooSoon(N_("Many packs without ID were given here this hour. Please ask a volunteer."))
+    return None
 
 
 def held(codes, offer_id):

@@ -1,5 +1,7 @@
 """``flask --app kiosk packs …``: the station manager's gift-pack set-up at the kiosk's keyboard."""
 
+import datetime
+
 import click
 from flask.cli import AppGroup
 
@@ -63,11 +65,17 @@ def stock_out(key, quantity, reason):
 
 @packs_group.command("campaign")
 @click.argument("name")
-@click.option("--from", "starts", type=click.DateTime(["%Y-%m-%d"]), required=True)
-@click.option("--to", "ends", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day, included.")
-def campaign(name, starts, ends):
-    """Create campaign NAME running --from to --to; prints its id for `packs offer`."""
-    created = run(vouchers.add_campaign, name, starts.date(), ends.date())
+@click.option("--from", "starts", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day (default: today at the station).")
+@click.option("--to", "ends", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day, included (default: --days after the first).")
+@click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True,
+              help="Length of the campaign when --to is not given.")
+def campaign(name, starts, ends, days):
+    """Create campaign NAME from --from (today) to --to; prints its id for `packs offer`."""
+    first = starts.date() if starts else clock.local_day()
+    last = ends.date() if ends else first + datetime.timedelta(days=days - 1)
+    created = run(vouchers.add_campaign, name, first, last)
     click.echo(f"campaign {created.id}: {created.name} {created.starts} to {created.ends}")
 
 

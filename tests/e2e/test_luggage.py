@@ -68,7 +68,17 @@ def test_two_bags_are_checked_in_printed_and_handed_back_one_at_a_time(page, liv
     page.locator("#hand-back").tap()
     page.get_by_role("status").filter(has_text="行李已全部归还").wait_for()
     assert page.locator("#ticket-state").inner_text() == "已关闭"
+    assert page.locator("#already-collected").count() == 0  # the hand-back itself is no alarm
     screenshot(page, "luggage-closed")
+
+    # The same ticket scanned again later: a clear alarm, not the shelf in large type.
+    page.goto(f"{live_server.url}/volunteer/luggage/")
+    page.locator("#scan").fill(code)
+    page.locator("#scan").press("Enter")
+    page.locator("#already-collected").wait_for()
+    assert "已全部取走" in page.locator("#already-collected").inner_text()
+    assert page.locator("#ticket-shelf").count() == 0
+    page.screenshot(path="/tmp/field-shots/luggage-already-collected-1024x600.png")
 
 
 def test_a_lost_ticket_is_released_only_with_the_managers_pin(page, live_server):
@@ -102,6 +112,8 @@ def test_a_lost_ticket_is_released_only_with_the_managers_pin(page, live_server)
     page.locator("#release-submit").tap()
     page.get_by_role("status").filter(has_text="已经站长批准放行").wait_for()
     assert page.locator("#ticket-state").inner_text() == "已关闭"
+    assert "如果凭证找到了，也已作废" in page.locator("#ticket").inner_text()  # words for a lost ticket
+    assert "请收回寄存人的凭证" not in page.locator("#ticket").inner_text()
     screenshot(page, "luggage-released")
 
 
