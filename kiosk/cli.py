@@ -24,6 +24,7 @@ from kiosk.models import database
 from kiosk.printing.cli import printer_group
 from kiosk.registration.cli import registrations_group
 from kiosk.sync.cli import sync_group
+from kiosk.trips.cli import trips_group
 from kiosk.volunteers.cli import volunteers_group
 from kiosk.vouchers.cli import packs_group
 
@@ -116,5 +117,6 @@ def init_app(app):
     app.cli.add_command(volunteers_group)
     app.cli.add_command(luggage_group)
     app.cli.add_command(packs_group)
+    app.cli.add_command(trips_group)
     printer_group.add_command(printer_purge)
     app.cli.add_command(printer_group)

@@ -85,6 +85,9 @@ def defaults(instance_path):
         # Where the voucher tells people to collect their pack, e.g. "一楼出站口志愿者服务台";
         # empty: "the volunteer desk".
         "PACK_COLLECT_AT": "",
+        # Hours between an escort's "all safe" (平安) check-ins on a return-to-work trip;
+        # later than this the trip shows as overdue on the console.
+        "TRIPS_CHECK_IN_HOURS": 2,
         # CSRF tokens are bound to the session, not to the clock: the home
         # screen can sit open for hours between two people.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -45,6 +45,7 @@ DIMENSIONS = {
     "pack": re.compile(SLUG),
     "service": re.compile(SLUG),
     "intention": re.compile(SLUG),
+    "mode": re.compile(r"bus|train"),  # a return-to-work trip's transport
 }
 
 # The metrics the features count, with the dimensions each is broken down by.
@@ -75,6 +76,13 @@ METRICS = {
     "luggage.tickets.overdue": (),
     "luggage.tickets.lost_released": (),
     "tallies": ("service",),
+    # Return-to-work buses and trains (返岗专车/专列), by destination province and mode.
+    "trips.run": ("destination", "mode"),  # a trip that left (counted on its departure day)
+    "trips.seats_booked": ("destination", "mode"),
+    "trips.boarded": ("destination", "mode"),
+    "trips.no_show": ("destination", "mode"),  # seats not boarded when the trip left
+    "trips.safety_checkins": ("destination", "mode"),
+    "trips.arrived": ("destination", "mode"),  # runs that arrived
 }
 
 # Metric names: dotted lower-case words such as ``vouchers.issued``.

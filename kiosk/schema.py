@@ -22,6 +22,9 @@ from kiosk.models import Volunteer
 from kiosk.printing.models import PrintJob
 from kiosk.registration import Registration
 from kiosk.tallies import Tally
+from kiosk.trips import Booking
+from kiosk.trips import Seat
+from kiosk.trips import Trip
 from kiosk.vouchers import Campaign
 from kiosk.vouchers import PackOffer
 from kiosk.vouchers import PackType
@@ -34,6 +37,7 @@ MODELS = [
 ]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
+MODELS += [Trip, Booking, Seat]
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)

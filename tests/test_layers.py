@@ -22,7 +22,7 @@ FOUNDATIONS = {
 # One package per domain: its __init__ is the use cases, beside models, tickets, cli.
 DOMAINS = {
     "daybook", "luggage", "registration", "retention", "scan", "simulate", "sync", "tallies",
-    "volunteers", "vouchers",
+    "trips", "volunteers", "vouchers",
 }
 # The app itself: the factory, the command line that gathers every domain's
 # group, the table list and the server. They may import anything but views

@@ -12,6 +12,7 @@ from kiosk import counts
 from kiosk import luggage
 from kiosk import printing
 from kiosk import registration
+from kiosk import trips
 from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.errors import N_
@@ -31,7 +32,7 @@ def purge_print_jobs(older_than_days, now=None):
         raise DomainError(N_("The number of days cannot be negative."))
     cutoff = (now or clock.now()) - datetime.timedelta(days=older_than_days)
     with counts.write_transaction():
-        keep = vouchers.print_jobs_in_use() | luggage.print_jobs_in_use()
+        keep = vouchers.print_jobs_in_use() | luggage.print_jobs_in_use() | trips.print_jobs_in_use()
         deleted = printing.purge_finished(cutoff, keep)
         vouchers.forget_print_jobs(deleted)
     return len(deleted)
@@ -40,4 +41,5 @@ def purge_print_jobs(older_than_days, now=None):
 def purge_expired(pii_days, print_job_days, now=None):
     """Run every retention rule with the configured days (the daily housekeeping)."""
     registration.purge_personal_fields(pii_days, now=now)
+    trips.purge_personal_fields(pii_days, now=now)
     purge_print_jobs(print_job_days, now=now)
