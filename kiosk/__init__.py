@@ -64,6 +64,7 @@ def create_app(test_config=None):
     from kiosk.views import station_info
     from kiosk.views import sync
     from kiosk.views import tallies
+    from kiosk.views import trips as trips_views
     from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
@@ -79,6 +80,8 @@ def create_app(test_config=None):
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
     app.register_blueprint(daybook.bp)
+    app.register_blueprint(trips_views.bp)
+    app.register_blueprint(trips_views.console)
     station_info.init_app(app)
     errors.init_app(app)
     housekeeping.init_app(app)

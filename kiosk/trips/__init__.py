@@ -26,8 +26,10 @@ from peewee import IntegrityError
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
+from kiosk import personal_data
 from kiosk import printing
 from kiosk import regions
+from kiosk import registration
 from kiosk import tokens
 from kiosk.errors import Conflict
 from kiosk.errors import DomainError
@@ -290,6 +292,47 @@ def upsert_from_office(item, now=None):
 
 
 # --- what the kiosk offers ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Traveller:
+    """What a saved registration tells the booking screen: who (if they gave an ID or phone), where to, how many."""
+
+    person: Person | None
+    destination: str | None
+    party: int
+
+
+def traveller_of_registration(token):
+    """Return the Traveller of a registration saved in this visit (an empty one without it).
+
+    The ID number's fingerprint is preferred to the phone's, as for gift-pack
+    quotas; the party is the worker plus the children and elderly travelling along.
+    """
+    row = registration.Registration.by_token(token) if isinstance(token, str) else None
+    if row is None:
+        return Traveller(None, None, 1)
+    person = None
+    if row.document_hash:
+        person = Person(row.document_hash, "document", row.document_last4 or "")
+    elif row.phone_hash:
+        person = Person(row.phone_hash, "phone", row.phone_last4 or "")
+    party = min(MOST_SEATS_PER_BOOKING, 1 + (row.children or 0) + (row.elderly or 0))
+    destination = row.destination_code if row.direction == "work" else None
+    return Traveller(person, destination, party)
+
+
+def person_of(kind, text, pii_key, today=None):
+    """Check an ID number or phone typed on the booking keypad; return its Person (never the number)."""
+    if kind == "phone":
+        number = personal_data.check_phone(text)
+        fingerprint = personal_data.fingerprint("phone", number, pii_key)
+        return Person(fingerprint.hash, "phone", fingerprint.last4)
+    document = personal_data.check_id_number(text, today or clock.local_day())
+    # The same namespace as registration's, so one person is one person across both.
+    fingerprint = personal_data.fingerprint("document", document.number, pii_key)
+    return Person(fingerprint.hash, "document", fingerprint.last4)
+
 
 
 def booked_seats(trip):
