@@ -618,7 +618,7 @@ def depart(trip_id, volunteer_id, now=None):
     with counts.write_transaction():
         trip = get(trip_id)
         if trip.state != "open":
-            raise Conflict(N_("This trip cannot leave: it is %(state)s."), state=trip.state)
+            raise Conflict(N_("Only a trip still boarding can leave."))
         Trip.update(state="departed", departed_at=now, last_check_in_at=now).where(Trip.id == trip.id).execute()
         missing = Seat.update(state="no_show", changed_at=now).where(Seat.trip == trip.id, Seat.state != "boarded")
         missing.execute()
