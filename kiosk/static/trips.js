@@ -42,7 +42,7 @@
   start.hidden = false;
 
   function decode(source, width, height) {
-    var scale = Math.min(1, 1024 / Math.max(width, height));
+    var scale = Math.min(1, 1600 / Math.max(width, height));
     canvas.width = Math.round(width * scale);
     canvas.height = Math.round(height * scale);
     context.drawImage(source, 0, 0, canvas.width, canvas.height);

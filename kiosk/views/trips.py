@@ -9,6 +9,8 @@ the escort scans each ticket (scanner, typed code or the phone's camera),
 sees the head count and who is missing, and reports "all safe" on the road.
 """
 
+import dataclasses
+
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -151,7 +153,7 @@ def who(trip_id):
     kind = "phone" if request.args.get("kind") == "phone" else "id"
     return render_template("trips/who.html", trip=trips.get(trip_id), kind=kind,
                            seats=request.args.get("seats", type=int) or 1, token=trips.new_request_token(),
-                           refusal=None, **helpers())
+                           refusal=None, number="", **helpers())
 
 
 @bp.post("/<int:trip_id>/who")
@@ -164,7 +166,8 @@ def who_post(trip_id):
         person = trips.person_of(kind, request.form.get("number", ""), current_app.config["PII_KEY"])
     except DomainError as refusal:
         page = render_template("trips/who.html", trip=trip, kind=kind, seats=seats,
-                               token=request.form.get("token", ""), refusal=said(refusal), **helpers())
+                               token=request.form.get("token", ""), refusal=said(refusal),
+                               number=request.form.get("number", "")[:18], **helpers())
         return make_response(page, 400)
     session[PERSON_KEY] = {"hash": person.hash, "kind": person.kind, "last4": person.last4}
     return book_for(trip, person, seats, request.form.get("token", ""))
@@ -183,7 +186,8 @@ def booked(booking_id):
     previews = []
     if job is not None:
         ticket = printing.Ticket.from_json(job.ticket)
-        previews = [printing.preview_data_uri(slip) for slip in (ticket, *ticket.parts)]
+        first = dataclasses.replace(ticket, parts=())  # one slip per image, as the worker tears them off
+        previews = [printing.preview_data_uri(slip) for slip in (first, *ticket.parts)]
     return render_template("trips/booked.html", booking=booking, trip=booking.trip,
                            seats=trips.seats_of(booking), previews=previews, stuck=printer_stuck(), **helpers())
 
