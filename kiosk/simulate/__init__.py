@@ -118,11 +118,11 @@ def simulate_trips(day, rng, scale, leaving, summary):
     typed = trips.Keys(kiosk_id="simulate", signing_key="simulate")  # typed codes carry no signature
     for run in range(runs):
         destination, mode = _pick(rng, TRIP_ROUTES)
-        departs = datetime.datetime.combine(day, datetime.time(7 + 2 * run), tzinfo=clock.zone())
-        departs = departs.astimezone(datetime.UTC).replace(tzinfo=None)
+        leaves = datetime.datetime.combine(day, datetime.time(7 + 2 * run), tzinfo=clock.zone())
+        departs = leaves.astimezone(datetime.UTC).replace(tzinfo=None)  # naive UTC, as the tables store
         seats = 196 if mode == "train" else 45
         booked_at = departs - datetime.timedelta(hours=20)
-        trip = trips.define(trips.check_spec(mode, destination, "乐山客运中心站", departs, seats, "带队员",
+        trip = trips.define(trips.check_spec(mode, destination, "乐山客运中心站", leaves, seats, "带队员",
                                              "0833-12345", now=booked_at))
         wanted = round(seats * rng.uniform(0.6, 1.0))
         person = 0
