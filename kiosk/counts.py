@@ -82,6 +82,7 @@ METRICS = {
     "trips.boarded": ("destination", "mode"),
     "trips.no_show": ("destination", "mode"),  # seats not boarded when the trip left
     "trips.safety_checkins": ("destination", "mode"),
+    "trips.checkins_missed": ("destination", "mode"),  # a safety check-in that came late, once per window
     "trips.arrived": ("destination", "mode"),  # runs that arrived
 }
 

@@ -215,6 +215,8 @@ def test_a_check_in_is_overdue_after_the_configured_hours_and_arrival_closes_the
     trips.depart(trip.id, volunteer, now=left)
     assert trips.overdue(2, now=left + datetime.timedelta(hours=1, minutes=59)) == []
     assert [t.id for t in trips.overdue(2, now=left + datetime.timedelta(hours=2, minutes=1))] == [trip.id]
+    assert trips.count_missed_check_ins(2, now=left + datetime.timedelta(hours=2, minutes=1)) == 1
+    assert trips.count_missed_check_ins(2, now=left + datetime.timedelta(hours=2, minutes=3)) == 0  # once
     trips.check_in_safe(trip.id, volunteer, now=left + datetime.timedelta(hours=2, minutes=5))
     assert trips.overdue(2, now=left + datetime.timedelta(hours=3)) == []
     trips.arrive(trip.id, volunteer, now=left + datetime.timedelta(hours=10))  # 18:00 in Leshan
@@ -224,6 +226,7 @@ def test_a_check_in_is_overdue_after_the_configured_hours_and_arrival_closes_the
     day = datetime.date(2027, 2, 10)
     assert counts.value("trips.safety_checkins", day, destination="440000", mode="bus") == 1
     assert counts.value("trips.arrived", day, destination="440000", mode="bus") == 1
+    assert counts.value("trips.checkins_missed", day, destination="440000", mode="bus") == 1
 
 
 def test_seat_tickets_print_one_slip_per_seat_with_its_own_qr_and_the_escort_phone(db):

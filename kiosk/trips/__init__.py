@@ -12,7 +12,8 @@ no-show) and sees the head count; on the road they report "all safe" every
 Counts (per station-local day, codes only): ``trips.seats_booked``,
 ``trips.boarded``, ``trips.no_show`` (seats not boarded at departure),
 ``trips.run`` and ``trips.arrived`` (runs, by destination province and mode),
-``trips.safety_checkins``. The manifest (seat, masked name) never leaves the
+``trips.safety_checkins`` and ``trips.checkins_missed`` (a late check-in, once
+per missed window: how the office learns of it). The manifest (seat, masked name) never leaves the
 kiosk: it is printed or downloaded, and purged with the other personal data.
 """
 
@@ -663,6 +664,32 @@ def check_in_due(trip, hours):
     if trip.state != "departed" or trip.last_check_in_at is None:
         return None
     return trip.last_check_in_at + datetime.timedelta(hours=hours)
+
+
+def count_missed_check_ins(hours, now=None):
+    """Count, once per missed window, the trips whose safety check-in is late (``trips.checkins_missed``).
+
+    The office sees late check-ins only as this count, after its pull; the
+    console sees the trips themselves. Takes the write lock only when there
+    is something new to count.
+    """
+    now = now or clock.now()
+    limit = now - datetime.timedelta(hours=hours)
+    late = Trip.select().where(Trip.state == "departed", Trip.last_check_in_at < limit,
+                               Trip.missed_counted_for.is_null(True) | (Trip.missed_counted_for != Trip.last_check_in_at))
+    if not late.exists():
+        return 0
+    counted = 0
+    with counts.write_transaction():
+        for trip in late:
+            marked = (Trip.update(missed_counted_for=trip.last_check_in_at)
+                      .where(Trip.id == trip.id, Trip.last_check_in_at == trip.last_check_in_at).execute())
+            if marked:
+                due = trip.last_check_in_at + datetime.timedelta(hours=hours)
+                counts.add("trips.checkins_missed", clock.local_day(due), 1, destination=trip.destination_province,
+                           mode=trip.mode)
+                counted += 1
+    return counted
 
 
 def overdue(hours, now=None):

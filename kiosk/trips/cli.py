@@ -42,6 +42,7 @@ def list_trips():
     """List the trips not yet arrived (and those of the last days): seats, head count, check-ins due."""
     hours = current_app.config["TRIPS_CHECK_IN_HOURS"]
     with database.connection_context():
+        trips.count_missed_check_ins(hours)
         rows = trips.for_console()
         late = {t.id for t in trips.overdue(hours)}
         lines = []

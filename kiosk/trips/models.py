@@ -37,6 +37,7 @@ class Trip(BaseModel):
     cancel_reason = CharField(max_length=255, default="")
     departed_at = DateTimeField(null=True)
     last_check_in_at = DateTimeField(null=True)
+    missed_counted_for = DateTimeField(null=True)  # the check-in whose follow-up was counted as missed
     arrived_at = DateTimeField(null=True)
 
 

@@ -217,6 +217,7 @@ def check_in_hours():
 def index():
     """List the trips: open for booking, on the road (overdue check-ins first), recently ended."""
     rows = trips.for_console()
+    trips.count_missed_check_ins(check_in_hours())
     late = {t.id for t in trips.overdue(check_in_hours())}
     return render_template("trips/console.html", rows=rows, late=late,
                            counts={t.id: trips.head_count(t) for t in rows}, form=None, refusal=None,
@@ -392,6 +393,7 @@ def overdue_on_console():
     """Give the console home ``trips_overdue()``: (id, title, last check-in) of trips whose check-in is late."""
 
     def trips_overdue():
+        trips.count_missed_check_ins(check_in_hours())
         return [(t.id, trip_tickets.trip_title(t, gettext), trips.local_stamp(t.last_check_in_at))
                 for t in trips.overdue(check_in_hours())]
 

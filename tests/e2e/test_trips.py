@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from kiosk import clock
+from kiosk import counts
 from kiosk import personal_data
 from kiosk import printing
 from kiosk import trips
@@ -212,6 +213,8 @@ def test_an_overdue_safety_check_in_shows_on_the_console_until_the_escort_taps_a
     page.locator("#trips-overdue a").tap()
     page.locator("#check-in-late").wait_for()
     shot(page, "trips-detail-overdue")
+    with live_server.app.app_context(), database.connection_context():  # what the office will see
+        assert counts.total("trips.checkins_missed", clock.local_day()) == 1
     page.locator("#trip-safe").tap()
     page.locator("#check-in-due").wait_for()
     page.goto(f"{live_server.url}/volunteer/")
