@@ -40,3 +40,10 @@ def is_cross_site_write(method, headers, host):
     if fetch_site == "cross-site":
         return True
     return fetch_site is None and origin not in (None, "null") and urlsplit(origin).netloc != host
+
+
+def full_page_redirect(url, htmx_request):
+    """Redirect a plain request (303 See Other), or tell htmx to load the page in full (HX-Redirect)."""
+    if htmx_request:
+        return "", 204, {"HX-Redirect": url}
+    return "", 303, {"Location": url}

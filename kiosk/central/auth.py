@@ -58,9 +58,7 @@ def keep_counts_out_of_caches(response):
 
 def redirect_to(url):
     """Redirect a plain request, or tell htmx to load the page in full."""
-    if htmx:
-        return "", 204, {"HX-Redirect": url}
-    return redirect(url, code=303)
+    return web.full_page_redirect(url, bool(htmx))
 
 
 def sign_out_session():

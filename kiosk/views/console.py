@@ -8,12 +8,12 @@ view module for them, so the views have no import cycle.
 import functools
 
 from flask import g
-from flask import redirect
 from flask import session
 from flask import url_for
 
 from kiosk import htmx
 from kiosk import volunteers
+from kiosk import web
 from kiosk.errors import N_
 
 SESSION_KEYS = ("volunteer_id", "volunteer_seen")
@@ -24,10 +24,7 @@ SELF_REFRESHING = frozenset({"statusbar", "overview", "printer-panel", "board-co
 
 def redirect_to(endpoint, **values):
     """Redirect a plain request, or tell htmx to load the page in full."""
-    url = url_for(endpoint, **values)
-    if htmx:
-        return "", 204, {"HX-Redirect": url}
-    return redirect(url, code=303)
+    return web.full_page_redirect(url_for(endpoint, **values), bool(htmx))
 
 
 def sign_out_session():
