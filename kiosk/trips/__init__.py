@@ -428,12 +428,16 @@ def book(trip_id, person, seats, token, printer=None, now=None):
                 Seat.create(trip=trip.id, booking=booking.id, number=number, code=_unused_code())
         except IntegrityError:
             raise Conflict(N_("Those seats were just taken. Please try again.")) from None
-        counts.add("trips.seats_booked", clock.local_day(now), seats, destination=trip.destination_province,
-                   mode=trip.mode)
+        _count(trip, "trips.seats_booked", clock.local_day(now), seats)
         if printer is not None:
             send_to_printer(printer(booking, seats_of(booking)))
     printing.wake()
     return booking
+
+
+def _count(trip, metric, day, delta):
+    """Add to one of the trip's count cells, by destination province and mode (inside the caller's transaction)."""
+    counts.add(metric, day, delta, destination=trip.destination_province, mode=trip.mode)
 
 
 def _check_bookable(trip, now):
@@ -560,9 +564,8 @@ def _board(trip, seat, volunteer_id, how, reason, now):
             raise Conflict(N_("Seat %(seat)s has already boarded (%(time)s)."), seat=again.number,
                            time=local_stamp(again.changed_at))
         if seat.state == "no_show" and trip.state == "departed":
-            counts.add("trips.no_show", clock.local_day(trip.departed_at), -1, destination=trip.destination_province,
-                       mode=trip.mode)
-        counts.add("trips.boarded", clock.local_day(now), 1, destination=trip.destination_province, mode=trip.mode)
+            _count(trip, "trips.no_show", clock.local_day(trip.departed_at), -1)
+        _count(trip, "trips.boarded", clock.local_day(now), 1)
         audit.record("trip_board", subject(trip.id), volunteer_id, reason=reason, detail=f"seat {seat.number} by {how}")
     return Seat.get_by_id(seat.id)
 
@@ -578,8 +581,7 @@ def mark_no_show(trip_id, seat_id, volunteer_id, now=None):
         if updated != 1:
             raise Conflict(N_("Seat %(seat)s has already boarded."), seat=seat.number)
         if trip.state == "departed":
-            counts.add("trips.no_show", clock.local_day(trip.departed_at), 1, destination=trip.destination_province,
-                       mode=trip.mode)
+            _count(trip, "trips.no_show", clock.local_day(trip.departed_at), 1)
         audit.record("trip_no_show", subject(trip.id), volunteer_id, detail=f"seat {seat.number}")
     return Seat.get_by_id(seat.id)
 
@@ -625,9 +627,8 @@ def depart(trip_id, volunteer_id, now=None):
         missing.execute()
         no_shows = Seat.select().where(Seat.trip == trip.id, Seat.state == "no_show").count()
         day = clock.local_day(now)
-        dims = {"destination": trip.destination_province, "mode": trip.mode}
-        counts.add("trips.run", day, 1, **dims)
-        counts.add("trips.no_show", day, no_shows, **dims)
+        _count(trip, "trips.run", day, 1)
+        _count(trip, "trips.no_show", day, no_shows)
         audit.record("trip_depart", subject(trip.id), volunteer_id, detail=f"{no_shows} no-show(s)")
     return Trip.get_by_id(trip.id)
 
@@ -640,8 +641,7 @@ def check_in_safe(trip_id, volunteer_id, now=None):
         if trip.state != "departed":
             raise Conflict(N_("Safety check-ins are for trips on the road."))
         Trip.update(last_check_in_at=now).where(Trip.id == trip.id).execute()
-        counts.add("trips.safety_checkins", clock.local_day(now), 1, destination=trip.destination_province,
-                   mode=trip.mode)
+        _count(trip, "trips.safety_checkins", clock.local_day(now), 1)
         audit.record("trip_safe", subject(trip.id), volunteer_id)
     return Trip.get_by_id(trip.id)
 
@@ -654,7 +654,7 @@ def arrive(trip_id, volunteer_id, now=None):
         if trip.state != "departed":
             raise Conflict(N_("Only a trip on the road can arrive."))
         Trip.update(state="arrived", arrived_at=now, last_check_in_at=now).where(Trip.id == trip.id).execute()
-        counts.add("trips.arrived", clock.local_day(now), 1, destination=trip.destination_province, mode=trip.mode)
+        _count(trip, "trips.arrived", clock.local_day(now), 1)
         audit.record("trip_arrive", subject(trip.id), volunteer_id)
     return Trip.get_by_id(trip.id)
 
@@ -686,8 +686,7 @@ def count_missed_check_ins(hours, now=None):
                       .where(Trip.id == trip.id, Trip.last_check_in_at == trip.last_check_in_at).execute())
             if marked:
                 due = trip.last_check_in_at + datetime.timedelta(hours=hours)
-                counts.add("trips.checkins_missed", clock.local_day(due), 1, destination=trip.destination_province,
-                           mode=trip.mode)
+                _count(trip, "trips.checkins_missed", clock.local_day(due), 1)
                 counted += 1
     return counted
 

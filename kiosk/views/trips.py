@@ -343,40 +343,40 @@ def board(trip_id):
     return boarding(trips.get(trip_id))
 
 
+def boarding_action(trip_id, action):
+    """Run a boarding action and show the panel with the seat it boarded, or its refusal where the escort looks.
+
+    A refusal is a normal answer for htmx (the panel shows it in red), a 4xx otherwise.
+    """
+    trip = trips.get(trip_id)
+    try:
+        seat = action(trip)
+    except DomainError as refusal:
+        return boarding(trip, 200 if htmx else refusal.status, refusal=said(refusal))
+    return boarding(trip, result=seat)
+
+
 @console.post("/<int:trip_id>/board")
 @volunteer_required()
 def board_scan(trip_id):
     """Board the seat of a scanned or typed ticket; refuse another trip's, a cancelled or a used one."""
-    trip = trips.get(trip_id)
-    try:
-        result = trips.board_by_scan(trip.id, request.form.get("code", ""), g.volunteer.id, keys())
-    except DomainError as refusal:
-        return boarding(trip, 200 if htmx else refusal.status, refusal=said(refusal))
-    return boarding(trip, result=result.seat)
+    code = request.form.get("code", "")
+    return boarding_action(trip_id, lambda trip: trips.board_by_scan(trip.id, code, g.volunteer.id, keys()).seat)
 
 
 @console.post("/<int:trip_id>/seats/<int:seat_id>/board")
 @volunteer_required()
 def board_by_hand(trip_id, seat_id):
     """Board a seat without its ticket, with a reason."""
-    trip = trips.get(trip_id)
-    try:
-        seat = trips.board_by_hand(trip.id, seat_id, request.form.get("reason", ""), g.volunteer.id)
-    except DomainError as refusal:
-        return boarding(trip, 200 if htmx else refusal.status, refusal=said(refusal))
-    return boarding(trip, result=seat)
+    reason = request.form.get("reason", "")
+    return boarding_action(trip_id, lambda trip: trips.board_by_hand(trip.id, seat_id, reason, g.volunteer.id))
 
 
 @console.post("/<int:trip_id>/seats/<int:seat_id>/no-show")
 @volunteer_required()
 def no_show(trip_id, seat_id):
     """Mark a seat as a no-show."""
-    trip = trips.get(trip_id)
-    try:
-        trips.mark_no_show(trip.id, seat_id, g.volunteer.id)
-    except DomainError as refusal:
-        return boarding(trip, 200 if htmx else refusal.status, refusal=said(refusal))
-    return boarding(trip)
+    return boarding_action(trip_id, lambda trip: trips.mark_no_show(trip.id, seat_id, g.volunteer.id) and None)
 
 
 @console.get("/<int:trip_id>/board/count")

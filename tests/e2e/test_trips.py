@@ -20,7 +20,7 @@ from tests.e2e.conftest import VIEWPORTS
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_registration import Taps
 from tests.e2e.test_registration import step
-from tests.e2e.test_volunteer_sign_in import tap_pin
+from tests.e2e.test_luggage import sign_in
 
 PHONE = {"width": 360, "height": 740}
 TABLET_PORTRAIT = {"width": 800, "height": 1280}
@@ -55,14 +55,6 @@ def book_directly(app, trip, number, seats):
         booking = trips.book(trip.id, person, seats, trips.new_request_token(),
                              printer=lambda b, rows: tickets.seat_tickets(b, rows, info, keys, lambda m, **p: m % p if p else m))
         return [trips.payload(seat, trip, keys) for seat in trips.seats_of(booking)], booking
-
-
-def sign_in(page, server, name="王芳", pin="2468"):
-    page.goto(f"{server.url}/volunteer/")
-    page.get_by_role("link", name=name).tap()
-    tap_pin(page, pin)
-    page.get_by_role("button", name="登录").tap()
-    page.get_by_role("heading", name=f"您好，{name}").wait_for()
 
 
 def test_a_worker_books_two_seats_in_at_most_eight_taps_from_the_end_of_registration(live_server, page):
