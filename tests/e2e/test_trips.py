@@ -212,3 +212,25 @@ def test_an_overdue_safety_check_in_shows_on_the_console_until_the_escort_taps_a
     page.locator("#check-in-due").wait_for()
     page.goto(f"{live_server.url}/volunteer/")
     assert page.locator("#trips-overdue").count() == 0
+
+
+SIZES = {"kiosk": VIEWPORTS["kiosk"], "tablet_portrait": TABLET_PORTRAIT, "tablet_landscape": {"width": 1280, "height": 800},
+         "full_hd": VIEWPORTS["full_hd"]}
+
+
+def test_the_worker_screens_fit_every_screen_without_scrolling(live_server, page):
+    trip = define_trip(live_server.app)
+    for n in range(5):
+        define_trip(live_server.app, destination=("330600", "350100", "650100", "320500", "310000")[n],
+                    mode="train" if n % 2 else "bus")
+    pages = {"choose": "/trips/", "book": f"/trips/{trip.id}", "who": f"/trips/{trip.id}/who?seats=2&kind=id"}
+    for size_name, size in SIZES.items():
+        page.set_viewport_size(size)
+        for name, url in pages.items():
+            page.goto(live_server.url + url)
+            fits = page.evaluate("""() => {
+                const main = document.querySelector('main');
+                return [main.scrollHeight - main.clientHeight, document.documentElement.scrollWidth - innerWidth];
+            }""")
+            assert fits[0] <= 0 and fits[1] <= 0, f"{name} at {size_name}: {fits[0]}px down, {fits[1]}px across"
+            shot(page, f"trips-{name}-{size_name}")
