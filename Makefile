@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-daybook image-check image image-boot-test
+.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-trips bench-daybook image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts
 	$(BIN)/flask --app kiosk init
@@ -68,6 +68,9 @@ bench-sync: $(TEST_STAMP) $(COMPILED)
 
 bench-vouchers: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_vouchers.py
+
+bench-trips: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_trips.py
 
 # The console overview and day report with a season in the database.
 bench-daybook: $(TEST_STAMP) $(COMPILED)
