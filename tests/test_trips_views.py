@@ -67,6 +67,22 @@ def test_a_full_trip_is_refused_and_the_next_one_is_offered(app, client):
     assert "这趟车已满" in page and f"/trips/{later.id}" in page
 
 
+def test_a_booked_worker_scanning_their_ticket_at_the_kiosk_sees_that_the_trip_was_cancelled(app, client):
+    trip = define(app)
+    client.post(f"/trips/{trip.id}/who", data={"kind": "phone", "number": "13912345678", "seats": "1",
+                                              "token": trips.new_request_token()})
+    with app.app_context(), database.connection_context():
+        code = trips.Seat.get().code
+    page = client.get(f"/trips/ticket?code={code}").get_data(as_text=True)
+    assert "您的车次照常" in page
+    with app.app_context(), database.connection_context():
+        trips.cancel(trip.id, "大雪封路")
+    page = app.test_client().get(f"/trips/ticket?code={code.lower()}").get_data(as_text=True)
+    assert "这趟车已取消（大雪封路）" in page
+    refused = client.get("/trips/ticket?code=NT1.V.AAAAAAAA.00000000.20270101.AAAAAAAAAAAAAAAA")
+    assert refused.status_code == 200 and "ticket-refusal" in refused.get_data(as_text=True)
+
+
 def test_a_booking_is_shown_only_to_the_visit_that_made_it(app, client):
     trip = define(app)
     done = client.post(f"/trips/{trip.id}/who", data={"kind": "phone", "number": "13912345678", "seats": "1",

@@ -94,6 +94,20 @@ def choose():
                            destination=who.destination, **helpers())
 
 
+@bp.get("/ticket")
+def ticket():
+    """A booked worker scans (or types) their seat ticket at the kiosk: is the trip still on, and when?"""
+    code = request.args.get("code", "")
+    seat, refusal = None, None
+    if code:
+        try:
+            seat = trips.find_seat(code, keys())
+        except DomainError as error:
+            refusal = said(error)
+    return render_template("trips/ticket.html", seat=seat, trip=seat.trip if seat else None, refusal=refusal,
+                           **helpers())
+
+
 @bp.get("/<int:trip_id>")
 def trip(trip_id):
     """Show one trip: how many seats, who books, and the button that books and prints."""

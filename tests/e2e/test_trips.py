@@ -227,7 +227,8 @@ def test_the_worker_screens_fit_every_screen_without_scrolling(live_server, page
     for n in range(5):
         define_trip(live_server.app, destination=("330600", "350100", "650100", "320500", "310000")[n],
                     mode="train" if n % 2 else "bus")
-    pages = {"choose": "/trips/", "book": f"/trips/{trip.id}", "who": f"/trips/{trip.id}/who?seats=2&kind=id"}
+    pages = {"choose": "/trips/", "book": f"/trips/{trip.id}", "who": f"/trips/{trip.id}/who?seats=2&kind=id",
+             "ticket": "/trips/ticket?code=ABCD-EFGH"}
     for size_name, size in SIZES.items():
         page.set_viewport_size(size)
         for name, url in pages.items():
