@@ -45,6 +45,9 @@ def test_trip_counts_at_the_office_equal_the_kiosks_after_a_pull(central, kiosks
     assert {m: v for m, v in totals.items() if m.startswith("trips.")} == {
         "trips.run": 1, "trips.seats_booked": 5, "trips.boarded": 4, "trips.no_show": 1,
         "trips.safety_checkins": 2, "trips.arrived": 1}
+    # The office's report (dashboard and spreadsheets) carries them per station and day.
+    report = reports.report(day, day)
+    assert report.totals["metric:trips.boarded"] == 4 and report.totals["metric:trips.run"] == 1
 
 
 def test_no_phone_fingerprint_seat_code_or_escort_travels_in_the_sync(kiosks):
