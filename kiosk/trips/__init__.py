@@ -603,13 +603,19 @@ def head_count(trip):
     return HeadCount(len(rows), boarded, tuple(s for s in rows if s.state != "boarded"), trip.seats)
 
 
-def masked_name(booking):
-    """Return the name on the manifest: surname initial (if known) and the masked ID or phone."""
+def masked_name(booking, gettext=None):
+    """Return the name on the manifest: surname initial (if known) and the masked ID or phone.
+
+    In words every thermal printer's GB font has (no ☎), in the reader's language.
+    """
     if booking.person_last4 is None:
         return "—"
-    mark = "证" if booking.person_kind == "document" else "☎"
-    initial = f"{booking.person_initial}* " if booking.person_initial else ""
-    return f"{initial}{mark}···{booking.person_last4}"
+    _ = gettext or (lambda message, **params: message % params)
+    if booking.person_kind == "document":
+        masked = _(N_("ID …%(last4)s"), last4=booking.person_last4)
+    else:
+        masked = _(N_("Phone …%(last4)s"), last4=booking.person_last4)
+    return f"{booking.person_initial}* {masked}" if booking.person_initial else masked
 
 
 # --- on the road ------------------------------------------------------------------
@@ -719,10 +725,10 @@ class ManifestRow:
     state: str
 
 
-def manifest(trip):
+def manifest(trip, gettext=None):
     """Return the manifest rows in seat order: seat, masked name, state."""
     rows = Seat.select(Seat, Booking).join(Booking).where(Seat.trip == trip.id).order_by(Seat.number)
-    return [ManifestRow(s.number, masked_name(s.booking), s.state) for s in rows]
+    return [ManifestRow(s.number, masked_name(s.booking, gettext), s.state) for s in rows]
 
 
 def purge_personal_fields(older_than_days, now=None):

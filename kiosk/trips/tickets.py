@@ -74,7 +74,7 @@ def manifest_ticket(trip, gettext):
         (_(N_("Escort")), f"{trip.escort_name} {trip.escort_phone}"),
         (_(N_("On board")), f"{count.boarded}/{count.booked}"),
     ]
-    for row in trips.manifest(trip):
+    for row in trips.manifest(trip, gettext):
         lines.append((_(N_("Seat %(seat)s"), seat=row.seat), f"{row.name} {_(STATES[row.state])}"))
     return Ticket(kind=trips.MANIFEST_KIND, title=_(N_("Passenger manifest")), lines=tuple(lines),
                   footer=(_(N_("For the escort only. Destroy after the trip.")),))

@@ -70,6 +70,11 @@ def traveller():
     return found
 
 
+def masked(booking):
+    """The manifest's name for a booking, in the reader's language."""
+    return trips.masked_name(booking, gettext)
+
+
 def printer_stuck():
     """Return True when a ticket queued now would not come out."""
     return printing.printer_status().stuck
@@ -270,7 +275,7 @@ def detail(trip_id):
     bookings = list(trips.Booking.select().where(trips.Booking.trip == trip.id).order_by(trips.Booking.id))
     return render_template("trips/detail.html", trip=trip, count=trips.head_count(trip), bookings=bookings,
                            seat_text={b.id: trips.seat_numbers_text(b) for b in bookings},
-                           masked=trips.masked_name, due=trips.check_in_due(trip, check_in_hours()),
+                           masked=masked, due=trips.check_in_due(trip, check_in_hours()),
                            late=trip.id in {t.id for t in trips.overdue(check_in_hours())},
                            reasons=trips.REPRINT_REASONS, **helpers())
 
@@ -345,7 +350,7 @@ def manifest_pdf(trip_id):
 def boarding(trip, status=200, result=None, refusal=None):
     """Answer with the boarding panel (head count, result of the last scan, who is missing)."""
     context = {"trip": trip, "count": trips.head_count(trip), "result": result, "refusal": refusal,
-               "reasons": trips.MANUAL_REASONS, "masked": trips.masked_name, **helpers()}
+               "reasons": trips.MANUAL_REASONS, "masked": masked, **helpers()}
     template = "trips/_boarding.html" if htmx else "trips/board.html"
     return make_response(render_template(template, **context), status)
 
@@ -399,7 +404,7 @@ def board_count(trip_id):
     """The head count and missing list alone, for the page's periodic refresh (another phone may be scanning)."""
     trip = trips.get(trip_id)
     return render_template("trips/_count.html", trip=trip, count=trips.head_count(trip), reasons=trips.MANUAL_REASONS,
-                           masked=trips.masked_name, **helpers())
+                           masked=masked, **helpers())
 
 
 @console.app_context_processor

@@ -175,7 +175,7 @@ def test_an_escort_boards_three_of_four_on_a_phone_and_sees_who_is_missing(live_
     page.locator("#scan-result", has_text="3 号座 已上车").wait_for()
     assert page.locator("#board-count").inner_text().startswith("3/4")
     assert page.locator("#missing li").count() == 1
-    assert "☎···0002" in page.locator("#missing-4").inner_text()
+    assert "手机尾号0002" in page.locator("#missing-4").inner_text()
     shot(page, "trips-boarding-phone", full_page=True)
 
     box.fill(first[0])
