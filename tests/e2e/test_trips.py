@@ -193,6 +193,12 @@ def test_an_escort_boards_three_of_four_on_a_phone_and_sees_who_is_missing(live_
     with live_server.app.app_context(), database.connection_context():
         count = trips.head_count(trips.get(trip.id))
         assert (count.boarded, count.booked) == (3, 4)
+    page.locator("#board .console-head a").tap()  # back to the trip: it leaves, after a confirming tap
+    page.locator("#trip-depart").tap()
+    page.get_by_text("未上车的 1 人将记为未到。").wait_for()
+    page.locator("#trip-depart-confirm").tap()
+    page.locator("#trip-safe").wait_for()
+    shot(page, "trips-detail-departed-phone")
 
 
 def test_an_overdue_safety_check_in_shows_on_the_console_until_the_escort_taps_all_safe(live_server, page):
