@@ -108,6 +108,7 @@ def test_a_worker_without_registration_books_with_an_id_number_after_the_privacy
     later = define_trip(live_server.app, departs_at=clock.local_time() + datetime.timedelta(days=2))
     page.goto(live_server.url)
     page.locator("#tile-trip").tap()
+    page.locator(f"#trip-{trip.id}").wait_for()  # the tap navigates: no screenshot of a page half-way
     shot(page, "trips-choose-no-registration")
     page.locator(f"#trip-{trip.id}").tap()
     page.get_by_role("button", name="预约并打印乘车凭证").tap()
