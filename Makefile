@@ -11,10 +11,11 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts system-packages translations extract-messages bench bench-sync bench-vouchers bench-trips bench-daybook image-check image image-boot-test
+.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-trips bench-prompts bench-daybook image-check image image-boot-test
 
-run: $(RUN_STAMP) $(COMPILED) fonts
+run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
+	$(BIN)/flask --app kiosk prompts build
 	@echo "Nuantu kiosk: http://127.0.0.1:$(PORT)"
 	$(BIN)/waitress-serve --host=127.0.0.1 --port=$(PORT) --threads=8 --call kiosk:create_app
 
@@ -42,7 +43,14 @@ fonts:
 		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends fonts-noto-cjk fontconfig; \
 	fi
 
-system-packages: fonts
+# The screens' spoken prompts are made offline by Debian's espeak-ng (its cmn
+# voice for Mandarin, en-us for English); `make run` builds the audio cache.
+voice:
+	@if ! command -v espeak-ng >/dev/null; then \
+		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends espeak-ng; \
+	fi
+
+system-packages: fonts voice
 	@if ! command -v chromium >/dev/null; then \
 		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends chromium; \
 	fi
@@ -71,6 +79,10 @@ bench-vouchers: $(TEST_STAMP) $(COMPILED)
 
 bench-trips: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_trips.py
+
+# Spoken prompts (cache, serving, screen open → sound in Chromium) and the virtual ID card reader.
+bench-prompts: $(TEST_STAMP) $(COMPILED) system-packages
+	$(BIN)/python bench/bench_prompts.py
 
 # The console overview and day report with a season in the database.
 bench-daybook: $(TEST_STAMP) $(COMPILED)

@@ -55,6 +55,7 @@ def create_app(test_config=None):
     from kiosk.views import errors
     from kiosk.views import health
     from kiosk.views import housekeeping
+    from kiosk.views import idcard
     from kiosk.views import luggage as luggage_views
     from kiosk.views import pack_desk
     from kiosk.views import packs
@@ -62,6 +63,7 @@ def create_app(test_config=None):
     from kiosk.views import register
     from kiosk.views import screen
     from kiosk.views import station_info
+    from kiosk.views import speech
     from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import trips as trips_views
@@ -83,6 +85,8 @@ def create_app(test_config=None):
     app.register_blueprint(trips_views.bp)
     app.register_blueprint(trips_views.console)
     station_info.init_app(app)
+    idcard.init_app(app)
+    speech.init_app(app)
     errors.init_app(app)
     housekeeping.init_app(app)
 

@@ -19,10 +19,12 @@ from kiosk import stations
 from kiosk import sync
 from kiosk.cli_options import older_than
 from kiosk.cli_options import parse_day
+from kiosk.hardware.cli import idcard_group
 from kiosk.luggage.cli import luggage_group
 from kiosk.models import database
 from kiosk.printing.cli import printer_group
 from kiosk.registration.cli import registrations_group
+from kiosk.speech.cli import prompts_group
 from kiosk.sync.cli import sync_group
 from kiosk.trips.cli import trips_group
 from kiosk.volunteers.cli import volunteers_group
@@ -118,5 +120,7 @@ def init_app(app):
     app.cli.add_command(luggage_group)
     app.cli.add_command(packs_group)
     app.cli.add_command(trips_group)
+    app.cli.add_command(idcard_group)
+    app.cli.add_command(prompts_group)
     printer_group.add_command(printer_purge)
     app.cli.add_command(printer_group)

@@ -39,6 +39,12 @@ def defaults(instance_path):
         # The print worker thread: None starts it with the first request
         # except under TESTING (tests call printing.process_queue()).
         "PRINTER_WORKER": None,
+        # The ID card reader (kiosk/hardware): serial:///dev/ttyUSB0, virtual://DIR or none.
+        "IDCARD_URL": "none",
+        # Spoken prompts: the audio cache (made on first use or by `flask prompts
+        # build`) and whether screens speak at all (volume/mute are console settings).
+        "PROMPTS_DIR": str(instance / "prompts"),
+        "PROMPTS_ENABLED": True,
         "STATION": DEMO_STATION["code"],
         "STATION_NAME": DEMO_STATION["name"],
         "STATION_COUNTY": DEMO_STATION["county_code"],

@@ -135,3 +135,12 @@ class AuditEntry(BaseModel):
     def about(cls, subject):
         """Return the entries about one subject, oldest first."""
         return cls.select().where(cls.subject == subject).order_by(cls.at, cls.id)
+
+
+class StationSetting(BaseModel):
+    """A setting the volunteers change on the console (not in config files): e.g. the prompts' volume."""
+
+    key = CharField(unique=True, max_length=64)
+    value = CharField(max_length=255)
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(Volunteer, null=True, backref="settings_changed")

@@ -163,3 +163,48 @@ def _first(regions, code):
     """Move the region with ``code`` to the front, keeping the rest in order."""
     head = [r for r in regions if r.code == code]
     return head + [r for r in regions if r.code != code]
+
+
+def place_in_address(address):
+    """Return the most precise division an address names from its start, or None.
+
+    ``四川省乐山市市中区嘉定北路1号`` → 市中区 (511102); ``广东省深圳市…`` → 深圳市;
+    the province alone when nothing below it matches. An ID card's address is
+    written in full official names from the province down, which is what is
+    matched (a municipality's districts sit directly under it).
+    """
+    if not isinstance(address, str):
+        return None
+    text = address.strip()
+    for province in provinces():
+        for name in (province.name, province.short):
+            if name and text.startswith(name):
+                return _deepest(province, text[len(name):]) or province
+    return None
+
+
+def _deepest(region, rest):
+    for child in sorted(_index()[1].get(region.code, []), key=lambda r: -len(r.name)):
+        if child.name and rest.startswith(child.name):
+            return _deepest(child, rest[len(child.name):]) or child
+    return None
+
+
+def home_from_id_card(address, id_number):
+    """Propose a worker's home from their ID card: a Sichuan county, or a province elsewhere.
+
+    The address is tried first (it follows a move); then the number's first
+    six digits (the county where the card was first issued), which stop
+    matching when a county is renamed or merged. None when neither names one.
+    """
+    for place in (place_in_address(address), find(str(id_number or "")[:6])):
+        if place is None:
+            continue
+        if home_county(place.code):
+            return place.code
+        province = place
+        while province.parent:
+            province = find(province.parent)
+        if province.code != HOME_PROVINCE:
+            return province.code
+    return None

@@ -18,6 +18,7 @@ from kiosk.models import DayClose
 from kiosk.models import Kiosk
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
+from kiosk.models import StationSetting
 from kiosk.models import Volunteer
 from kiosk.printing.models import PrintJob
 from kiosk.registration import Registration
@@ -38,6 +39,7 @@ MODELS = [
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
 MODELS += [Trip, Booking, Seat]
+MODELS += [StationSetting]
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)

@@ -167,7 +167,9 @@ def main(argv=None):
 
     from kiosk import create_app
 
-    server = KioskServer(create_app(), host=args.host, port=args.port, threads=args.threads)
+    app = create_app()
+    server = KioskServer(app, host=args.host, port=args.port, threads=args.threads)
+    _build_prompts_in_background(app)
 
     def stop(signum, frame):
         notify("STOPPING=1")
@@ -176,6 +178,23 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     server.run()
+
+
+def _build_prompts_in_background(app):
+    """Make any spoken prompt not cached yet (a new version's sentences) while the kiosk serves."""
+    from kiosk import speech
+    from kiosk.speech.cli import build_cache
+
+    if not app.config["PROMPTS_ENABLED"] or speech.engine_path() is None:
+        return
+
+    def build():
+        try:
+            build_cache(app)
+        except Exception:  # a prompt that cannot be made is made on first use, or not at all
+            log.exception("building the spoken prompts failed")
+
+    threading.Thread(target=build, name="prompts-build", daemon=True).start()
 
 
 if __name__ == "__main__":

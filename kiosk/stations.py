@@ -2,10 +2,14 @@
 
 from dataclasses import dataclass
 
+from kiosk import audit
+from kiosk import clock
+
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.models import Kiosk
 from kiosk.models import Station
+from kiosk.models import StationSetting
 from kiosk.models import database
 
 
@@ -71,3 +75,50 @@ def current():
         hotline=station.hotline,
         kiosk_id=kiosk.kiosk_id,
     )
+
+
+# Console settings ------------------------------------------------------------------
+
+PROMPT_VOLUME_STEP = 10
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """How loud the screens' spoken prompts are (0–100) and whether they are muted."""
+
+    volume: int = 80
+    muted: bool = False
+
+
+def prompt_settings():
+    """Return the station's prompt volume and mute (defaults until a volunteer changes them)."""
+    rows = {s.key: s.value for s in StationSetting.select().where(StationSetting.key.in_(("prompt_volume", "prompt_muted")))}
+    default = PromptSettings()
+    try:
+        volume = min(max(int(rows.get("prompt_volume", default.volume)), 0), 100)
+    except ValueError:
+        volume = default.volume
+    return PromptSettings(volume=volume, muted=rows.get("prompt_muted", "0") == "1")
+
+
+def change_prompts(action, volunteer_id=None):
+    """Apply a console tap ("louder", "quieter", "mute", "unmute") and return the new settings."""
+    if action not in ("louder", "quieter", "mute", "unmute"):
+        raise DomainError(N_("That is not a setting of the spoken prompts."))
+    with database.atomic():
+        now = prompt_settings()
+        volume, muted = now.volume, now.muted
+        if action == "louder":
+            volume, muted = min(volume + PROMPT_VOLUME_STEP, 100), False
+        elif action == "quieter":
+            volume = max(volume - PROMPT_VOLUME_STEP, 0)
+        else:
+            muted = action == "mute"
+        for key, value in (("prompt_volume", str(volume)), ("prompt_muted", "1" if muted else "0")):
+            StationSetting.insert(key=key, value=value, updated_at=clock.now(), updated_by=volunteer_id).on_conflict(
+                conflict_target=[StationSetting.key],
+                update={StationSetting.value: value, StationSetting.updated_at: clock.now(),
+                        StationSetting.updated_by: volunteer_id},
+            ).execute()
+        audit.record("prompts", "station:prompts", volunteer_id, detail=f"volume {volume}, {'muted' if muted else 'on'}")
+    return PromptSettings(volume, muted)

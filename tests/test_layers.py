@@ -17,13 +17,17 @@ KIOSK = Path(__file__).resolve().parent.parent / "kiosk"
 # Shared by every domain; they import no domain, no view, no printing.
 FOUNDATIONS = {
     "audit", "cli_options", "clock", "config", "counts", "credentials", "database", "errors", "i18n",
-    "models", "personal_data", "regions", "stations", "tokens", "web",
+    "models", "personal_data", "regions", "serial_line", "stations", "tokens", "web",
 }
 # One package per domain: its __init__ is the use cases, beside models, tickets, cli.
 DOMAINS = {
     "daybook", "luggage", "registration", "retention", "scan", "simulate", "sync", "tallies",
     "trips", "volunteers", "vouchers",
 }
+# Devices and media at the kiosk: the ID card reader (hardware) and the spoken
+# prompts (speech). Like printing they serve the views and import foundations
+# only: no domain, no view, no Flask (their cli.py excepted).
+DEVICES = {"hardware", "speech"}
 # The app itself: the factory, the command line that gathers every domain's
 # group, the table list and the server. They may import anything but views
 # (the factory alone imports views).
@@ -65,7 +69,7 @@ def kiosk_part(module):
 
 
 def test_every_kiosk_module_has_a_layer():
-    unplaced = {top(p) for p in python_files(KIOSK)} - FOUNDATIONS - DOMAINS - APP - CARD_PACKAGES
+    unplaced = {top(p) for p in python_files(KIOSK)} - FOUNDATIONS - DOMAINS - APP - CARD_PACKAGES - DEVICES
     assert unplaced == set(), "name the layer of each new top-level module or package here"
 
 
@@ -197,3 +201,16 @@ def test_the_printing_layout_is_pure():
         first = module.split(".")[0]
         assert first in {"dataclasses", "unicodedata", "textwrap", "typing", "enum", "kiosk"}, module
         assert not module.startswith("kiosk") or module.startswith("kiosk.printing.ticket"), module
+
+
+def test_devices_import_foundations_and_themselves_only():
+    offenders = []
+    for name in DEVICES:
+        for path in python_files(KIOSK / name):
+            for module in imports_of(path):
+                parts = kiosk_part(module)
+                if parts and parts[0] not in FOUNDATIONS | {name}:
+                    offenders.append((rel(path), module))
+                if path.name != "cli.py" and module.split(".")[0] in FLASK:
+                    offenders.append((rel(path), module))
+    assert offenders == []

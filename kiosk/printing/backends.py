@@ -27,11 +27,14 @@ import stat
 import subprocess
 import termios
 import time
-import tty
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from kiosk.serial_line import BAUD_RATES
+from kiosk.serial_line import FLOWS
+
+from kiosk import serial_line
 from kiosk.printing import render
 from kiosk.printing.escpos_build import STATUS_QUERIES
 
@@ -363,9 +366,6 @@ class TcpPrinter(Backend):
             return DeviceStatus(exc.state, exc.detail)
 
 
-BAUD_RATES = {rate: getattr(termios, f"B{rate}") for rate in (2400, 4800, 9600, 19200, 38400, 57600, 115200)}
-
-
 class SerialPrinter(Backend):
     """A serial line set up with termios (no extra library); the timeout grows with the bytes."""
 
@@ -376,7 +376,7 @@ class SerialPrinter(Backend):
         super().__init__(url, target, options, timeout)
         self.baud = int(options.get("baud", 9600))
         self.flow = options.get("flow", "none")
-        if self.baud not in BAUD_RATES or self.flow not in ("none", "rtscts", "xonxoff"):
+        if self.baud not in BAUD_RATES or self.flow not in FLOWS:
             raise ValueError(f"serial:// needs baud in {sorted(BAUD_RATES)} and flow none, rtscts or xonxoff")
         self.answers_status = True
 
@@ -386,21 +386,11 @@ class SerialPrinter(Backend):
 
     def _open(self):
         try:
-            fd = os.open(self.target, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK | os.O_CLOEXEC)
+            return serial_line.open_raw(self.target, self.baud, self.flow)
         except OSError as exc:
             raise PrinterError("offline", f"cannot open {self.target}: {exc.strerror}") from exc
-        try:
-            tty.setraw(fd)
-            attrs = termios.tcgetattr(fd)
-            attrs[4] = attrs[5] = BAUD_RATES[self.baud]
-            attrs[2] |= termios.CLOCAL | termios.CREAD
-            attrs[2] = attrs[2] | termios.CRTSCTS if self.flow == "rtscts" else attrs[2] & ~termios.CRTSCTS
-            attrs[0] = attrs[0] | termios.IXON if self.flow == "xonxoff" else attrs[0] & ~termios.IXON
-            termios.tcsetattr(fd, termios.TCSANOW, attrs)
         except termios.error as exc:
-            os.close(fd)
             raise PrinterError("error", f"{self.target} is not a serial port: {exc}") from exc
-        return fd
 
     def _exchange(self, fd):
         def exchange(query):

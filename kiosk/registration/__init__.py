@@ -186,11 +186,60 @@ def previous(draft, step):
     return None
 
 
-def start(direction):
-    """Begin a new draft for a direction; any earlier draft is forgotten."""
+def start(direction, card=None):
+    """Begin a new draft for a direction; any earlier draft is forgotten (a card read first is kept)."""
     if direction not in DIRECTIONS:
         raise DomainError(N_("Please choose arriving home or leaving for work."))
-    return Draft(token=secrets.token_hex(16), direction=direction)
+    draft = Draft(token=secrets.token_hex(16), direction=direction)
+    return apply_card(draft, card) if card else draft
+
+
+@dataclass(frozen=True)
+class CardReading:
+    """What registration keeps of an ID card laid on the reader: its fingerprint and a proposed home.
+
+    Laying the card is the person's agreement to the notice shown beside the
+    reader (the same purpose and retention as the keypad's notice), so it
+    stands for the consent the keypad asks a tap for.
+    """
+
+    document: personal_data.Fingerprint
+    kind: str
+    home: str | None
+
+    def to_state(self):
+        return {"h": self.document.hash, "l4": self.document.last4, "k": self.kind, "home": self.home}
+
+    @classmethod
+    def from_state(cls, state):
+        if not isinstance(state, dict):
+            return None
+        try:
+            return cls(personal_data.Fingerprint(str(state["h"]), str(state["l4"])), str(state["k"]), state.get("home"))
+        except KeyError:
+            return None
+
+
+def read_card(id_number, address, pii_key, today=None):
+    """Check the number read off an ID card and keep its fingerprint and the home it proposes.
+
+    The address is used here and dropped: only a division code is kept.
+    """
+    document = personal_data.check_id_number(id_number, today or clock.local_day())
+    home = regions.home_from_id_card(address, document.number)
+    fingerprint = personal_data.fingerprint("document", document.number, pii_key)
+    return CardReading(document=fingerprint, kind=document.kind, home=home)
+
+
+def apply_card(draft, card):
+    """Put a card's fingerprint into the draft (with consent) and its home if none is chosen yet."""
+    if draft is None:
+        raise DomainError(N_("Please start again from the first step."))
+    draft = replace(draft, document=card.document, document_kind=card.kind, consent=True)
+    if draft.home is None and card.home:
+        county = regions.home_county(card.home)
+        draft = replace(draft, home=card.home, prefecture=county.parent if county else None)
+    return draft
 
 
 def choose_prefecture(draft, code):

@@ -74,3 +74,54 @@ document.addEventListener("click", function (event) {
   }
   input.dispatchEvent(new Event("input", { bubbles: true }));
 });
+
+// Spoken prompts: each worker screen names its sentence's audio on
+// <body data-prompt-src> (a full page) or in an htmx "kiosk-prompt" event (a
+// swapped screen). One plays at a time; the next screen and the idle reset
+// stop it; 🔊 in the status bar plays it again. Volume and mute are the
+// station's, set on the volunteer console. window.kioskPrompt exposes the
+// moments for the browser tests that measure screen-open → sound start.
+(function () {
+  "use strict";
+  var body = document.body;
+  var current = null;
+  var src = body.dataset.promptSrc || null;
+  var state = window.kioskPrompt = { src: null, requestedAt: null, playingAt: null, errors: 0 };
+
+  function muted() { return body.dataset.promptMuted === "true"; }
+  function volume() { return Math.max(0, Math.min(1, (parseInt(body.dataset.promptVolume, 10) || 0) / 100)); }
+
+  function stop() {
+    if (current) { current.pause(); current.removeAttribute("src"); current.load(); current = null; }
+  }
+
+  function syncButton() {
+    var button = document.getElementById("prompt-replay");
+    if (button) { button.hidden = !src || muted(); }
+  }
+
+  function play(url) {
+    stop();
+    src = url || null;
+    syncButton();
+    if (!src || muted()) { return; }
+    var audio = new Audio(src);
+    audio.volume = volume();
+    state.src = src; state.requestedAt = performance.now(); state.playingAt = null;
+    audio.addEventListener("playing", function () { if (audio === current) { state.playingAt = performance.now(); } });
+    audio.addEventListener("error", function () { state.errors += 1; });
+    current = audio;
+    var started = audio.play();
+    if (started && started.catch) { started.catch(function () { state.errors += 1; }); }
+  }
+
+  document.body.addEventListener("kiosk-prompt", function (event) { play(event.detail && event.detail.src); });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("#prompt-replay")) { play(src); }
+  });
+  // The status bar is swapped every 30 s: the new button starts hidden.
+  document.addEventListener("htmx:afterSwap", syncButton);
+  document.getElementById("reset-form").addEventListener("submit", stop);
+  window.addEventListener("pagehide", stop);
+  if (src) { play(src); } else { syncButton(); }
+})();

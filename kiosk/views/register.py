@@ -14,12 +14,18 @@ from flask import session
 from kiosk import htmx
 from kiosk import regions
 from kiosk import registration
+from kiosk.errors import DomainError
+from kiosk.errors import N_
+from kiosk.registration import CardReading
 from kiosk.registration import Draft
+from kiosk.views import idcard
+from kiosk.views import speech
 
 bp = Blueprint("register", __name__, url_prefix="/register")
 
 DRAFT_KEY = "registration"
 DONE_KEY = "registration_done"
+CARD_KEY = "registration_card"  # a card read before the direction was chosen: fingerprint and home only
 
 
 @bp.get("")
@@ -40,7 +46,32 @@ def show(step):
 def direction():
     """Start a new registration in the chosen direction."""
     session.pop(DONE_KEY, None)
-    return _show("prefecture", registration.start(request.form.get("direction")))
+    card = CardReading.from_state(session.get(CARD_KEY))
+    draft = registration.start(request.form.get("direction"), card)
+    session.pop(CARD_KEY, None)
+    return _show(_after_home(draft) if draft.home else "prefecture", draft)
+
+
+@bp.post("/card")
+def card():
+    """Take the card the reader just read into this registration, and move on past what it answers."""
+    reading = idcard.take(request.form.get("seq", type=int))
+    if reading is None:
+        raise DomainError(N_("The card was not read. Please place it on the reader again."))
+    card = registration.read_card(reading.id_number, reading.address, _pii_key())
+    step = _form("step")
+    draft = _draft()
+    if draft is None or step == "direction":
+        session[CARD_KEY] = card.to_state()
+        response = _show("direction", None)
+        speech.set_screen("register.card_read")
+        return response
+    draft = registration.apply_card(draft, card)
+    if step in ("prefecture", "county", "home_province") and draft.home:
+        step = _after_home(draft)
+    elif step in ("consent", "phone", "id_number", "other_document", "done") or step not in registration.STEPS:
+        step = "summary"
+    return _show(step, draft)
 
 
 @bp.post("/prefecture")
@@ -163,6 +194,7 @@ def _after_home(draft):
 
 def _show(step, draft, **extra):
     """Keep the draft in the session and answer with the step (a partial for htmx)."""
+    speech.set_screen(f"register.{step}")
     if draft is not None:
         session[DRAFT_KEY] = draft.to_state()
     if htmx:
@@ -171,12 +203,16 @@ def _show(step, draft, **extra):
 
 
 def _page(step, draft, **extra):
+    speech.set_screen(f"register.{step}")
     return render_template("register/page.html", step=step, **_context(step, draft), **extra)
 
 
 def _context(step, draft):
     """Return what a step's template needs besides the draft."""
     context = {"draft": draft, "back": registration.previous(draft, step)}
+    context["reader"] = current_app.extensions.get("idcard_present", False)
+    context["reader_seq"] = idcard.current_seq()
+    context["card"] = CardReading.from_state(session.get(CARD_KEY)) if step == "direction" else None
     if step == "prefecture":
         county = regions.home_county(_station_county())
         context["shortcut"] = county

@@ -32,6 +32,7 @@ from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.trips import tickets as trip_tickets
 from kiosk.views import register
+from kiosk.views import speech
 from kiosk.views import station_info
 from kiosk.views.console import volunteer_required
 
@@ -160,6 +161,7 @@ def book_for(trip, person, seats, token):
         booking = trips.book(trip.id, person, seats, token,
                              printer=lambda b, rows: trip_tickets.seat_tickets(b, rows, info, signing, gettext))
     except (trips.TripFull, DomainError) as refusal:
+        speech.set_screen("trips.trip")
         context = booking_context(trips.get(trip.id), refusal=said(refusal))
         return make_response(render_template("trips/book.html", **context, **helpers()), refusal.status)
     session[BOOKED_KEY] = (session.get(BOOKED_KEY, []) + [booking.id])[-10:]
@@ -184,6 +186,7 @@ def who_post(trip_id):
     try:
         person = trips.person_of(kind, request.form.get("number", ""), current_app.config["PII_KEY"])
     except DomainError as refusal:
+        speech.set_screen("trips.who")
         page = render_template("trips/who.html", trip=trip, kind=kind, seats=seats,
                                token=request.form.get("token", ""), refusal=said(refusal),
                                number=request.form.get("number", "")[:18], **helpers())

@@ -14,6 +14,7 @@ from flask_babel import gettext
 
 from kiosk import htmx
 from kiosk import scan as scan_codes
+from kiosk import stations
 from kiosk import volunteers
 from kiosk.errors import DomainError
 from kiosk.models import Volunteer
@@ -52,7 +53,19 @@ def index():
     """Show the console to a signed-in volunteer, else the sign-in page."""
     if g.volunteer is None:
         return sign_in()
-    return render_template("volunteer/home.html", **tally_context(), **overview_context())
+    return render_template(
+        "volunteer/home.html", **tally_context(), **overview_context(), prompt_settings=stations.prompt_settings()
+    )
+
+
+@bp.post("/prompts")
+@volunteer_required()
+def prompts():
+    """Make the screens' spoken prompts louder, quieter, muted or back on (the station's setting)."""
+    settings = stations.change_prompts(request.form.get("action", ""), volunteer_id=g.volunteer.id)
+    if htmx:
+        return render_template("volunteer/_prompts.html", prompt_settings=settings)
+    return redirect_to("volunteer.index")
 
 
 @bp.get("/sign-in")

@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # The kiosk image allows autoplay by policy (AutoplayAllowed): spoken prompts start without a tap.
+    "--autoplay-policy=no-user-gesture-required",
 ]
 VIEWPORTS = {"kiosk": {"width": 1024, "height": 600}, "full_hd": {"width": 1920, "height": 1080}}
 

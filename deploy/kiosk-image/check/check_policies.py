@@ -53,6 +53,7 @@ KNOWN = {
     "DefaultGeolocationSetting": int,
     "DefaultPopupsSetting": int,
     "AudioCaptureAllowed": bool,
+    "AutoplayAllowed": bool,  # spoken prompts play when a screen opens, without a tap first
     "VideoCaptureAllowed": bool,
     "PaymentMethodQueryEnabled": bool,
     "PromptForDownloadLocation": bool,
