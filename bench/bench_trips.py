@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_vouchers import build_app  # noqa: E402  (the kiosk app plus a bare hello route)
+from bench.bench_vouchers import open_app  # noqa: E402  (CSRF off, virtual printer)
 from bench.bench_vouchers import sign_in  # noqa: E402
 from bench.harness import ServedApp  # noqa: E402
 from bench.harness import percentile  # noqa: E402
@@ -28,15 +30,8 @@ from bench.harness import print_table  # noqa: E402
 from bench.harness import summarise  # noqa: E402
 from bench.harness import time_requests  # noqa: E402
 
-PIN = "2468"
-CONFIG = {"WTF_CSRF_ENABLED": False, "PRINTER_URL": "virtual://"}
+PIN = "2468"  # the volunteer's PIN that bench_vouchers.sign_in sends
 SEATS = 2000
-
-
-def open_app(workdir):
-    from kiosk import create_app
-
-    return create_app({"INSTANCE_PATH": str(Path(workdir) / "instance"), **CONFIG})
 
 
 def prepare(workdir):
@@ -60,19 +55,6 @@ def seat_codes(workdir, trip_id):
 
     with open_app(workdir).app_context(), database.connection_context():
         return [s.code for s in trips.Seat.select().where(trips.Seat.trip == trip_id).order_by(trips.Seat.number)]
-
-
-def build_app(workdir):
-    def build():
-        app = open_app(workdir)
-
-        @app.get("/_bench/hello")
-        def hello():
-            return "hello"
-
-        return app
-
-    return build
 
 
 def main():
