@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-trips bench-prompts bench-daybook image-check image image-boot-test
+.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-trips bench-prompts bench-daybook bench-help image-check image image-boot-test
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -87,6 +87,10 @@ bench-prompts: $(TEST_STAMP) $(COMPILED) system-packages
 # The console overview and day report with a season in the database.
 bench-daybook: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_daybook.py
+
+# Job list and the evening's content delivery with 500 postings held; the crypto behind them.
+bench-help: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_help.py
 
 # Kiosk OS image (deploy/kiosk-image/README.md). image-check is fast and
 # static (systemd-analyze verify/security, shellcheck, udev lint, Chromium

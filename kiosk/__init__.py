@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from kiosk import clock
 from kiosk import config
 from kiosk import database
+from kiosk import help as help_domain
 from kiosk import i18n
 from kiosk import luggage
 from kiosk import printing
@@ -51,9 +52,11 @@ def create_app(test_config=None):
     csrf.init_app(app)
     printing.init_app(app)
 
+    from kiosk.views import channel
     from kiosk.views import daybook
     from kiosk.views import errors
     from kiosk.views import health
+    from kiosk.views import help as help_views
     from kiosk.views import housekeeping
     from kiosk.views import idcard
     from kiosk.views import luggage as luggage_views
@@ -84,6 +87,8 @@ def create_app(test_config=None):
     app.register_blueprint(daybook.bp)
     app.register_blueprint(trips_views.bp)
     app.register_blueprint(trips_views.console)
+    app.register_blueprint(help_views.bp)
+    app.register_blueprint(channel.bp)
     station_info.init_app(app)
     idcard.init_app(app)
     speech.init_app(app)
@@ -108,4 +113,5 @@ def prepare_database(app):
             str(app.config["STATION_COUNTY"]),
             app.config["STATION_HOTLINE"],
         )
+        help_domain.trust_provisioned(app.config["OFFICE_PUBLIC_KEY"])
     return applied

@@ -20,6 +20,7 @@ from kiosk import sync
 from kiosk.cli_options import older_than
 from kiosk.cli_options import parse_day
 from kiosk.hardware.cli import idcard_group
+from kiosk.help.cli import help_group
 from kiosk.luggage.cli import luggage_group
 from kiosk.models import database
 from kiosk.printing.cli import printer_group
@@ -122,5 +123,6 @@ def init_app(app):
     app.cli.add_command(trips_group)
     app.cli.add_command(idcard_group)
     app.cli.add_command(prompts_group)
+    app.cli.add_command(help_group)
     printer_group.add_command(printer_purge)
     app.cli.add_command(printer_group)

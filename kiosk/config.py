@@ -94,6 +94,14 @@ def defaults(instance_path):
         # Hours between an escort's "all safe" (平安) check-ins on a return-to-work trip;
         # later than this the trip shows as overdue on the console.
         "TRIPS_CHECK_IN_HOURS": 2,
+        # The central office's public key (base64 Ed25519, from `flask --app
+        # kiosk.central keys show`): checks what the office publishes and is
+        # what wage-arrears tips are sealed to. Empty: no content, no tips.
+        "OFFICE_PUBLIC_KEY": "",
+        # Printed on a wage-arrears tip's receipt, e.g. "市中区劳动保障监察大队 0833-2122345".
+        "HELP_LABOUR_DESK": "",
+        # A job slip's QR when the posting has no contact phone or link of its own.
+        "HELP_PLATFORM_URL": "",
         # CSRF tokens are bound to the session, not to the clock: the home
         # screen can sit open for hours between two people.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -46,6 +46,8 @@ DIMENSIONS = {
     "service": re.compile(SLUG),
     "intention": re.compile(SLUG),
     "mode": re.compile(r"bus|train"),  # a return-to-work trip's transport
+    "sector": re.compile(SLUG),  # kind of work: construction, factory, services…
+    "locality": re.compile(r"local|away"),  # a job in the station's own city or elsewhere
 }
 
 # The metrics the features count, with the dimensions each is broken down by.
@@ -84,6 +86,10 @@ METRICS = {
     "trips.safety_checkins": ("destination", "mode"),
     "trips.checkins_missed": ("destination", "mode"),  # a safety check-in that came late, once per window
     "trips.arrived": ("destination", "mode"),  # runs that arrived
+    "jobs.viewed": ("sector", "locality"),
+    "jobs.slips_printed": ("sector", "locality"),
+    # The tip itself travels only sealed (kiosk.help.tips); this is how many, by kind of work.
+    "wage_tips.received": ("sector",),
 }
 
 # Metric names: dotted lower-case words such as ``vouchers.issued``.

@@ -8,6 +8,7 @@ functions taking a playhouse ``SchemaMigrator``; add new ones at the end.
 
 from playhouse.migrate import SchemaMigrator
 
+from kiosk import help as help_domain
 from kiosk.daybook import LateCorrection
 from kiosk.luggage import LuggageBag
 from kiosk.luggage import LuggageDeposit
@@ -40,6 +41,7 @@ MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
 MODELS += [Trip, Booking, Seat]
 MODELS += [StationSetting]
+MODELS += help_domain.MODELS
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)

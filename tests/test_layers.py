@@ -17,11 +17,11 @@ KIOSK = Path(__file__).resolve().parent.parent / "kiosk"
 # Shared by every domain; they import no domain, no view, no printing.
 FOUNDATIONS = {
     "audit", "cli_options", "clock", "config", "counts", "credentials", "database", "errors", "i18n",
-    "models", "personal_data", "regions", "serial_line", "stations", "tokens", "web",
+    "keys", "models", "personal_data", "regions", "serial_line", "stations", "tokens", "web",
 }
 # One package per domain: its __init__ is the use cases, beside models, tickets, cli.
 DOMAINS = {
-    "daybook", "luggage", "registration", "retention", "scan", "simulate", "sync", "tallies",
+    "daybook", "help", "luggage", "registration", "retention", "scan", "simulate", "sync", "tallies",
     "trips", "volunteers", "vouchers",
 }
 # Devices and media at the kiosk: the ID card reader (hardware) and the spoken
@@ -34,6 +34,10 @@ DEVICES = {"hardware", "speech"}
 APP = {"__init__", "cli", "schema", "serve"}
 # Where the design card puts them.
 CARD_PACKAGES = {"central", "printing", "views", "static", "templates", "translations", "data"}
+# The formats both the kiosk and the central office speak: counts (kiosk → office),
+# the office's signed content (office → kiosk) and sealed cases (kiosk → office).
+# Any domain and the office may import them; they import foundations only.
+WIRE_MODULES = {"wire", "content_wire", "sealed_wire"}
 FLASK = {"flask", "flask_babel", "flask_htmx", "flask_wtf", "werkzeug"}
 
 
@@ -112,6 +116,8 @@ def test_domains_use_printing_and_each_other_through_public_names_only():
                 continue
             if parts[0] == "views" or parts[0] == "central":
                 offenders.append((rel(path), module))
+            elif parts[0] == "sync" and len(parts) >= 2 and parts[1] in WIRE_MODULES:
+                continue  # a shared wire format, not sync's internals
             elif parts[0] in DOMAINS | {"printing"}:
                 # `from kiosk import luggage` / `from kiosk.luggage import LuggageDeposit`: public.
                 # `from kiosk.luggage.models import …` / `from kiosk.printing.jobs import …`: internals.
@@ -142,9 +148,22 @@ def test_the_central_office_takes_only_the_sync_wire_format_and_foundations():
             parts = kiosk_part(module)
             if not parts or parts[0] in FOUNDATIONS | {"central", "__version__"}:
                 continue
-            if parts[:2] != ["sync", "wire"] and parts != ["sync"]:
+            if not (parts[0] == "sync" and len(parts) >= 2 and parts[1] in WIRE_MODULES) and parts != ["sync"]:
                 offenders.append((rel(path), module))
             if parts == ["sync"] and module != "kiosk.sync":  # `from kiosk import sync`: the kiosk side
+                offenders.append((rel(path), module))
+    assert offenders == []
+
+
+def test_the_wire_formats_import_foundations_and_each_other_only():
+    offenders = []
+    for name in WIRE_MODULES:
+        path = KIOSK / "sync" / f"{name}.py"
+        for module in imports_of(path):
+            parts = kiosk_part(module)
+            if not parts or parts[0] in FOUNDATIONS or parts == ["sync"]:  # `from kiosk.sync import wire`
+                continue
+            if not (parts[0] == "sync" and len(parts) >= 2 and parts[1] in WIRE_MODULES):
                 offenders.append((rel(path), module))
     assert offenders == []
 

@@ -16,7 +16,7 @@ from tests.conftest import htmx_headers
 
 # Blueprints of the volunteers' console and of machines, not of a worker's screen.
 NOT_WORKER_BLUEPRINTS = {
-    "daybook", "health", "idcard", "luggage", "pack_desk", "printer", "printer_console", "speech", "sync",
+    "channel", "daybook", "health", "idcard", "luggage", "pack_desk", "printer", "printer_console", "speech", "sync",
     "tallies", "trips_console", "volunteer",
 }
 

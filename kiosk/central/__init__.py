@@ -22,6 +22,7 @@ from kiosk import clock
 from kiosk import config as kiosk_config
 from kiosk import database
 from kiosk import i18n
+from kiosk.central import help_models
 from kiosk.central import models
 
 htmx = HTMX()
@@ -61,6 +62,10 @@ def defaults(instance_path):
         # dashboard signed in; every write still needs the CSRF token.
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
+        # The area this office publishes for by default (GB/T 2260: a province,
+        # a city or a county), and the largest job-fair spreadsheet it takes.
+        "OFFICE_AREA": "510000",
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     }
 
 
@@ -92,6 +97,7 @@ def create_app(test_config=None):
     htmx.init_app(app)
 
     from kiosk.central import auth
+    from kiosk.central import help_views
     from kiosk.central import views
 
     # In this order before each request: the cross-site check, the CSRF
@@ -100,6 +106,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(help_views.bp)
 
     from kiosk.central import cli
 
@@ -117,3 +124,4 @@ def init_database(app):
     database.bind(app, models.database)
     with models.database.connection_context():
         models.create_tables()
+        help_models.create_tables()

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext
 
 from kiosk import clock
+from kiosk.central import help_cli
 from kiosk.central import pull as pulling
 from kiosk.central import registry
 from kiosk.central import reports
@@ -158,7 +159,8 @@ def users_enable(name):
 @click.option("--concurrency", type=int, default=None, help="Kiosks pulled at once (default PULL_CONCURRENCY).")
 @click.option("--quiet", is_flag=True, help="No line per kiosk; the summary only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def pull_command(only, concurrency, quiet, as_json):
+@click.option("--no-content", "no_content", is_flag=True, help="Counts only: no sealed tips in, no content out.")
+def pull_command(only, concurrency, quiet, as_json, no_content):
     """Pull every registered kiosk's changed counts; exit 1 if any kiosk failed."""
     config = current_app.config
     with database.connection_context():
@@ -191,6 +193,9 @@ def pull_command(only, concurrency, quiet, as_json):
         )
         for outcome in summary.failed:
             click.echo(f"  FAILED {outcome.name}: {outcome.message()}")
+    if not no_content:
+        pulled = {o.name for o in summary.outcomes if o.ok}
+        help_cli.evening_session([k for k in kiosks if k.name in pulled], quiet=quiet, silent=as_json)
     if summary.failed:
         sys.exit(1)
 
@@ -271,3 +276,4 @@ def init_app(app):
     app.cli.add_command(import_command)
     app.cli.add_command(totals_command)
     app.cli.add_command(report_command)
+    help_cli.init_app(app)

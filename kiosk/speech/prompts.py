@@ -15,7 +15,7 @@ NOT_SCREENS).
 from kiosk.errors import N_
 
 PROMPTS = {
-    "screen.home": N_("Welcome. Tap what you need: register, gift pack, luggage or services."),
+    "screen.home": N_("Welcome. Tap what you need: register, gift pack, luggage, services, a job or unpaid wages."),
     "screen.services": N_("These are the free services here. Please ask a volunteer."),
     "screen.soon": N_("This service is not ready yet. Please ask a volunteer."),
     "luggage_screen.about": N_("To leave your bags, please go to the volunteer desk."),
@@ -45,6 +45,20 @@ PROMPTS = {
     "trips.who": N_("Type your ID number or phone number, then tap Book."),
     "trips.booked": N_("Your seat tickets are printing. Please arrive 30 minutes early."),
     "trips.ticket": N_("Scan your seat ticket to see your trip."),
+    "help.job_list": N_("Here are jobs, local ones first. Tap one to see it."),
+    "help.job": N_("Tap the big button to print this job and take it with you."),
+    "help.job_print": N_("Your job slip is printing. Please take it with you."),
+    "help.fairs": N_("These are the coming job fairs."),
+    "help.tip_province": N_("Unpaid wages? Tap the province where you worked."),
+    "help.tip_city": N_("Tap the city where you worked."),
+    "help.tip_sector": N_("What kind of work was it? Tap one."),
+    "help.tip_amount": N_("Roughly how much are you owed? Tap one."),
+    "help.tip_duration": N_("For how long has pay been owed? Tap one."),
+    "help.tip_workers": N_("How many workers are owed? Tap one."),
+    "help.tip_contact": N_("May the labour office call you? Tap yes or no."),
+    "help.tip_phone": N_("Type your mobile number, then tap OK."),
+    "help.tip_summary": N_("Please check, then tap the big button to send."),
+    "help.tip_done": N_("Your tip is recorded. Please take your receipt."),
 }
 
 # Endpoints of worker blueprints that are not a screen of their own: redirects,
@@ -56,4 +70,8 @@ NOT_SCREENS = {
     "register.party", "register.consent", "register.phone", "register.id_number", "register.other_document",
     "register.confirm", "register.card", "luggage_screen.static",
     "trips.book", "trips.who_post",  # redirect to the booked screen, or show the trip or keypad again
+    # The wage-arrears tip names its step as register does (help.tip_<step>).
+    "help.tip_start", "help.tip_show", "help.tip_province", "help.tip_city", "help.tip_sector", "help.tip_amount",
+    "help.tip_duration", "help.tip_workers", "help.tip_contact", "help.tip_phone", "help.tip_employer",
+    "help.tip_confirm",
 }

@@ -4,10 +4,6 @@ The format both sides share is ``kiosk.sync.wire``; its names are re-exported
 here so the kiosk's views and commands keep one module to call.
 """
 
-import json
-import os
-from pathlib import Path
-
 from kiosk import clock
 from kiosk import counts
 from kiosk import stations
@@ -28,6 +24,7 @@ from kiosk.sync.wire import STATION_FIELDS
 from kiosk.sync.wire import token_matches
 from kiosk.sync.wire import validate
 from kiosk.sync.wire import verify
+from kiosk.sync.wire import write_document
 
 # The wire format's names the kiosk's views and commands call through this package.
 __all__ = [
@@ -75,20 +72,8 @@ def _batch(token, since, upto, head, more, cells):
 
 
 def write_bundle(path, token):
-    """Write every cell as a signed bundle file; return the batch written.
-
-    The file is written beside its target and renamed into place after an
-    fsync, so a stick pulled out mid-write never holds half a bundle.
-    """
-    batch = bundle(token)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "wb") as f:
-        f.write(json.dumps(batch, ensure_ascii=False, indent=1).encode())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return batch
+    """Write every cell as a signed bundle file; return the batch written (renamed into place when whole)."""
+    return write_document(path, bundle(token))
 
 
 def day_report(day):

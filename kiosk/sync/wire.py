@@ -32,7 +32,9 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import re
+from pathlib import Path
 
 from kiosk import counts
 from kiosk.errors import DomainError
@@ -193,6 +195,19 @@ def _moment(text):
     except (AttributeError, ValueError):
         return None
     return moment if moment.tzinfo is not None else None
+
+
+def write_document(path, document):
+    """Write a JSON document for a USB stick: beside its target, fsynced, then renamed into place,
+    so a stick pulled out mid-write never holds half a file."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial")
+    with open(tmp, "wb") as f:
+        f.write(json.dumps(document, ensure_ascii=False, indent=1).encode())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return document
 
 
 def generated_at(batch):

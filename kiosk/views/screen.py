@@ -36,10 +36,14 @@ TILES = [
      "endpoint": "packs.choose"},
     {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green",
      "endpoint": "luggage_screen.about"},
-    {"key": "trip", "label": N_("Bus to work"), "hint": N_("Free bus or train back to work"), "tone": "teal",
+    {"key": "trip", "label": N_("Bus to work"), "hint": N_("Free bus or train back to work"), "tone": "slate",
      "endpoint": "trips.choose"},
     {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange",
      "endpoint": "screen.services"},
+    {"key": "jobs", "label": N_("Find a job"), "hint": N_("Job postings to take away, job fairs"), "tone": "teal",
+     "endpoint": "help.job_list"},
+    {"key": "wage", "label": N_("Unpaid wages"), "hint": N_("Leave a tip for the labour office"), "tone": "purple",
+     "endpoint": "help.tip_start"},
 ]
 SERVICE_KEYS = {tile["key"] for tile in TILES}
 
