@@ -18,6 +18,7 @@ from kiosk import printing
 from kiosk import schema
 from kiosk import stations
 from kiosk import tallies as tally_rules
+from kiosk import trips
 
 try:
     __version__ = version("nuantu-kiosk")
@@ -114,4 +115,5 @@ def prepare_database(app):
             app.config["STATION_HOTLINE"],
         )
         help_domain.trust_provisioned(app.config["OFFICE_PUBLIC_KEY"])
+    help_domain.on_item("trips", trips.take_office_item)  # trips the office publishes
     return applied

@@ -315,3 +315,24 @@ def test_simulate_runs_trips_through_the_use_cases_and_its_totals_match_the_cell
         cells = sum(c.value for c in CountCell.select().where(CountCell.metric == metric))
         assert cells == summary.totals[metric], metric
     assert trips.Trip.select().where(trips.Trip.state == "arrived").count() == summary.totals["trips.run"]
+
+
+def test_a_trip_the_office_publishes_arrives_through_the_content_channel(tmp_path):
+    from kiosk import help as help_domain
+    from kiosk import keys as office_keys
+    from tests.help_factory import item
+    from tests.help_factory import office_key
+
+    key = office_key()
+    app = make_app(tmp_path, OFFICE_PUBLIC_KEY=office_keys.public_text(key))
+    body = {"mode": "train", "destination": "350100", "departure_place": "乐山站",
+            "departs_at": (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)).isoformat(),
+            "seats": 196, "escort_name": "陈静", "escort_phone": "0833-2123456"}
+    with app.app_context(), database.connection_context():
+        received = help_domain.receive([item(key, "trips", "trip-7", body=body),
+                                        item(key, "trips", "trip-8", body={**body, "seats": 0})],
+                                       "leshan-kyzx", "511102")
+        assert received.accepted == ["trip-7"]
+        assert [i for i, _ in received.refused] == ["trip-8"]
+        trip = trips.Trip.get(trips.Trip.office_id == "trip-7")
+        assert (trip.seats, trip.source, trip.destination_province) == (196, "office", "350000")

@@ -27,6 +27,7 @@ from peewee import IntegrityError
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
+from kiosk import help as content
 from kiosk import personal_data
 from kiosk import printing
 from kiosk import regions
@@ -290,6 +291,19 @@ def upsert_from_office(item, now=None):
         Trip.update(office_version=version, **spec.__dict__).where(Trip.id == existing.id).execute()
         audit.record("trip_update", subject(existing.id), detail=f"office version {version}")
     return Trip.get_by_id(existing.id)
+
+
+def take_office_item(item):
+    """The content channel's handler for ``trips`` items (``help.on_item``): the verified item's body is the trip.
+
+    Runs inside the channel's transaction; a trip the kiosk cannot take
+    (departure passed, fewer seats than booked…) refuses that item only.
+    """
+    body = item.get("body") if isinstance(item.get("body"), dict) else {}
+    try:
+        return upsert_from_office({**body, "id": item.get("id"), "version": item.get("version")})
+    except DomainError as refusal:
+        raise content.ItemRefused(refusal.message, **refusal.params) from None
 
 
 # --- what the kiosk offers ------------------------------------------------
