@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test fonts voice system-packages translations extract-messages bench bench-sync bench-vouchers bench-trips bench-prompts bench-daybook bench-help image-check image image-boot-test
+.PHONY: lock run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-vouchers bench-trips bench-prompts bench-daybook bench-help image-check image image-boot-test image-security bench-write-path
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -26,12 +26,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { $(APT_GET) update -q && $(APT_GET) install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e .
+# Versions come from the lock (requirements/, `make lock`), as constraints:
+# a dependency just added to pyproject.toml still installs before it is locked.
+LOCK := requirements/test.lock
+
+$(RUN_STAMP): pyproject.toml $(LOCK) | $(VENV)/bin/python
+	$(BIN)/pip install -q -c $(LOCK) -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[test]'
+$(TEST_STAMP): pyproject.toml $(LOCK) | $(VENV)/bin/python
+	$(BIN)/pip install -q -c $(LOCK) -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
 # A CJK font draws Chinese on ticket previews (and on printers without a
@@ -60,12 +64,26 @@ system-packages: fonts voice
 
 translations: $(COMPILED)
 
+# Re-pin every dependency (pip-tools) after changing pyproject.toml.
+lock: $(TEST_STAMP)
+	$(BIN)/pip install -q pip-tools
+	requirements/compile.sh
+
 # For developers adding strings: refresh the template and catalogs, then translate.
 extract-messages: $(RUN_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o kiosk/translations/messages.pot .
 	$(BIN)/pybabel update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --ignore-obsolete
 
-bench: $(TEST_STAMP) $(COMPILED)
+# Issue #16's table: the kiosk on a season's database (built once by
+# `flask --app kiosk simulate --season` into build/season-1/, then reused) vs a
+# bare Flask hello under the same waitress settings, plus a night's pull with
+# hanging kiosks. BENCH_SCALE=0.25 uses a quarter season (quicker to build).
+BENCH_SCALE ?= 1
+bench: $(TEST_STAMP) $(COMPILED) fonts
+	$(BIN)/python bench/bench_season.py --scale $(BENCH_SCALE)
+
+# The earlier per-feature benchmarks (an empty database each).
+bench-features: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_home.py
 	$(BIN)/python bench/bench_registration.py
 	$(BIN)/python bench/bench_printing.py
@@ -92,6 +110,10 @@ bench-daybook: $(TEST_STAMP) $(COMPILED)
 bench-help: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_help.py
 
+# Eight mixed writers, before and after the write-path decision (BEGIN IMMEDIATE + writer queue).
+bench-write-path: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_write_path.py --ops 60
+
 # Kiosk OS image (deploy/kiosk-image/README.md). image-check is fast and
 # static (systemd-analyze verify/security, shellcheck, udev lint, Chromium
 # policies) and CI runs it; image builds the real disk image (minutes, root,
@@ -106,3 +128,8 @@ image:
 
 image-boot-test:
 	deploy/kiosk-image/boot-test.sh --out $(IMAGE_OUT)
+
+# Weekly on the build machine: rebuild the image when Debian (security) has
+# newer packages than the last one (Chromium above all); exit 10 = rebuilt.
+image-security:
+	deploy/kiosk-image/security-check.sh --rebuild

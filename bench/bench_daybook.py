@@ -82,7 +82,7 @@ def main():
         app = create_app({"INSTANCE_PATH": f"{workdir}/instance", "WTF_CSRF_ENABLED": False, "TESTING": True})
         with app.app_context(), database.connection_context():
             today = clock.local_day()
-            manager = volunteers.add("李站长", "1357", "manager").id
+            manager = volunteers.add("李站长", "135792", "manager").id
             fill_season(args.vouchers, today)
             for service in ("tea_water", "guidance"):
                 tallies.tap(service, manager, people=3)
@@ -99,7 +99,7 @@ def main():
                 args.rounds // 4), f"{len(data)} B"))
 
         client = app.test_client()
-        client.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "1357"})
+        client.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "135792"})
         pages = [
             ("console home (overview + tallies, HTML)", "/volunteer/", {}),
             ("overview refresh (htmx partial)", "/volunteer/day/overview", {"HX-Request": "true"}),

@@ -19,6 +19,7 @@ from kiosk import schema
 from kiosk import stations
 from kiosk import tallies as tally_rules
 from kiosk import trips
+from kiosk import web
 
 try:
     __version__ = version("nuantu-kiosk")
@@ -34,6 +35,7 @@ def create_app(test_config=None):
     test_config = test_config or {}
     instance_path = test_config.get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    web.install_converters(app.url_map)  # every <int:…> and <day:…> checked at the edge
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.defaults(app.instance_path))
     app.config.from_mapping(config.load_or_create_secrets(app.instance_path))
@@ -71,6 +73,7 @@ def create_app(test_config=None):
     from kiosk.views import sync
     from kiosk.views import tallies
     from kiosk.views import trips as trips_views
+    from kiosk.views import updates as update_views
     from kiosk.views import volunteer
 
     app.register_blueprint(screen.bp)
@@ -83,6 +86,8 @@ def create_app(test_config=None):
     app.register_blueprint(printer.bp)
     app.register_blueprint(printer.console)
     app.register_blueprint(sync.bp)
+    app.register_blueprint(update_views.bp)
+    csrf.exempt(update_views.bp)  # bearer token, no browser
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
     app.register_blueprint(daybook.bp)

@@ -5,6 +5,7 @@ this module adds the commands that span domains and registers them all.
 """
 
 import json
+import time
 
 import click
 from flask import current_app
@@ -21,6 +22,7 @@ from kiosk.cli_options import older_than
 from kiosk.cli_options import parse_day
 from kiosk.hardware.cli import idcard_group
 from kiosk.help.cli import help_group
+from kiosk.luggage import tickets as luggage_tickets
 from kiosk.luggage.cli import luggage_group
 from kiosk.models import database
 from kiosk.printing.cli import printer_group
@@ -28,7 +30,9 @@ from kiosk.registration.cli import registrations_group
 from kiosk.speech.cli import prompts_group
 from kiosk.sync.cli import sync_group
 from kiosk.trips.cli import trips_group
+from kiosk.updates.cli import update_group
 from kiosk.volunteers.cli import volunteers_group
+from kiosk.vouchers import ticket as voucher_ticket
 from kiosk.vouchers.cli import packs_group
 
 
@@ -97,24 +101,67 @@ def counts_command(day, fmt):
 @with_appcontext
 @click.option("--days", default=7, show_default=True, help="How many days of activity.")
 @click.option("--until", "until", default=None, help="Last simulated day, YYYY-MM-DD (default today).")
-@click.option("--scale", default=1.0, show_default=True, help="1 = a busy bus station in the Spring Festival rush.")
+@click.option("--scale", default=None, type=float,
+              help="1 (the default) = a busy bus station in the Spring Festival rush; with --season, a share of it.")
 @click.option("--seed", default=1, show_default=True, help="Same seed and station, same numbers.")
-def simulate_command(days, until, scale, seed):
-    """Generate plausible activity (registrations, packs, luggage, tallies) for demos and benchmarks."""
-    until = parse_day(until) if until else clock.local_day()
-    if days < 1 or scale <= 0:
-        raise click.BadParameter("--days must be at least 1 and --scale above 0")
+@click.option("--season", is_flag=True,
+              help="The benchmark season: 80 days around the 2027 festival, ~200k registrations and vouchers, "
+                   "25k luggage tickets, 150k tallies (sets --days, --until, --seed; --scale 0.25 builds a quarter).")
+@click.option("--ticket-days", default=1, show_default=True,
+              help="Queue printed tickets for the last N days only (older ones would have been purged).")
+def simulate_command(days, until, scale, seed, season, ticket_days):
+    """Generate plausible activity through the use cases: registrations, vouchers, luggage, tallies."""
+    config = dict(current_app.config)
+    if season:
+        days, until, seed = (simulate.SEASON[k] for k in ("days", "until", "seed"))
+        scale = simulate.SEASON["scale"] * (1.0 if scale is None else scale)
+        config["LUGGAGE_SHELVES"] = simulate.SEASON_SHELVES
+    else:
+        until = parse_day(until) if until else clock.local_day()
+        scale = 1.0 if scale is None else scale
+    if days < 1 or scale <= 0 or ticket_days < 0:
+        raise click.BadParameter("--days must be at least 1, --scale above 0 and --ticket-days at least 0")
+    config["GETTEXT"] = _station_gettext()
+    tickets = {"voucher": voucher_ticket.build, "luggage": luggage_tickets.slips}
+    started = time.monotonic()
+
+    def progress(day, summary):
+        click.echo(f"{day.isoformat()}: {summary.records['registrations']:>7} registrations, "
+                   f"{summary.records['vouchers']:>7} vouchers, {summary.records['luggage']:>6} luggage, "
+                   f"{summary.records['tallies']:>7} tallies ({time.monotonic() - started:.0f} s)", err=True)
+
     with database.connection_context():
-        summary = simulate.simulate(days, until, scale=scale, seed=seed)
-    click.echo(f"simulated {len(summary.days)} days ending {until.isoformat()}:")
+        summary = simulate.simulate(days, until, scale=scale, seed=seed, config=config, ticket_days=ticket_days,
+                                    tickets=tickets, progress=progress)
+    click.echo(f"simulated {len(summary.days)} days ending {until.isoformat()} "
+               f"in {time.monotonic() - started:.0f} s:")
+    for kind, value in sorted(summary.records.items()):
+        click.echo(f"  records {kind:<18} {value:>8}")
     for metric, value in sorted(summary.totals.items()):
         click.echo(f"  {metric:<24} {value:>8}")
+
+
+def _station_gettext():
+    """Tickets in the station's default language, as the kiosk prints them."""
+    from flask_babel import force_locale
+    from flask_babel import gettext
+
+    language = current_app.config.get("LANGUAGE", "zh_Hans")
+
+    def translate(msgid, **params):
+        with force_locale(language):
+            return gettext(msgid, **params)
+
+    return translate
+
+
 def init_app(app):
     """Register the kiosk's commands on the app's CLI: its own, and each domain's group."""
     app.cli.add_command(init_command)
     app.cli.add_command(station_group)
     app.cli.add_command(registrations_group)
     app.cli.add_command(sync_group)
+    app.cli.add_command(update_group)
     app.cli.add_command(counts_command)
     app.cli.add_command(simulate_command)
     app.cli.add_command(volunteers_group)

@@ -39,6 +39,11 @@ def defaults(instance_path):
         # The print worker thread: None starts it with the first request
         # except under TESTING (tests call printing.process_queue()).
         "PRINTER_WORKER": None,
+        # App releases installed beside the image's app (kiosk.updates), and
+        # the public half of the office's release key that must have signed
+        # them (base64, `fleet release-key`; empty: no updates accepted).
+        "RELEASES_DIR": str(instance / "releases"),
+        "RELEASE_PUBLIC_KEY": "",
         # The ID card reader (kiosk/hardware): serial:///dev/ttyUSB0, virtual://DIR or none.
         "IDCARD_URL": "none",
         # Spoken prompts: the audio cache (made on first use or by `flask prompts

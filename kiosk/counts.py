@@ -230,6 +230,58 @@ def total(metric, day, **match):
     return sum(c.value for c in query if wanted.items() <= decode_dims(c.dims).items())
 
 
+class DayCells:
+    """Every count cell of one day, read in one query, for pages that show many of its numbers.
+
+    ``value()`` and ``total()`` answer as the module's functions do, from memory.
+    """
+
+    def __init__(self, day, rows, history=(), levels=()):
+        self.day = day
+        self.levels = tuple(levels)  # the level metrics whose history was read
+        self.history = history  # (day, metric, dims, value) of the levels asked for, before this day
+        self._exact = {(metric, dims): value for metric, dims, value in rows}
+        self._decoded = [(metric, decode_dims(dims), value) for metric, dims, value in rows]
+
+    def rows(self):
+        """Return the day's (metric, dims text, value) rows."""
+        return [(metric, dims, value) for (metric, dims), value in self._exact.items()]
+
+    def value(self, metric, **dims):
+        """Return one cell's value (0 if it was never counted)."""
+        return self._exact.get((metric, encode_dims(dims)), 0)
+
+    def total(self, metric, **match):
+        """Sum a metric over the cells whose dimensions include ``match``."""
+        wanted = {k: str(v) for k, v in match.items()}
+        return sum(value for name, dims, value in self._decoded if name == metric and wanted.items() <= dims.items())
+
+    def dimension_values(self, metric, key):
+        """Return the values a dimension takes in a metric's cells."""
+        return {dims[key] for name, dims, _ in self._decoded if name == metric and key in dims}
+
+
+def day_cells(day, levels=()):
+    """Return the day's cells as a DayCells, in one statement of index searches.
+
+    ``levels`` names level metrics (``packs.on_hand``) whose earlier cells
+    come along as ``history``, oldest first: where each level stood before.
+    """
+    query = (CountCell.select(CountCell.day, CountCell.metric, CountCell.dims, CountCell.value)
+             .where(CountCell.day == day))
+    for metric in levels:
+        query = query + (CountCell.select(CountCell.day, CountCell.metric, CountCell.dims, CountCell.value)
+                         .where(CountCell.metric == metric, CountCell.day < day))  # UNION ALL
+    rows = [(_as_date(cell_day), metric, dims, value) for cell_day, metric, dims, value in query.tuples()]
+    today = [(metric, dims, value) for cell_day, metric, dims, value in rows if cell_day == day]
+    earlier = sorted(row for row in rows if row[0] != day)
+    return DayCells(day, today, tuple(earlier), levels)
+
+
+def _as_date(value):
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+
+
 def cells_for_day(day):
     """Return every cell of a station-local day, ordered for display."""
     query = CountCell.select().where(CountCell.day == day).order_by(CountCell.metric, CountCell.dims)

@@ -52,23 +52,45 @@ class Attempt:
     locked_minutes: int = 0
 
 
-def attempt(account, secret, stored_hash, now):
+def attempt(account, secret, stored_hash, now, path="", check=None):
     """Check a typed secret against an account's hash and record the outcome on the account.
 
     ``account`` is a peewee row with ``failed_attempts``, ``locked_until`` and
-    ``last_sign_in``; it is saved, so call this inside the transaction that
-    reads it. A wrong secret is counted even when the caller then refuses.
+    ``last_sign_in`` (``path`` names another pair of counters on the same row,
+    e.g. ``screen_`` for PINs typed at the public screen). Call it OUTSIDE any
+    transaction: the hash (tens of milliseconds of scrypt) is checked first,
+    then the outcome is written in one short write transaction that re-reads
+    the counters, so a wrong try is counted even when others sign in at once,
+    and no writer waits on scrypt. ``check(secret, stored_hash)`` compares
+    (default: this module's scrypt format, the PINs').
     """
-    if account.locked_until and account.locked_until > now:
-        return Attempt(False, locked_minutes=max(1, round((account.locked_until - now).total_seconds() / 60)))
-    if secret_matches(secret, stored_hash):
-        account.failed_attempts, account.locked_until, account.last_sign_in = 0, None, now
-        account.save()
-        return Attempt(True)
-    account.failed_attempts += 1
-    if account.failed_attempts >= MAX_FAILURES:
-        account.failed_attempts, account.locked_until = 0, now + LOCKOUT
-        account.save()
-        return Attempt(False, locked_minutes=int(LOCKOUT.total_seconds() // 60))
-    account.save()
-    return Attempt(False, tries_left=MAX_FAILURES - account.failed_attempts)
+    failed, locked = f"{path}failed_attempts", f"{path}locked_until"
+    if _locked(getattr(account, locked), now):
+        return Attempt(False, locked_minutes=_minutes_left(getattr(account, locked), now))
+    matched = (check or secret_matches)(secret, stored_hash)
+    model = type(account)
+    row = model.id == account.id
+    with model._meta.database.atomic():
+        fresh = model.get_or_none(row)
+        if fresh is None:
+            return Attempt(False, tries_left=0)
+        if _locked(getattr(fresh, locked), now):  # locked by a try that finished first
+            return Attempt(False, locked_minutes=_minutes_left(getattr(fresh, locked), now))
+        if matched:
+            model.update({failed: 0, locked: None, "last_sign_in": now}).where(row).execute()
+            return Attempt(True)
+        column = getattr(model, failed)
+        model.update({failed: column + 1}).where(row).execute()  # in SQL: two offices' tries both count
+        count = model.select(column).where(row).scalar()
+        if count >= MAX_FAILURES:
+            model.update({failed: 0, locked: now + LOCKOUT}).where(row).execute()
+            return Attempt(False, locked_minutes=int(LOCKOUT.total_seconds() // 60))
+        return Attempt(False, tries_left=MAX_FAILURES - count)
+
+
+def _locked(until, now):
+    return until is not None and until > now
+
+
+def _minutes_left(until, now):
+    return max(1, round((until - now).total_seconds() / 60))

@@ -87,7 +87,8 @@ class CountCell(BaseModel):
     seq = IntegerField(unique=True)
 
     class Meta:
-        indexes = ((("day", "metric", "dims"), True),)
+        # (metric, day): a level's history (packs.on_hand before a day) without reading every day's cells.
+        indexes = ((("day", "metric", "dims"), True), (("metric", "day"), False))
 
 
 class Volunteer(BaseModel):
@@ -97,8 +98,15 @@ class Volunteer(BaseModel):
     role = CharField(max_length=16, default="volunteer")  # volunteer | manager
     pin_hash = CharField(max_length=255)
     active = BooleanField(default=True)
-    failed_attempts = IntegerField(default=0)
+    failed_attempts = IntegerField(default=0)  # PINs typed at the console
     locked_until = DateTimeField(null=True)
+    # PINs typed at the public worker screen (a manager's override) count apart:
+    # someone at the screen can lock that path, never the manager's console.
+    screen_failed_attempts = IntegerField(default=0)
+    screen_locked_until = DateTimeField(null=True)
+    # A session is good only while it carries this number: sign-out, disabling
+    # and a new PIN add one, which ends every open session of that person.
+    session_epoch = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     last_sign_in = DateTimeField(null=True)
 
@@ -106,6 +114,16 @@ class Volunteer(BaseModel):
     def signable(cls):
         """Return active volunteers in the order their names are shown."""
         return cls.select().where(cls.active == True).order_by(cls.name)  # noqa: E712
+
+
+class ClockWatch(BaseModel):
+    """One row: the latest time this kiosk has seen, and whether its clock is in doubt (kiosk.clock)."""
+
+    latest_seen = DateTimeField()
+    suspect_since = DateTimeField(null=True)  # the wall time that looked wrong; None while trusted
+    suspect_reason = CharField(max_length=16, default="")  # ahead | back | jumped
+    confirmed_at = DateTimeField(null=True)
+    confirmed_by = IntegerField(null=True)  # volunteer id of the manager who confirmed the time
 
 
 class DayClose(BaseModel):

@@ -13,6 +13,7 @@ from kiosk.daybook import LateCorrection
 from kiosk.luggage import LuggageBag
 from kiosk.luggage import LuggageDeposit
 from kiosk.models import AuditEntry
+from kiosk.models import ClockWatch
 from kiosk.models import CountCell
 from kiosk.models import database
 from kiosk.models import DayClose
@@ -42,11 +43,41 @@ MODELS += [DayClose, LateCorrection]
 MODELS += [Trip, Booking, Seat]
 MODELS += [StationSetting]
 MODELS += help_domain.MODELS
+MODELS += [ClockWatch]
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)
 # adds them to an existing database (CREATE ... IF NOT EXISTS).
-MIGRATIONS = []
+
+
+def _volunteer_screen_lockout_and_sessions(migrator, database):
+    from playhouse.migrate import migrate
+
+    migrate(
+        migrator.add_column("volunteer", "screen_failed_attempts", Volunteer.screen_failed_attempts),
+        migrator.add_column("volunteer", "screen_locked_until", Volunteer.screen_locked_until),
+        migrator.add_column("volunteer", "session_epoch", Volunteer.session_epoch),
+    )
+
+
+def campaign_people_forgotten(migrator, db):
+    """Campaigns remember that their vouchers' person keys were cleared (kiosk.vouchers)."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("campaign", "people_forgotten", Campaign.people_forgotten))
+
+
+def registration_purge_index(migrator, db):
+    """The purge reads only rows still holding personal data (a partial index); the full
+    index on created_at would be chosen instead, reading the whole season every day."""
+    db.execute_sql('DROP INDEX IF EXISTS "registration_created_at"')
+
+
+MIGRATIONS = [
+    ("0001_volunteer_screen_lockout_and_sessions", _volunteer_screen_lockout_and_sessions),
+    ("campaign_people_forgotten", campaign_people_forgotten),
+    ("registration_purge_index", registration_purge_index),
+]
 
 
 def upgrade(models=None, migrations=None):

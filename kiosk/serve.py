@@ -26,6 +26,9 @@ log = logging.getLogger("kiosk.serve")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_THREADS = 8
+# On SIGTERM the print worker may finish the ticket it is sending: the printer timeout
+# (PRINTER_TIMEOUT, 10 s) bounds it, within systemd's TimeoutStopSec=15.
+PRINT_STOP_SECONDS = 12
 LOOPBACK = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
 
 
@@ -166,6 +169,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from kiosk import create_app
+    from kiosk import printing
 
     app = create_app()
     server = KioskServer(app, host=args.host, port=args.port, threads=args.threads)
@@ -174,6 +178,10 @@ def main(argv=None):
     def stop(signum, frame):
         notify("STOPPING=1")
         log.info("stopping on signal %d", signum)
+        # Let the ticket being sent finish (the backend's timeout bounds it); jobs not
+        # started stay queued and print after the restart, none is left "may have printed".
+        if not printing.stop_worker(timeout=PRINT_STOP_SECONDS):
+            log.warning("print worker still sending after %s s; its job will be marked interrupted", PRINT_STOP_SECONDS)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)

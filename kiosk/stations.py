@@ -1,5 +1,12 @@
-"""The station this kiosk serves and the kiosk's own identity."""
+"""The station this kiosk serves and the kiosk's own identity.
 
+``identity_problem`` is the one rule of what a station's identity may be:
+provisioning (the image's first boot asks the app), every start-up
+(``provision``) and every sync batch (``kiosk.sync.wire``, on both sides)
+apply the same, so a name that passes provisioning can always travel.
+"""
+
+import re
 from dataclasses import dataclass
 
 from kiosk import audit
@@ -29,6 +36,28 @@ class StationInfo:
     kiosk_id: str
 
 
+STATION_CODE = re.compile(r"[\w.-]{1,64}")
+COUNTY_CODE = re.compile(r"[0-9]{6}")
+NAME_LENGTH = 64
+HOTLINE_LENGTH = 32
+# A spreadsheet reads a cell that starts with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def identity_problem(code, name, county_code, hotline=""):
+    """Return what is wrong with a station's identity (a msgid), or None when it may be used and sent."""
+    texts = (code, name, county_code, hotline)
+    if not all(isinstance(text, str) for text in texts):
+        return N_("A station needs a code, a name and a 6-digit county code.")
+    if not (STATION_CODE.fullmatch(code) and COUNTY_CODE.fullmatch(county_code) and name.strip()):
+        return N_("A station needs a code, a name and a 6-digit county code.")
+    if len(name) > NAME_LENGTH or not name.isprintable() or name.startswith(FORMULA_START):
+        return N_("A station name is 1 to 64 letters, without line breaks, not starting with = + - or @.")
+    if len(hotline) > HOTLINE_LENGTH or not hotline.isprintable():
+        return N_("A hotline is at most 32 characters on one line.")
+    return None
+
+
 def provision(code, name, county_code, hotline=""):
     """Create the station and this kiosk's identity if missing; return (info, created).
 
@@ -36,8 +65,9 @@ def provision(code, name, county_code, hotline=""):
     county or hotline changed in the configuration.
     """
     global _revision
-    if not (code and name and len(county_code) == 6 and county_code.isdigit()):
-        raise DomainError(N_("A station needs a code, a name and a 6-digit county code."))
+    problem = identity_problem(code, name, county_code, hotline)
+    if problem:
+        raise DomainError(problem)
     with database.atomic():
         station = Station.by_code(code)
         created = station is None

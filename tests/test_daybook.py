@@ -32,7 +32,7 @@ def db(app):
 
 @pytest.fixture
 def manager(app):
-    return add_volunteer(app, name="李站长", pin="1357", role="manager")
+    return add_volunteer(app, name="李站长", pin="135792", role="manager")
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def station_app():
     if not _station:
         app = make_app(Path(tempfile.mkdtemp()))
         _station.update(app=app, volunteer=add_volunteer(app),
-                        manager=add_volunteer(app, name="李站长", pin="1357", role="manager"))
+                        manager=add_volunteer(app, name="李站长", pin="135792", role="manager"))
     return _station["app"], _station["volunteer"], _station["manager"]
 
 

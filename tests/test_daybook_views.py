@@ -33,7 +33,7 @@ def volunteer(app):
 
 @pytest.fixture
 def manager(app):
-    return add_volunteer(app, name="李站长", pin="1357", role="manager")
+    return add_volunteer(app, name="李站长", pin="135792", role="manager")
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_a_volunteer_cannot_close_the_day(client, auth, volunteer, stocked, toda
 
 
 def test_the_manager_closes_the_day_once(client, auth, manager, stocked, today, app):
-    auth.sign_in(manager, "1357")
+    auth.sign_in(manager, "135792")
     assert 'id="close-day"' in client.get(f"/volunteer/day/{today}").get_data(as_text=True)
 
     response = client.post(f"/volunteer/day/{today}/close", headers=htmx_headers())
@@ -138,7 +138,7 @@ def test_the_manager_closes_the_day_once(client, auth, manager, stocked, today, 
 
 
 def test_after_closing_the_console_counts_for_the_next_day(client, auth, manager, stocked, today, app):
-    auth.sign_in(manager, "1357")
+    auth.sign_in(manager, "135792")
     client.post(f"/volunteer/day/{today}/close")
 
     client.post("/volunteer/tallies/", data={"service": "tea_water", "people": 1})
@@ -149,7 +149,7 @@ def test_after_closing_the_console_counts_for_the_next_day(client, auth, manager
 
 
 def test_a_correction_without_reason_is_refused_and_changes_nothing(client, auth, manager, stocked, today, app):
-    auth.sign_in(manager, "1357")
+    auth.sign_in(manager, "135792")
     client.post(f"/volunteer/day/{today}/close")
     before = in_db(app, counts.head)
 
@@ -162,7 +162,7 @@ def test_a_correction_without_reason_is_refused_and_changes_nothing(client, auth
 
 
 def test_a_late_correction_is_listed_on_both_days(client, auth, manager, stocked, today, app):
-    auth.sign_in(manager, "1357")
+    auth.sign_in(manager, "135792")
     client.post(f"/volunteer/day/{today}/close")
 
     client.post(f"/volunteer/day/{today}/corrections", data={"service": "tea_water", "people": 4, "reason": "纸质表补录"})

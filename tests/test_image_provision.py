@@ -173,7 +173,10 @@ def test_provisioning_again_changes_only_what_the_new_file_gives(stick, data_dir
 
 
 def test_a_station_name_cannot_smuggle_code_into_the_app_config(stick, data_dir):
-    sneaky = "STATION=a1\nSTATION_NAME=x'; import os; os.remove('/') #\nSTATION_COUNTY=510106\n"
+    sneaky = (
+        "STATION=a1\nSTATION_NAME=x'; import os; os.remove('/') #\nSTATION_COUNTY=510106\n"
+        f"PRINTER_URL=file:///dev/usb/lp0\nSYNC_TOKEN={TOKEN}\n"
+    )
     provision.provision_from(write_file(stick, sneaky), data_dir, report=ask_the_app, now=WHEN)
 
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(data_dir / "instance")})
@@ -235,3 +238,97 @@ def test_the_first_machine_id_is_saved_once(data_dir, tmp_path):
 def test_the_example_file_shipped_on_the_boot_partition_is_valid():
     text = (IMAGE / "provision.example.txt").read_text(encoding="utf-8")
     assert provision.parse(text)["STATION"] == "leshan-kyzx"
+
+
+def test_a_first_file_without_token_or_printer_is_refused_and_says_why(stick, data_dir):
+    bare = "STATION=a1\nSTATION_NAME=成都北站\nSTATION_COUNTY=510106\n"
+    path = write_file(stick, bare)
+
+    assert provision.provision_from(path, data_dir, report=ask_the_app, now=WHEN) is False
+
+    error = (stick / provision.ERROR_NAME).read_text(encoding="utf-8")
+    assert "SYNC_TOKEN is required" in error and "PRINTER_URL is required" in error
+    assert path.exists() and not (data_dir / "instance" / "config.py").exists()
+
+
+def test_a_later_file_may_leave_out_the_token_and_printer_it_already_gave(stick, data_dir):
+    provision.provision_from(write_file(stick, NOTEPAD_FILE), data_dir, report=ask_the_app, now=WHEN)
+    rename = "STATION=chengdu-bei\nSTATION_NAME=成都北站二号\nSTATION_COUNTY=510106\n"
+
+    assert provision.provision_from(write_file(stick, rename), data_dir, report=ask_the_app, now=WHEN) is True
+
+
+def test_each_kiosk_gets_its_own_host_name(data_dir, stick):
+    provision.provision_from(write_file(stick, NOTEPAD_FILE), data_dir, report=ask_the_app, now=WHEN)
+    provision.write_os_files(data_dir)
+    assert (data_dir / "hostname").read_text() == "nuantu-chengdu-bei\n"
+
+    named = "HOSTNAME=nuantu-cdb-2\n"
+    provision.provision_from(write_file(stick, NOTEPAD_FILE.replace("ROTATE=90", named)), data_dir,
+                             report=ask_the_app, now=WHEN)
+    provision.write_os_files(data_dir)
+    assert (data_dir / "hostname").read_text() == "nuantu-cdb-2\n"
+
+
+def test_fleet_settings_reach_the_app_and_a_fixed_address_reaches_networkd(stick, data_dir, tmp_path):
+    key = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="
+    extra = f"PRINTER_PROFILE=tm-t20\nRELEASE_PUBLIC_KEY={key}\nNETWORK=10.8.1.20/24,10.8.1.1\n"
+    provision.provision_from(write_file(stick, NOTEPAD_FILE + extra), data_dir, report=ask_the_app, now=WHEN)
+
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(data_dir / "instance")})
+    assert (app.config["PRINTER_PROFILE"], app.config["RELEASE_PUBLIC_KEY"]) == ("tm-t20", key)
+    calls = []
+    network = tmp_path / "run" / "10-nuantu-static.network"
+    provision.write_os_files(data_dir)
+    assert provision.apply_network(data_dir, network, run=lambda *a, **k: calls.append(a[0])) is True
+    text = network.read_text()
+    assert "Address=10.8.1.20/24" in text and "Gateway=10.8.1.1" in text
+    assert ["hostname", "nuantu-chengdu-bei"] in calls
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("NETWORK=10.8.1.20", "NETWORK must be"),
+    ("NETWORK=10.8.1.20/32", "NETWORK must be"),
+    ("HOSTNAME=Kiosk_1", "HOSTNAME must be"),
+    ("PRINTER_PROFILE=epson", "PRINTER_PROFILE must be"),
+    ("RELEASE_PUBLIC_KEY=abc", "RELEASE_PUBLIC_KEY must be"),
+])
+def test_fleet_settings_are_checked(line, problem):
+    with pytest.raises(provision.ProvisionError) as refused:
+        provision.parse(NOTEPAD_FILE + line + "\n")
+    assert any(problem in p for p in refused.value.problems)
+
+
+def fake_usb(root, name, vid, pid, interface_class):
+    device = root / name
+    (device / f"{name}:1.0").mkdir(parents=True)
+    (device / "idVendor").write_text(vid + "\n")
+    (device / "idProduct").write_text(pid + "\n")
+    (device / f"{name}:1.0" / "bInterfaceClass").write_text(interface_class + "\n")
+
+
+def test_a_plugged_printer_is_detected_and_its_settings_suggested(data_dir, tmp_path, stick):
+    usb = tmp_path / "usb"
+    fake_usb(usb, "1-1", "04b8", "0e15", "ff")  # Epson TM-T20II, vendor class
+    fake_usb(usb, "1-2", "1a2b", "3c4d", "07")  # an unknown printer-class printer
+    fake_usb(usb, "1-3", "046d", "c52b", "03")  # a keyboard receiver: not a printer
+    provision.provision_from(write_file(stick, NOTEPAD_FILE.replace("usb://0FE6:811E", "usb://04b8:0e15")),
+                             data_dir, report=ask_the_app, now=WHEN)
+
+    lines = provision.write_detected(data_dir, usb)
+
+    assert lines == [
+        "04b8:0e15 Epson TM-T20II (vendor-class USB): PRINTER_URL=usb://04b8:0e15 PRINTER_PROFILE=tm-t20"
+        " (what this kiosk uses)",
+        "1a2b:3c4d a printer-class USB printer: PRINTER_URL=file:///dev/usb/lp0 PRINTER_PROFILE=generic58",
+    ]
+    assert (data_dir / "printer-detected.txt").read_text().count("\n") == 2
+    assert provision.write_detected(data_dir, tmp_path / "none") == []
+    assert (data_dir / "printer-detected.txt").read_text() == "no USB printer seen\n"
+
+
+def test_the_receipt_suggests_the_printer_it_saw(stick, data_dir):
+    seen = ["04b8:0e15 Epson TM-T20II (vendor-class USB): PRINTER_URL=usb://04b8:0e15 PRINTER_PROFILE=tm-t20"]
+    provision.provision_from(write_file(stick, NOTEPAD_FILE), data_dir, report=ask_the_app, now=WHEN, printers=seen)
+    receipt = (stick / provision.RECEIPT_NAME).read_text(encoding="utf-8")
+    assert "USB printers seen" in receipt and "PRINTER_URL=usb://04b8:0e15" in receipt

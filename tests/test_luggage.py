@@ -43,7 +43,7 @@ def volunteer(app):
 
 @pytest.fixture
 def manager(app):
-    return add_volunteer(app, name="陈站长", pin="8642", role="manager")
+    return add_volunteer(app, name="陈站长", pin="864297", role="manager")
 
 
 @pytest.fixture
@@ -280,7 +280,7 @@ def test_a_lost_ticket_is_found_by_phone_digits_description_and_day(db, voluntee
 def test_a_lost_ticket_release_needs_the_managers_pin_and_a_reason(db, volunteer, manager, rules, keys):
     deposit = check_in(volunteer, rules, keys, phone="4321")
     release = dict(deposit_id=deposit.id, numbers=[1, 2], phone_last4="4321", volunteer_id=volunteer,
-                   manager_id=manager, manager_pin="8642", reason="票丢了", keys=keys, now=MORNING)
+                   manager_id=manager, manager_pin="864297", reason="票丢了", keys=keys, now=MORNING)
     with pytest.raises(volunteers.SignInRefused, match="Wrong PIN"):
         luggage.release_lost(**{**release, "manager_pin": "1111"})
     with pytest.raises(volunteers.SignInRefused, match="station manager"):
@@ -304,14 +304,14 @@ def test_five_wrong_manager_pins_lock_the_manager_out_of_approving(db, volunteer
         with pytest.raises(volunteers.SignInRefused):
             luggage.release_lost(deposit.id, [1], "", volunteer, manager, "1111", "票丢了", keys, now=MORNING)
     with pytest.raises(volunteers.SignInRefused, match="Too many wrong PINs"):
-        luggage.release_lost(deposit.id, [1], "", volunteer, manager, "8642", "票丢了", keys, now=MORNING)
+        luggage.release_lost(deposit.id, [1], "", volunteer, manager, "864297", "票丢了", keys, now=MORNING)
     assert all(b.released_at is None for b in luggage.bags_of(deposit))
 
 
 def test_every_release_is_in_the_audit_log_with_who_and_why(db, volunteer, manager, rules, keys):
     deposit = check_in(volunteer, rules, keys, kinds=["box", "box", "backpack"])
     luggage.claim(qr_of(deposit, keys), [1], volunteer, keys, now=MORNING)
-    luggage.release_lost(deposit.id, [2, 3], "", volunteer, manager, "8642", "车票和寄存票一起丢了", keys, now=MORNING)
+    luggage.release_lost(deposit.id, [2, 3], "", volunteer, manager, "864297", "车票和寄存票一起丢了", keys, now=MORNING)
     entries = list(AuditEntry.about(luggage.subject(deposit.code)))
     assert [(e.action, e.volunteer_id, e.reason) for e in entries] == [
         ("luggage_claim", volunteer, ""),
@@ -420,7 +420,7 @@ def test_the_days_numbers_add_up_tickets_and_bags_per_event(db, volunteer, manag
     first = check_in(volunteer, rules, keys, kinds=["box", "box", "box"])
     check_in(volunteer, rules, keys, kinds=["suitcase"])
     luggage.claim(first.code, [1, 2], volunteer, keys, now=MORNING)
-    luggage.release_lost(first.id, [3], "", volunteer, manager, "8642", "票丢了", keys, now=MORNING)
+    luggage.release_lost(first.id, [3], "", volunteer, manager, "864297", "票丢了", keys, now=MORNING)
     assert luggage.day_counts(DAY) == {
         "checked_in": (2, 4), "claimed": (0, 2), "overdue": (0, 0), "lost_released": (1, 1),
     }

@@ -29,7 +29,7 @@ def volunteer(app, auth):
 
 @pytest.fixture
 def manager(app):
-    return add_volunteer(app, name="陈站长", pin="8642", role="manager")
+    return add_volunteer(app, name="陈站长", pin="864297", role="manager")
 
 
 def text(response):
@@ -233,13 +233,13 @@ def test_a_lost_ticket_release_with_a_wrong_pin_releases_nothing(app, client, vo
     form = {"bag": ["1"], "phone": "4321", "manager_id": manager, "reason": "凭证丢失"}
     wrong = client.post(url, data={**form, "pin": "1111"})
     assert wrong.status_code == 403 and "PIN 错误，还可以再试 4 次" in text(wrong)
-    no_reason = client.post(url, data={**form, "reason": "", "pin": "8642"})
+    no_reason = client.post(url, data={**form, "reason": "", "pin": "864297"})
     assert no_reason.status_code == 400 and "请填写原因" in text(no_reason)
     not_manager = client.post(url, data={**form, "manager_id": volunteer, "pin": "2468"})
     assert not_manager.status_code == 403 and "请选择批准放行的站长" in text(not_manager)
     with app.app_context(), database.connection_context():
         assert LuggageBag.select().where(LuggageBag.released_at.is_null(False)).count() == 0
-    released = client.post(url, data={**form, "reason_text": "和车票一起丢了", "pin": "8642"})
+    released = client.post(url, data={**form, "reason_text": "和车票一起丢了", "pin": "864297"})
     assert released.status_code == 200 and "已经站长批准放行，本凭证已关闭" in text(released)
     with app.app_context(), database.connection_context():
         [entry] = AuditEntry.about(luggage.subject(deposit.code))
@@ -254,5 +254,5 @@ def test_a_lost_ticket_release_is_refused_without_a_csrf_token(tmp_path):
     with client.session_transaction() as session:
         session["volunteer_id"] = volunteer
         session["volunteer_seen"] = 10**12
-    response = client.post("/volunteer/luggage/lost/1", data={"pin": "8642", "reason": "x"})
+    response = client.post("/volunteer/luggage/lost/1", data={"pin": "864297", "reason": "x"})
     assert response.status_code == 400 and "页面已过期" in text(response)

@@ -68,15 +68,36 @@ def test_taking_a_pack_shows_the_voucher_with_its_ticket(app, client, offers):
     assert body.lstrip().startswith('<section id="voucher"')
     voucher = in_db(app, lambda: Voucher.get())
     code = f"{voucher.code[:4]}-{voucher.code[4:]}"
-    assert code in body and "暖心小礼包" in body and "data:image/png;base64," in body
+    assert code in body and "暖心小礼包" in body and "data:image/png" not in body
+    assert len(body.encode()) <= 4096  # the picture is its own URL, not inlined in the swap
     assert payload_on(body).startswith(f"NT1.V.{voucher.code}.")
     job = in_db(app, lambda: PrintJob.get_by_id(voucher.print_job))
     ticket = Ticket.from_json(job.ticket)
+    src = re.search(r'<img src="([^"]+)"', body).group(1)
+    assert src == f"/packs/voucher/{voucher.code}/ticket.png"
+    picture = client.get(src)
+    assert picture.status_code == 200 and picture.mimetype == "image/png"
+    assert "max-age" in picture.headers["Cache-Control"]
     with app.app_context():
-        assert printing.preview_data_uri(ticket) in body
+        assert picture.data == printing.preview_png(ticket)
     assert (ticket.code, ticket.qr) == (code, payload_on(body))
     assert ("站点", "乐山客运中心站") in ticket.lines and ("内容", "矿泉水、口罩、面包、纸巾、苹果") in ticket.lines
     assert "请凭此券到志愿者服务台领取礼包。" in ticket.footer
+
+
+def test_the_ticket_picture_is_drawn_once_per_job_and_only_for_this_visit(app, client, offers, monkeypatch):
+    from kiosk.printing import render
+
+    drawn = []
+    real = render.render_ticket
+    monkeypatch.setattr(render, "render_ticket", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
+    assert drawn == []  # nothing drawn while issuing
+    src = re.search(r'<img src="([^"]+)"', body).group(1)
+    first, second = client.get(src), client.get(src)
+    assert first.data == second.data and len(drawn) == 1
+    assert app.test_client().get(src).status_code == 404  # another visit (the next person)
+    assert client.get("/packs/voucher/ZZZZZZZZ/ticket.png").status_code == 404
 
 
 def test_a_double_tap_on_take_issues_one_voucher(app, client, offers):
@@ -233,8 +254,8 @@ def test_void_and_reprint_from_the_desk_need_a_reason(app, client, auth, offers,
 def test_only_a_manager_can_count_stock_in_and_out(app, client, auth, offers, volunteer):
     sign_in(auth, volunteer)
     assert client.post("/volunteer/packs/stock", data={"pack": "warm", "quantity": "5", "reason": "到货"}).status_code == 403
-    manager = add_volunteer(app, name="陈站长", pin="8642", role="manager")
-    auth.sign_in(manager, pin="8642")
+    manager = add_volunteer(app, name="陈站长", pin="864297", role="manager")
+    auth.sign_in(manager, pin="864297")
     assert client.post("/volunteer/packs/stock", data={"pack": "warm", "quantity": "5", "reason": "到货"}).status_code == 303
     refused = client.post("/volunteer/packs/stock", data={"pack": "warm", "direction": "out", "quantity": "50", "reason": "破损"})
     assert refused.status_code == 409
@@ -316,3 +337,20 @@ def test_a_ticket_held_back_earlier_does_not_stop_the_next_one_printing(tmp_path
     body = take(client, offers["warm"], **htmx_headers()).get_data(as_text=True)
 
     assert "凭证正在打印" in body
+
+
+def test_wrong_pins_at_the_worker_screen_never_lock_the_manager_out_of_the_console(app, offers):
+    manager = add_volunteer(app, name="陈站长", pin="864297", role="manager")
+    screen = app.test_client()
+    form = {"token": vouchers.new_request_token(), "reason": "family", "volunteer_id": manager, "pin": "111111"}
+    for _ in range(12):  # someone at the public screen keeps guessing
+        screen.post(f"/packs/override/{offers['return']}", data=form)
+    locked = screen.post(f"/packs/override/{offers['return']}", data={**form, "pin": "864297"})
+    assert locked.status_code == 403 and "15" in locked.get_data(as_text=True)  # the screen path stays hard
+    console = app.test_client()
+    assert console.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "864297"}).status_code == 303
+    roster = console.get("/volunteer/people").get_data(as_text=True)
+    assert "PIN 码在务工人员屏幕上已锁定" in roster
+    console.post(f"/volunteer/people/{manager}/unlock")
+    again = screen.post(f"/packs/override/{offers['return']}", data={**form, "pin": "864297"})
+    assert again.status_code == 200 and "返岗礼包" in again.get_data(as_text=True)

@@ -56,7 +56,8 @@ def test_screens_answer_while_the_printer_is_stuck_on_a_slow_job(tmp_path):
     finally:
         printer.release()
         assert printing.stop_worker(10)
-    assert [job.state for job in PrintJob.select().order_by(PrintJob.id)] == ["printed", "printed"]
+    # The stop let the job being sent finish; the one not started stays queued for the next start.
+    assert [job.state for job in PrintJob.select().order_by(PrintJob.id)] == ["printed", "queued"]
 
 
 def test_screens_answer_while_the_printer_is_offline(tmp_path):
@@ -96,3 +97,40 @@ def test_tests_and_cli_commands_do_not_start_a_worker(tmp_path):
     printing.submit(sample_ticket("voucher"))
     threading.Event().wait(0.2)
     assert printing.backend().received == []
+
+
+def test_the_backlog_prints_within_seconds_of_the_fault_clearing_not_after_the_back_off(tmp_path):
+    import time
+
+    app = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out", PRINTER_WORKER=True)
+    app.test_client().get("/")
+    try:
+        job = printing.submit(sample_ticket("voucher"))
+        printer = printing.backend()
+        time.sleep(8)  # failures 1 s, 2 s, 4 s apart: the worker now backs off 8 s, then 16 s, 30 s
+        assert printer.received == []
+        printer.set(fault=None)  # the volunteer puts paper in
+        cleared = time.monotonic()
+        finishes(lambda: _wait_for(lambda: printer.received), seconds=20)
+        assert time.monotonic() - cleared < 4  # was up to 30 s
+        assert printer.received == [(job.name, job.data)]
+    finally:
+        assert printing.stop_worker(10)
+
+
+def test_a_normal_stop_lets_the_job_being_sent_finish_and_leaves_the_rest_clearly_unsent(tmp_path):
+    from kiosk.models import database
+    from kiosk.printing.models import PRINTED
+    from kiosk.printing.models import QUEUED
+
+    app = make_app(tmp_path, PRINTER_URL="virtual://?delay=1.5", PRINTER_WORKER=True)
+    with app.app_context(), database.connection_context():
+        ids = [printing.submit(sample_ticket("voucher", code=f"K7M2Q9X{n}")).id for n in range(3)]
+    app.test_client().get("/")  # starts the worker, which begins on the first job
+    printer = printing.backend()
+    assert printer.receiving.wait(10)  # mid-send of the first job, as SIGTERM would find it
+    assert printing.stop_worker(10)
+    with app.app_context(), database.connection_context():
+        states = [PrintJob.get_by_id(i).state for i in ids]
+    assert states == [PRINTED, QUEUED, QUEUED]  # nothing left "printing", so nothing "may have printed"
+    assert len(printer.received) == 1

@@ -25,7 +25,7 @@ def test_purge_clears_fingerprints_older_than_the_days_given(app, runner):
     register_with_phone(app, days_ago=1)
     result = runner.invoke(args=["registrations", "purge", "--older-than", "5"])
     assert result.exit_code == 0
-    assert "cleared phone/ID fingerprints of 1 registration(s) older than 5 day(s)" in result.output
+    assert "cleared phone/ID fingerprints of 1 registration(s) and 0 voucher(s) older than 5 day(s)" in result.output
     assert fingerprints(app) == ["-", "8000"]
 
 

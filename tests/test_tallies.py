@@ -50,7 +50,7 @@ def test_an_old_tap_or_an_earlier_one_cannot_be_undone(db, volunteer):
 
 
 def test_nobody_can_undo_another_volunteers_tap(app, db, volunteer):
-    other = add_volunteer(app, name="张伟", pin="1357")
+    other = add_volunteer(app, name="张伟", pin="135792")
     tap = tallies.tap("care", volunteer, now=MORNING)
     with pytest.raises(DomainError):
         tallies.undo(tap.id, other, now=MORNING)

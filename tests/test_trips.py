@@ -304,19 +304,6 @@ def test_trip_counts_use_only_whitelisted_codes():
         counts.check_dimension("mode", "13912345678")
 
 
-def test_simulate_runs_trips_through_the_use_cases_and_its_totals_match_the_cells(db):
-    from kiosk import simulate
-    from kiosk.models import CountCell
-
-    summary = simulate.simulate(5, datetime.date(2027, 2, 16), scale=1, seed=2)  # after the 2027 festival
-    assert summary.totals["trips.run"] >= 1
-    for metric in ("trips.run", "trips.seats_booked", "trips.boarded", "trips.no_show", "trips.safety_checkins",
-                   "trips.arrived"):
-        cells = sum(c.value for c in CountCell.select().where(CountCell.metric == metric))
-        assert cells == summary.totals[metric], metric
-    assert trips.Trip.select().where(trips.Trip.state == "arrived").count() == summary.totals["trips.run"]
-
-
 def test_a_trip_the_office_publishes_arrives_through_the_content_channel(tmp_path):
     from kiosk import help as help_domain
     from kiosk import keys as office_keys

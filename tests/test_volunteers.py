@@ -20,10 +20,10 @@ def test_the_right_pin_opens_the_console(app, client, auth):
 
 
 def test_pins_are_stored_only_as_scrypt_hashes(app):
-    add_volunteer(app, pin="8642")
+    add_volunteer(app, pin="864297")
     with app.app_context(), database.connection_context():
         stored = Volunteer.get().pin_hash
-    assert stored.startswith("scrypt$") and "8642" not in stored
+    assert stored.startswith("scrypt$") and "864297" not in stored
 
 
 def test_a_wrong_pin_says_how_many_tries_are_left(app, client, auth):
@@ -75,14 +75,14 @@ def test_an_idle_console_signs_the_volunteer_out(tmp_path):
 
 
 def test_only_a_manager_may_manage_volunteers(app, client, auth):
-    helper = add_volunteer(app, name="张伟", pin="1357")
-    auth.sign_in(helper, pin="1357")
+    helper = add_volunteer(app, name="张伟", pin="135792")
+    auth.sign_in(helper, pin="135792")
     assert client.get("/volunteer/people").status_code == 403
 
 
 def test_a_manager_adds_and_disables_a_volunteer_who_then_cannot_sign_in(app, client, auth):
-    manager = add_volunteer(app, name="陈站长", pin="9753", role="manager")
-    auth.sign_in(manager, pin="9753")
+    manager = add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    auth.sign_in(manager, pin="975310")
     response = client.post("/volunteer/people", data={"name": "刘洋", "pin": "3691", "role": "volunteer"})
     assert response.status_code == 303
     with app.app_context(), database.connection_context():
@@ -94,8 +94,8 @@ def test_a_manager_adds_and_disables_a_volunteer_who_then_cannot_sign_in(app, cl
 
 
 def test_a_manager_cannot_disable_themself(app, client, auth):
-    manager = add_volunteer(app, name="陈站长", pin="9753", role="manager")
-    auth.sign_in(manager, pin="9753")
+    manager = add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    auth.sign_in(manager, pin="975310")
     response = client.post(f"/volunteer/people/{manager}/active", data={"active": "0"})
     assert response.status_code == 400
     assert "不能停用自己" in response.get_data(as_text=True)
@@ -110,7 +110,7 @@ def test_a_bad_pin_from_htmx_redraws_the_pad_with_the_message(app, client):
 
 
 def test_the_cli_adds_the_first_manager_and_lists_people(runner):
-    result = runner.invoke(args=["volunteers", "add", "陈站长", "--role", "manager", "--pin", "9753"])
+    result = runner.invoke(args=["volunteers", "add", "陈站长", "--role", "manager", "--pin", "975310"])
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["volunteers", "list"])
     assert "陈站长\tmanager\tactive" in listing.output
@@ -133,3 +133,56 @@ def test_a_screens_own_polling_does_not_keep_the_volunteer_signed_in(tmp_path, p
         client.get(path, headers={"HX-Request": "true", "HX-Trigger": element})
     page = client.get("/volunteer/").get_data(as_text=True)
     assert "/volunteer/sign-out" not in page
+
+
+def test_a_managers_pin_is_at_least_six_digits(app):
+    with app.app_context(), database.connection_context():
+        with pytest.raises(DomainError, match="6 to 8"):
+            volunteers.add("陈站长", "97531", "manager")
+        assert volunteers.add("陈站长", "975310", "manager").role == "manager"
+        assert volunteers.add("张伟", "3691").role == "volunteer"  # volunteers keep 4 to 8
+
+
+def test_signing_out_ends_the_session_even_for_a_copied_cookie(app, client, auth):
+    person = add_volunteer(app)
+    auth.sign_in(person)
+    copied = app.test_client()
+    copied.set_cookie("session", client.get_cookie("session").value)
+    assert "/volunteer/sign-out" in copied.get("/volunteer/").get_data(as_text=True)
+    auth.sign_out()
+    assert "/volunteer/sign-out" not in copied.get("/volunteer/").get_data(as_text=True)
+    assert copied.get("/volunteer/people").status_code in (302, 303)
+
+
+def test_disabling_or_a_new_pin_ends_every_open_session(app, runner):
+    manager = add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    helper = add_volunteer(app)
+    boss, tablet = app.test_client(), app.test_client()
+    boss.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "975310"})
+    tablet.post("/volunteer/sign-in", data={"volunteer_id": helper, "pin": "2468"})
+    result = runner.invoke(args=["volunteers", "set-pin", "王芳", "--pin", "3691"])
+    assert result.exit_code == 0, result.output
+    assert "/volunteer/sign-out" not in tablet.get("/volunteer/").get_data(as_text=True)
+    assert tablet.post("/volunteer/sign-in", data={"volunteer_id": helper, "pin": "3691"}).status_code == 303
+    boss.post(f"/volunteer/people/{helper}/active", data={"active": "0"})
+    assert "/volunteer/sign-out" not in tablet.get("/volunteer/").get_data(as_text=True)
+
+
+def test_a_station_manager_unlocks_from_the_cli(app, runner):
+    manager = add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    console = app.test_client()
+    for _ in range(5):
+        console.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "111111"})
+    assert console.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "975310"}).status_code == 403
+    result = runner.invoke(args=["volunteers", "unlock", "陈站长"])
+    assert result.exit_code == 0, result.output
+    assert console.post("/volunteer/sign-in", data={"volunteer_id": manager, "pin": "975310"}).status_code == 303
+
+
+@pytest.mark.parametrize("path", ["/volunteer/", "/volunteer/people", "/volunteer/luggage/", "/volunteer/sign-in"])
+def test_console_and_luggage_pages_are_never_cached(app, client, auth, path):
+    manager = add_volunteer(app, name="陈站长", pin="975310", role="manager")
+    auth.sign_in(manager, pin="975310")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"

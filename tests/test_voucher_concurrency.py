@@ -47,7 +47,7 @@ def offers(app):
 
 def test_two_volunteers_confirming_one_voucher_hand_out_one_pack(app, offers):
     first = add_volunteer(app, name="王芳", pin="2468")
-    second = add_volunteer(app, name="张伟", pin="1357")
+    second = add_volunteer(app, name="张伟", pin="135792")
     with app.app_context(), database.connection_context():
         codes = [vouchers.issue(offers["warm"], vouchers.new_request_token()).code for _ in range(ROUNDS)]
     for code in codes:
@@ -83,11 +83,11 @@ def test_a_double_tap_arriving_on_two_threads_issues_one_voucher(app, offers):
 
 
 def test_two_desks_posting_the_same_confirmation_over_http_get_one_hand_out(app, offers):
-    volunteers = [add_volunteer(app, name="王芳", pin="2468"), add_volunteer(app, name="张伟", pin="1357")]
+    volunteers = [add_volunteer(app, name="王芳", pin="2468"), add_volunteer(app, name="张伟", pin="135792")]
     with app.app_context(), database.connection_context():
         code = vouchers.issue(offers["warm"], vouchers.new_request_token()).code
     desks = []
-    for volunteer_id, pin in zip(volunteers, ("2468", "1357")):
+    for volunteer_id, pin in zip(volunteers, ("2468", "135792")):
         desk = app.test_client()
         desk.post("/volunteer/sign-in", data={"volunteer_id": volunteer_id, "pin": pin})
         desks.append(desk)

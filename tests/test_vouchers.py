@@ -334,3 +334,14 @@ def test_stock_on_hand_is_counted_for_the_day_even_when_it_falls_to_zero(db):
     vouchers.stock_out("warm", 2, "调拨到火车站", now=TOMORROW)
     cells = [c for c in counts.changed_since(0) if c.metric == "packs.on_hand" and c.dims["pack"] == "warm"]
     assert [(c.day, c.value) for c in cells] == [("2027-01-20", 2), ("2027-01-21", 0)]
+
+
+def test_the_retention_purge_clears_the_person_key_of_vouchers_with_the_registrations(db):
+    from kiosk import retention
+
+    offers = stock_station()
+    old = issue(offers["warm"], person_key=person("王芳"), now=MORNING)
+    recent = issue(offers["warm"], person_key=person("李强"), now=MORNING + datetime.timedelta(days=25))
+    retention.purge_personal_data(20, now=MORNING + datetime.timedelta(days=30))
+    assert Voucher.get_by_id(old.id).person_key is None  # kept the ID/phone HMAC for good before
+    assert Voucher.get_by_id(recent.id).person_key == person("李强")

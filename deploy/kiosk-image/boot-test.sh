@@ -17,6 +17,8 @@ Usage: deploy/kiosk-image/boot-test.sh [options]
   -i, --image FILE   the image (.img or .img.zst; default: newest in OUT)
       --boots N      1 or 2 (default 2: the second checks what survives a reboot)
       --timeout S    seconds allowed per boot (default 900)
+      --gpu DEV      QEMU display: virtio-gpu-pci (default), virtio-vga or std
+      --after-probe S  seconds to keep looking for the home page after the probe's report (default 300)
       --keep         keep the booted disk copy and console logs in OUT/boot-test
   -h, --help         this help
 USAGE
@@ -29,6 +31,8 @@ image=
 boots=2
 timeout=900
 keep=no
+gpu=virtio-gpu-pci
+after_probe=300
 while [ $# -gt 0 ]; do
     case "$1" in
         -o|--out) out=${2:?}; shift 2 ;;
@@ -36,6 +40,8 @@ while [ $# -gt 0 ]; do
         --boots) boots=${2:?}; shift 2 ;;
         --timeout) timeout=${2:?}; shift 2 ;;
         --keep) keep=yes; shift ;;
+        --gpu) gpu=${2:?}; shift 2 ;;
+        --after-probe) after_probe=${2:?}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "boot-test.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -79,9 +85,11 @@ esp="$disk@@1M"
 export MTOOLS_SKIP_CHECK=1
 mcopy -n -i "$esp" ::/loader/entries/nuantu.conf "$work/entry.conf"
 # The serial port becomes /dev/console (listed last), so boot messages and an
-# emergency shell show up in the console log too.
+# emergency shell show up in the console log too. The probe does not power
+# off by itself: screen.py does, once the probe is done and the screen was
+# looked at.
 sed -i -e 's/console=ttyS0,115200 console=tty1/console=tty1 console=ttyS0,115200/' \
-    -e 's/^options .*/& nuantu.probe=poweroff/' "$work/entry.conf"
+    -e 's/^options .*/& nuantu.probe/' "$work/entry.conf"
 mcopy -o -i "$esp" "$work/entry.conf" ::/loader/entries/nuantu.conf
 token=boot-test-token-$(date +%s)-abcdefgh
 printf '%s\r\n' "# written by boot-test.sh" "STATION=boot-test" "STATION_NAME=启动测试站" \
@@ -92,6 +100,11 @@ cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
 # Software emulation (TCG): KVM is not usable on this kind of machine (-cpu
 # host aborts; other CPU models stop in the firmware with an emulation failure).
 machine=(-accel tcg)
+case "$gpu" in
+    virtio-gpu-pci|virtio-vga) display=(-vga none -device "$gpu") ;;
+    std) display=(-vga std) ;;
+    *) echo "boot-test.sh: --gpu must be virtio-gpu-pci, virtio-vga or std" >&2; exit 2 ;;
+esac
 
 failures=0
 check() {  # check DESCRIPTION COMMAND...
@@ -107,20 +120,26 @@ verdict_field() {  # verdict_field KEY: the value of KEY=VALUE in the probe's ve
     printf '%s\n' "$verdict" | tr ' ' '\n' | sed -n "s|^$1=||p" | head -n 1
 }
 
-boot() {  # boot N: run QEMU until the probe powers the machine off
+boot() {  # boot N: run QEMU, look at its screen, power it off when the probe is done
     log=$work/console-$1.log
-    echo "== boot $1 (QEMU TCG, timeout ${timeout}s)"
-    local started ended reported='' qemu
+    echo "== boot $1 (QEMU TCG, display $gpu, timeout ${timeout}s)"
+    local started ended reported='' qemu watcher sock=$work/monitor-$1.sock screen=$work/screen-$1
     : > "$log"
+    rm -f "$sock"
     started=$(date +%s.%N)
     timeout "$timeout" qemu-system-x86_64 -machine q35 "${machine[@]}" -smp 2 -m 2048 \
         -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
         -drive if=pflash,format=raw,file="$work/vars.fd" \
         -drive file="$disk",format=raw,if=virtio \
-        -device virtio-gpu-pci -device virtio-keyboard-pci -device virtio-tablet-pci \
+        "${display[@]}" -device virtio-keyboard-pci -device virtio-tablet-pci \
         -device i6300esb -nic user,model=virtio-net-pci \
-        -display none -serial file:"$log" -monitor none -no-reboot &
+        -display none -serial file:"$log" -monitor unix:"$sock",server=on,wait=off -no-reboot &
     qemu=$!
+    # Screendumps every 5 s from power-on; the first that shows the home
+    # page's four tiles is kept as home.png (time to first screen).
+    python3 "$here/check/screen.py" watch --monitor "$sock" --out "$screen" --console "$log" \
+        --timeout "$timeout" --after-probe "$after_probe" > "$work/screen-$1.txt" 2>&1 &
+    watcher=$!
     # Wall-clock time from power-on until the probe's verdict line shows up on
     # the serial console (both kiosk units reported, /healthz asked).
     while kill -0 "$qemu" 2>/dev/null; do
@@ -129,6 +148,8 @@ boot() {  # boot N: run QEMU until the probe powers the machine off
     done
     wait "$qemu" || true
     ended=$(date +%s.%N)
+    wait "$watcher" || true
+    first_home=$(sed -n 's/^SCREEN first-home=//p' "$work/screen-$1.txt")
     seconds=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", b - a }')
     if [ -n "$reported" ]; then
         to_probe=$(awk -v a="$started" -v b="$reported" 'BEGIN { printf "%.0f", b - a }')
@@ -154,6 +175,10 @@ boot() {  # boot N: run QEMU until the probe powers the machine off
         check "$unit active" test "$(probe "unit $unit")" = active
     done
     check "Chromium running under cage" test "$(probe chromium-processes)" -gt 0 2>/dev/null
+    check "kiosk home page on the screen (${first_home:-none} s after power-on; $screen/home.png)" \
+        test -n "$first_home" -a "$first_home" != none
+    sed -n 's/^SCREEN last /      last screendump: /p' "$work/screen-$1.txt"
+    echo "      display: $(probe display | sed 's/^kiosk-session: //')"
     check "no failed units ($(probe failed-units))" test -z "$(probe failed-units | tr -d ' ')"
     check "/healthz ok for the provisioned station" grep -aq '^NUANTU-PROBE healthz .*"station":"boot-test".*"status":"ok"' "$log"
     check "root is an overlay on tmpfs" grep -aq '^NUANTU-PROBE root overlay' "$log"
@@ -163,7 +188,7 @@ boot() {  # boot N: run QEMU until the probe powers the machine off
     check "hardware watchdog in use ($(probe watchdog))" grep -aq '^NUANTU-PROBE watchdog 30s device /dev/watchdog0' "$log"
     check "udev rule for the provisioned usb:// printer" grep -aq '^NUANTU-PROBE printer-rule .*0fe6.*811e' "$log"
     echo "      after the kernel started: graphical.target at $(probe graphical), app ready at $(probe app-ready-after-boot), cage active at $(probe cage-active-after-boot)"
-    echo "boot=$1 to-verdict=${to_probe}s verdict-uptime=$(verdict_field uptime)s power-off=${seconds}s graphical=$(probe graphical) app=$(verdict_field nuantu-app.service) cage=$(verdict_field cage@tty1.service) healthz=$(verdict_field healthz)" >> "$work/times"
+    echo "boot=$1 display=$gpu first-home=${first_home:-none}s to-verdict=${to_probe}s verdict-uptime=$(verdict_field uptime)s power-off=${seconds}s graphical=$(probe graphical) app=$(verdict_field nuantu-app.service) cage=$(verdict_field cage@tty1.service) healthz=$(verdict_field healthz)" >> "$work/times"
     if [ "$failures" -gt 0 ]; then
         echo "      warnings and kiosk unit logs of this boot:"
         grep -a '^NUANTU-LOG' "$log" | cut -c12- | sed 's/^/      /'

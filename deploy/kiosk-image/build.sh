@@ -103,10 +103,13 @@ step "kiosk wheel + dependencies"
 make -C "$repo" --no-print-directory translations >/dev/null
 python3 -m pip wheel --quiet --no-deps --wheel-dir "$work/wheels" "$repo"
 rm -rf "$repo/build/lib" "$repo/build/bdist."*
-python3 -m pip download --quiet --dest "$work/wheels" --only-binary=:all: \
+# Exactly the versions and files of the lock (requirements/kiosk.lock, with
+# hashes): the image installs what CI tested, not whatever is newest today.
+python3 -m pip download --quiet --dest "$work/wheels" --only-binary=:all: --require-hashes \
     --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --platform any \
     --python-version 3.11 --implementation cp --abi cp311 --abi abi3 --abi none \
-    "$work"/wheels/nuantu_kiosk-*.whl
+    -r "$repo/requirements/kiosk.lock"
+cp "$repo/requirements/kiosk.lock" "$work/wheels/requirements.lock"
 version=$(basename "$work"/wheels/nuantu_kiosk-*.whl | cut -d- -f2)
 revision=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 name=nuantu-kiosk-$version-amd64

@@ -22,6 +22,7 @@ from kiosk import clock
 from kiosk import config as kiosk_config
 from kiosk import database
 from kiosk import i18n
+from kiosk import web
 from kiosk.central import help_models
 from kiosk.central import models
 
@@ -45,10 +46,18 @@ def defaults(instance_path):
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'central.sqlite3'}",
         "LANGUAGE": "zh_Hans",
         "TIMEZONE": "Asia/Shanghai",
-        # Kiosks pulled at once; each holds one HTTP connection and, while it
-        # writes a page, one database connection.
-        "PULL_CONCURRENCY": 16,
-        "PULL_TIMEOUT": 30,
+        # Kiosks pulled at once, each over one HTTP connection; the run's
+        # reads and writes go through PULL_DB_CONNECTIONS database connections.
+        "PULL_CONCURRENCY": 64,
+        "PULL_DB_CONNECTIONS": 4,
+        # Seconds to connect, seconds of silence before a kiosk counts as
+        # hanging, and the whole attempt at one kiosk (kiosk/central/pull.py).
+        "PULL_CONNECT_TIMEOUT": 3,
+        "PULL_TIMEOUT": 3,
+        "PULL_KIOSK_DEADLINE": 60,
+        # Tries per kiosk in one run; retries wait PULL_BACKOFF s, doubling.
+        "PULL_ATTEMPTS": 2,
+        "PULL_BACKOFF": 1,
         "PAGE_SIZE": 1000,
         # A kiosk not heard from for this many days is flagged on the dashboard.
         "STALE_DAYS": 2,
@@ -82,6 +91,7 @@ def create_app(test_config=None):
         static_folder=STATIC,
         static_url_path="/static",
     )
+    web.install_converters(app.url_map)  # the same edge checks as the kiosk's
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_mapping(kiosk_config.load_or_create_secrets(app.instance_path, keys=("SECRET_KEY",)))

@@ -32,12 +32,29 @@ def kiosks_group():
     """Register the kiosks the office pulls from."""
 
 
+def read_token(token_file):
+    """The kiosk's sync token from a file, or from stdin (a hidden prompt on a terminal).
+
+    Never an argument: a token on the command line stays in shell history and ps.
+    """
+    if token_file is not None:
+        return token_file.read().strip()
+    if sys.stdin.isatty():
+        return click.prompt("Sync token (flask --app kiosk sync info on the kiosk)", hide_input=True).strip()
+    return sys.stdin.readline().strip()
+
+
+TOKEN_FILE = click.option("--token-file", type=click.File("r"), default=None,
+                          help="Read the token from this file (default: stdin, hidden when typed).")
+
+
 @kiosks_group.command("add")
 @click.argument("name")
 @click.argument("url")
-@click.argument("token")
-def kiosks_add(name, url, token):
-    """Register kiosk NAME at URL (- for USB bundles only) with its TOKEN (`flask --app kiosk sync info`)."""
+@TOKEN_FILE
+def kiosks_add(name, url, token_file):
+    """Register kiosk NAME at URL (- for USB bundles only); its token (`flask --app kiosk sync info`) comes on stdin."""
+    token = read_token(token_file)
     with database.connection_context():
         try:
             kiosk = registry.register(name, url, token)
@@ -49,9 +66,11 @@ def kiosks_add(name, url, token):
 @kiosks_group.command("update")
 @click.argument("name")
 @click.option("--url", default=None, help="New address (- for USB bundles only).")
-@click.option("--token", default=None, help="New token, after the kiosk was re-installed.")
-def kiosks_update(name, url, token):
+@click.option("--new-token", is_flag=True, help="Read a new token (after the kiosk was re-installed) from stdin.")
+@TOKEN_FILE
+def kiosks_update(name, url, new_token, token_file):
     """Change a registered kiosk's address or token."""
+    token = read_token(token_file) if new_token or token_file else None
     with database.connection_context():
         try:
             kiosk = registry.update(name, url=url, token=token)
@@ -89,7 +108,7 @@ def kiosks_list():
             flags.append(f"clock off by {s.clock_days} days")
         click.echo(f"{s.name:<24} {s.station or '-':<16} {s.url or 'USB only':<32} last sync {when}  {'; '.join(flags)}")
     if not statuses:
-        click.echo("no kiosks registered: flask --app kiosk.central kiosks add NAME URL TOKEN")
+        click.echo("no kiosks registered: flask --app kiosk.central kiosks add NAME URL < token-file")
 
 
 @click.group("users", cls=AppGroup)
@@ -179,7 +198,7 @@ def pull_command(only, concurrency, quiet, as_json, no_content):
         kiosks,
         concurrency=concurrency or config["PULL_CONCURRENCY"],
         page_size=config["PAGE_SIZE"],
-        timeout=config["PULL_TIMEOUT"],
+        limits=pulling.Limits.from_config(config),
         progress=progress,
     )
     seconds = (datetime.datetime.now() - started).total_seconds()
@@ -277,3 +296,7 @@ def init_app(app):
     app.cli.add_command(totals_command)
     app.cli.add_command(report_command)
     help_cli.init_app(app)
+
+    from kiosk.central.fleet_cli import fleet_group
+
+    app.cli.add_command(fleet_group)

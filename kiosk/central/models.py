@@ -152,7 +152,27 @@ class OfficeUser(BaseModel):
         return cls.get_or_none(cls.name == name)
 
 
-MODELS = [Station, Kiosk, History, Cell, PullRun, OfficeUser]
+class Release(BaseModel):
+    """An app release the office signed (``fleet publish``); the newest is what kiosks get."""
+
+    version = CharField(unique=True, max_length=64)
+    file_name = CharField(max_length=255)
+    sha256 = CharField(max_length=64)
+    size = BigIntegerField()
+    published_at = DateTimeField(default=utcnow)
+
+
+class KioskSoftware(BaseModel):
+    """What a registered kiosk last said about its release, and what the office did about it."""
+
+    kiosk = ForeignKeyField(Kiosk, unique=True, backref="software", on_delete="CASCADE")
+    version = CharField(max_length=64, default="")
+    state = CharField(max_length=32, default="")  # up to date, sent, refused, rolled back, unreachable
+    detail = TextField(default="")
+    checked_at = DateTimeField(default=utcnow)
+
+
+MODELS = [Station, Kiosk, History, Cell, PullRun, OfficeUser, Release, KioskSoftware]
 
 
 def create_tables():

@@ -3,19 +3,33 @@
 Each kiosk is read page by page from the cursor of its current history; each
 page is verified, then committed with its cursor before the next is asked
 for. A kiosk that fails (unreachable, wrong token, cut connection, tampered
-page) keeps whatever pages were already committed and is retried from there
-on the next run. Kiosks are pulled by a bounded pool of threads.
+page) keeps whatever pages were already committed.
+
+A night with 2,000 kiosks and some of them switched off or hanging: the
+network side and the database side are separate. Many threads talk to kiosks
+(``concurrency``, 64 by default), each with a short connect timeout, a
+read timeout (seconds of silence before a kiosk counts as hanging) and a
+deadline for its whole attempt, so dead kiosks cost their timeout once, side
+by side, not one after another. A few database threads (``Limits.db``), one
+connection each, do every read and write of the run. A kiosk that failed on
+the way (no answer, refused, cut off, HTTP 5xx) is tried again later in the
+same run after a back-off (1 s, then 2 s, 4 s…); a refusal that another try
+cannot cure (wrong token, a forged or invalid page) is not. The summary lists
+the kiosks that failed in the end, with why.
 """
 
 import http.client
+import heapq
+import itertools
 import json
 import logging
 import queue
 import socket
+import ssl
 import threading
-import urllib.error
+import time
 import urllib.parse
-import urllib.request
+from concurrent.futures import Future
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -34,16 +48,42 @@ from kiosk.sync import wire
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 100_000  # a guard against a kiosk that never says "no more"
+CHUNK = 64 * 1024
 
-# Kiosks are on the office's own network: never send their tokens through
-# whatever proxy the environment names.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a pull waits for a kiosk, and how often it tries."""
+
+    connect: float = 3.0  # seconds to open the connection (a switched-off kiosk behind a VPN)
+    read: float = 3.0  # seconds of silence before the kiosk counts as hanging
+    deadline: float = 60.0  # seconds for one attempt at one kiosk, all its pages
+    attempts: int = 2  # tries per kiosk in one run
+    backoff: float = 1.0  # seconds before the first retry, doubling after each
+    db: int = 4  # database connections (threads) doing the run's reads and writes
+
+    @classmethod
+    def from_config(cls, config):
+        """Limits from the office's PULL_* settings (defaults where unset)."""
+        base = cls()
+        return cls(
+            connect=float(config.get("PULL_CONNECT_TIMEOUT", base.connect)),
+            read=float(config.get("PULL_TIMEOUT", base.read)),
+            deadline=float(config.get("PULL_KIOSK_DEADLINE", base.deadline)),
+            attempts=max(1, int(config.get("PULL_ATTEMPTS", base.attempts))),
+            backoff=float(config.get("PULL_BACKOFF", base.backoff)),
+            db=max(1, int(config.get("PULL_DB_CONNECTIONS", base.db))),
+        )
 
 
 class PullFailed(DomainError):
     """A kiosk could not be read this time; the message says why."""
 
     status = 502
+
+    def __init__(self, message, retry=False, **params):
+        super().__init__(message, **params)
+        self.retry = retry  # another try later in the run may succeed
 
 
 @dataclass
@@ -59,6 +99,7 @@ class Outcome:
     new_history: bool = False
     error: DomainError | None = None
     warnings: list = field(default_factory=list)
+    attempts: int = 1
 
     def message(self):
         """The error in English, for the command line and the log."""
@@ -83,30 +124,80 @@ class Summary:
     def changed(self):
         return sum(o.changed for o in self.outcomes)
 
+    @property
+    def retried(self):
+        return [o for o in self.outcomes if o.attempts > 1]
 
-def fetch(kiosk, since, page_size, timeout):
-    """GET one page from a kiosk; return the verified, validated batch."""
+
+def fetch(kiosk, since, page_size, limits, deadline=None):
+    """GET one page from a kiosk within the limits; return the verified, validated batch."""
+    if not isinstance(limits, Limits):  # a number: the read timeout (older callers)
+        limits = Limits(connect=min(float(limits), Limits.connect), read=float(limits))
+    deadline = deadline or time.monotonic() + limits.deadline
     query = urllib.parse.urlencode({"since": since, "limit": page_size})
-    request = urllib.request.Request(
-        f"{kiosk.url}/sync/cells?{query}",
-        headers={"Authorization": f"Bearer {kiosk.token}", "Accept": "application/json", "User-Agent": "nuantu-central"},
-    )
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            data = response.read()
-    except urllib.error.HTTPError as error:
-        error.close()
-        if error.code == 401:
-            raise PullFailed(
-                N_("The kiosk refused the token: register its current one (`flask --app kiosk sync info`).")
-            ) from None
-        raise PullFailed(N_("The kiosk answered with HTTP status %(status)s."), status=error.code) from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-        raise PullFailed(N_("The kiosk could not be reached: %(reason)s."), reason=_reason(error)) from None
+    status, data = _get(kiosk, f"/sync/cells?{query}", limits, deadline)
+    if status == 401:
+        raise PullFailed(N_("The kiosk refused the token: register its current one (`flask --app kiosk sync info`)."))
+    if status != 200:
+        raise PullFailed(N_("The kiosk answered with HTTP status %(status)s."), retry=status >= 500, status=status)
     batch = wire.validate(wire.verify(wire.parse(data), kiosk.token))
     if batch["since"] != since:
         raise PullFailed(N_("The kiosk answered a different question (since %(since)s)."), since=batch["since"])
     return batch
+
+
+def _get(kiosk, path, limits, deadline):
+    """Return (status, body) of a GET, or raise a PullFailed that may be retried.
+
+    Kiosks are on the office's own network: never through a proxy the
+    environment names (http.client knows none).
+    """
+    url = urllib.parse.urlsplit(kiosk.url)
+    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    extra = {"context": ssl.create_default_context()} if url.scheme == "https" else {}
+    base = url.path.rstrip("/")
+    conn = kind(url.hostname, url.port, timeout=limits.connect, **extra)
+    try:
+        try:
+            conn.timeout = _left(deadline, limits.connect)
+            conn.connect()
+        except (TimeoutError, socket.timeout):
+            raise PullFailed(N_("The kiosk could not be reached: %(reason)s."), retry=True,
+                             reason="no connection within the connect timeout") from None
+        conn.sock.settimeout(_left(deadline, limits.read))
+        conn.request("GET", base + path, headers={"Authorization": f"Bearer {kiosk.token}",
+                                                  "Accept": "application/json", "User-Agent": "nuantu-central",
+                                                  "Connection": "close"})
+        response = conn.getresponse()
+        parts = []
+        while True:
+            conn.sock.settimeout(_left(deadline, limits.read)) if conn.sock else None
+            chunk = response.read(CHUNK)
+            if not chunk:
+                break
+            parts.append(chunk)
+        body = b"".join(parts)
+        declared = response.getheader("Content-Length")
+        if declared is not None and declared.isdigit() and len(body) < int(declared):
+            raise http.client.IncompleteRead(body, int(declared) - len(body))
+        return response.status, body
+    except PullFailed:
+        raise
+    except (http.client.HTTPException, OSError) as error:
+        if time.monotonic() >= deadline:
+            raise PullFailed(N_("The kiosk took longer than its deadline of %(seconds)s s."), retry=True,
+                             seconds=limits.deadline) from None
+        raise PullFailed(N_("The kiosk could not be reached: %(reason)s."), retry=True, reason=_reason(error)) from None
+    finally:
+        conn.close()
+
+
+def _left(deadline, most):
+    """Seconds a socket may wait: at most ``most``, never past the kiosk's deadline."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("deadline")
+    return min(most, left)
 
 
 def _reason(error):
@@ -118,24 +209,83 @@ def _reason(error):
     return str(reason) or type(reason).__name__
 
 
-def pull_one(kiosk, page_size, timeout):
-    """Pull one kiosk until it has nothing newer; return its Outcome."""
-    outcome = Outcome(kiosk.name, ok=True)
+class _Database:
+    """A few threads, each with its own database connection, running the pull's reads and writes."""
+
+    def __init__(self, size):
+        self.tasks = queue.SimpleQueue()
+        self.threads = [threading.Thread(target=self._work, name=f"pull-db-{n}", daemon=True) for n in range(size)]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self):
+        opened = None
+        try:
+            while True:
+                task = self.tasks.get()
+                if task is None:
+                    return
+                future, fn, args = task
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    if opened is None:
+                        try:
+                            database.connect(reuse_if_open=True)
+                        except Exception as error:  # every kiosk must still get an outcome
+                            log.exception("pull worker could not open the database")
+                            raise PullFailed(N_("The office database could not be opened: %(error)s"),
+                                             error=type(error).__name__) from None
+                        opened = True
+                    future.set_result(fn(*args))
+                except BaseException as error:  # handed to the kiosk's thread, which decides
+                    future.set_exception(error)
+        finally:
+            if opened:
+                database.close()
+
+    def run(self, fn, *args):
+        future = Future()
+        self.tasks.put((future, fn, args))
+        return future.result()
+
+    def close(self):
+        for _ in self.threads:
+            self.tasks.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
+def _cursor_of(kiosk):
     latest = History.latest_of(kiosk)
-    since = latest.cursor if latest else 0
-    batch = fetch(kiosk, since, page_size, timeout)
-    if latest is None or batch["kiosk"] != latest.kiosk_id:
+    return (latest.cursor, latest.kiosk_id) if latest else (0, None)
+
+
+def _own_cursor(kiosk_id):
+    known = History.get_or_none(History.kiosk_id == kiosk_id)
+    return known.cursor if known else 0
+
+
+def pull_one(kiosk, page_size, limits, db=None):
+    """Pull one kiosk until it has nothing newer, within one deadline; return its Outcome."""
+    if not isinstance(limits, Limits):
+        limits = Limits(connect=min(float(limits), Limits.connect), read=float(limits))
+    run = db.run if db is not None else (lambda fn, *args: fn(*args))
+    deadline = time.monotonic() + limits.deadline
+    outcome = Outcome(kiosk.name, ok=True)
+    since, latest_id = run(_cursor_of, kiosk)
+    batch = fetch(kiosk, since, page_size, limits, deadline)
+    if batch["kiosk"] != latest_id:
         # A different kiosk id answered (first pull, or the kiosk was wiped):
         # read it from its own cursor, which is 0 for a new history.
-        known = History.get_or_none(History.kiosk_id == batch["kiosk"])
-        own = known.cursor if known else 0
+        own = run(_own_cursor, batch["kiosk"])
         if own != since:
-            batch = fetch(kiosk, own, page_size, timeout)
+            batch = fetch(kiosk, own, page_size, limits, deadline)
     identity = batch["kiosk"]
     for _ in range(MAX_PAGES):
         if batch["kiosk"] != identity:
             raise PullFailed(N_("The kiosk changed identity during the pull; it will be read afresh next time."))
-        received = ingest.ingest(batch, kiosk, pulled=True)
+        received = run(ingest.ingest, batch, kiosk, None, True)
         outcome.pages += 1
         outcome.cells += received.cells
         outcome.changed += received.changed
@@ -144,58 +294,97 @@ def pull_one(kiosk, page_size, timeout):
         outcome.warnings = received.warnings or outcome.warnings
         if not batch["more"]:
             break
-        batch = fetch(kiosk, received.cursor, page_size, timeout)
+        batch = fetch(kiosk, received.cursor, page_size, limits, deadline)
     return outcome
 
 
-def _pull_guarded(kiosk, page_size, timeout):
-    """Pull one kiosk, turning every failure into an Outcome (and a note on its row)."""
+def _attempt(kiosk, page_size, limits, db):
+    """One try at one kiosk: its Outcome, failures included (never raises)."""
     try:
-        return pull_one(kiosk, page_size, timeout)
+        return pull_one(kiosk, page_size, limits, db)
     except DomainError as error:
-        outcome = Outcome(kiosk.name, ok=False, error=error)
+        return Outcome(kiosk.name, ok=False, error=error)
     except Exception as error:  # one broken kiosk must not stop the night's run
         log.exception("pulling %s failed", kiosk.name)
-        outcome = Outcome(
-            kiosk.name, ok=False, error=PullFailed(N_("Unexpected error: %(error)s"), error=type(error).__name__)
-        )
+        return Outcome(kiosk.name, ok=False,
+                       error=PullFailed(N_("Unexpected error: %(error)s"), error=type(error).__name__))
+
+
+def _record_failure(kiosk, outcome, db):
     try:
-        ingest.mark_failure(kiosk, utcnow(), outcome.error)
+        db.run(ingest.mark_failure, kiosk, utcnow(), outcome.error)
     except Exception:  # the outcome still reaches the summary
         log.exception("recording the failure of %s failed", kiosk.name)
-    return outcome
 
 
-def pull_all(kiosks, concurrency=16, page_size=wire.PAGE_SIZE, timeout=30, progress=None):
+class _Schedule:
+    """Kiosks to try, each not before its time: first tries at once, retries after their back-off."""
+
+    def __init__(self, kiosks):
+        self.order = itertools.count()
+        self.heap = [(0.0, next(self.order), kiosk, 1) for kiosk in kiosks]
+        heapq.heapify(self.heap)
+        self.pending = len(kiosks)  # kiosks without a final outcome
+        self.cond = threading.Condition()
+
+    def take(self):
+        """Return (kiosk, attempt) when one is due, or None when every kiosk has its outcome."""
+        with self.cond:
+            while True:
+                if self.pending == 0:
+                    return None
+                if self.heap:
+                    wait = self.heap[0][0] - time.monotonic()
+                    if wait <= 0:
+                        _, _, kiosk, attempt = heapq.heappop(self.heap)
+                        return kiosk, attempt
+                    self.cond.wait(wait)
+                else:
+                    self.cond.wait()
+
+    def again(self, kiosk, attempt, delay):
+        with self.cond:
+            heapq.heappush(self.heap, (time.monotonic() + delay, next(self.order), kiosk, attempt))
+            self.cond.notify()
+
+    def done(self):
+        with self.cond:
+            self.pending -= 1
+            self.cond.notify_all()
+
+
+def pull_all(kiosks, concurrency=64, page_size=wire.PAGE_SIZE, timeout=None, progress=None, limits=None):
     """Pull every kiosk given, at most ``concurrency`` at a time; return a Summary.
 
-    Each worker thread keeps one database connection for all the kiosks it
-    pulls. ``progress(done, total, outcome)`` is called as each one finishes.
+    ``limits`` (a Limits) sets the timeouts, deadline, retries and database
+    connections; ``timeout`` alone sets the read timeout. ``progress(done,
+    total, outcome)`` is called as each kiosk gets its final outcome.
     """
+    limits = limits or Limits()
+    if timeout is not None:
+        limits = Limits(connect=min(float(timeout), limits.connect), read=float(timeout), deadline=limits.deadline,
+                        attempts=limits.attempts, backoff=limits.backoff, db=limits.db)
     run = _start_run(len(kiosks))
-    waiting = queue.SimpleQueue()
-    for kiosk in kiosks:
-        waiting.put(kiosk)
+    schedule = _Schedule(kiosks)
     finished = queue.SimpleQueue()
+    db = _Database(limits.db)
 
     def work():
-        try:
-            database.connect(reuse_if_open=True)
-        except Exception as error:  # every kiosk must still get an outcome
-            log.exception("pull worker could not open the database")
-            failure = PullFailed(N_("The office database could not be opened: %(error)s"), error=type(error).__name__)
-            while not waiting.empty():
-                finished.put(Outcome(waiting.get().name, ok=False, error=failure))
-            return
-        try:
-            while True:
-                try:
-                    kiosk = waiting.get_nowait()
-                except queue.Empty:
-                    return
-                finished.put(_pull_guarded(kiosk, page_size, timeout))
-        finally:
-            database.close()
+        while True:
+            taken = schedule.take()
+            if taken is None:
+                return
+            kiosk, attempt = taken
+            outcome = _attempt(kiosk, page_size, limits, db)
+            outcome.attempts = attempt
+            retry = getattr(outcome.error, "retry", False)
+            if not outcome.ok and retry and attempt < limits.attempts:
+                schedule.again(kiosk, attempt + 1, limits.backoff * 2 ** (attempt - 1))
+                continue
+            if not outcome.ok:
+                _record_failure(kiosk, outcome, db)
+            finished.put(outcome)
+            schedule.done()
 
     workers = [
         threading.Thread(target=work, name=f"pull-{n}", daemon=True)
@@ -204,13 +393,16 @@ def pull_all(kiosks, concurrency=16, page_size=wire.PAGE_SIZE, timeout=30, progr
     for worker in workers:
         worker.start()
     summary = Summary()
-    for done in range(1, len(kiosks) + 1):
-        outcome = finished.get()
-        summary.outcomes.append(outcome)
-        if progress:
-            progress(done, len(kiosks), outcome)
-    for worker in workers:
-        worker.join()
+    try:
+        for done in range(1, len(kiosks) + 1):
+            outcome = finished.get()
+            summary.outcomes.append(outcome)
+            if progress:
+                progress(done, len(kiosks), outcome)
+        for worker in workers:
+            worker.join()
+    finally:
+        db.close()
     _finish_run(run, summary)
     summary.outcomes.sort(key=lambda o: o.name)
     return summary
@@ -271,7 +463,8 @@ def to_json(summary):
     return json.dumps(
         {
             "kiosks": len(summary.outcomes),
-            "failed": [{"name": o.name, "error": o.message()} for o in summary.failed],
+            "failed": [{"name": o.name, "error": o.message(), "attempts": o.attempts} for o in summary.failed],
+            "retried": len(summary.retried),
             "cells_received": summary.cells,
             "cells_changed": summary.changed,
         },

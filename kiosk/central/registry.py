@@ -33,6 +33,11 @@ def register(name, url, token):
         raise Conflict(N_("A kiosk named %(name)s is already registered."), name=name) from None
 
 
+def register_in_transaction(name, url, token):
+    """Register a kiosk inside the caller's write transaction (``fleet plan``: all or none)."""
+    return Kiosk.create(name=name, url=_clean_url(url), token=_clean_token(token), key_id=wire.key_id(token))
+
+
 def update(name, url=None, token=None):
     """Change a registered kiosk's address or token (after a kiosk was re-installed)."""
     kiosk = get(name)

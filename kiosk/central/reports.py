@@ -95,7 +95,7 @@ def period(start_text, end_text, today):
     try:
         end = datetime.date.fromisoformat(end_text or today.isoformat())
         start = datetime.date.fromisoformat(start_text or (end - datetime.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a week before 0001-01-07
         raise DomainError(N_("Please give dates as YYYY-MM-DD.")) from None
     if end < start:
         raise DomainError(N_("The first day must not be after the last day."))

@@ -1,11 +1,19 @@
 """Office users: who may open the dashboard, with a password and a lockout that survives a restart.
 
 Added, listed and disabled from the command line (``flask --app kiosk.central
-users …``); there is no way in without one. Passwords are hashed and tries
-counted by ``kiosk.credentials``, as the kiosk does for volunteers' PINs.
+users …``); there is no way in without one. Passwords are hashed with
+werkzeug's maintained hasher at OWASP's current scrypt cost (N=2**17, r=8,
+p=1: 128 MiB a try); a hash made before (kiosk.credentials' N=2**14 format) is
+still accepted and replaced at that user's next sign-in. Tries are counted by
+``kiosk.credentials``, as the kiosk does for volunteers' PINs.
 """
 
+import functools
+import secrets
+
 from peewee import IntegrityError
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from kiosk import clock
 from kiosk import credentials
@@ -17,6 +25,24 @@ from kiosk.errors import N_
 from kiosk.errors import NotFound
 
 MIN_PASSWORD = 8
+PASSWORD_METHOD = "scrypt:131072:8:1"  # OWASP Password Storage Cheat Sheet's scrypt minimum
+
+
+def hash_password(password):
+    """Return werkzeug's self-describing hash of an office password at today's cost."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def password_matches(password, stored):
+    """Check a password against a stored hash: werkzeug's, or the older kiosk.credentials format."""
+    if stored.startswith("scrypt$"):
+        return credentials.secret_matches(password, stored)
+    return check_password_hash(stored, password)
+
+
+def needs_rehash(stored):
+    """Return True for a hash made at an older method or cost."""
+    return not stored.startswith(PASSWORD_METHOD + "$")
 
 
 class SignInRefused(DomainError):
@@ -37,9 +63,14 @@ def add(name, password):
     check_new_password(password)
     try:
         with write_transaction():
-            return OfficeUser.create(name=name, password_hash=credentials.hash_secret(password))
+            return OfficeUser.create(name=name, password_hash=hash_password(password))
     except IntegrityError:
         raise Conflict(N_("There is already an office user called %(name)s."), name=name) from None
+
+
+@functools.cache
+def _decoy_hash():
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def roster():
@@ -69,14 +100,17 @@ def sign_in(name, password, now=None):
     """
     now = now or clock.now()
     password = password or ""
-    with write_transaction():
-        user = OfficeUser.get_or_none(OfficeUser.name == (name or "").strip(), OfficeUser.active == True)  # noqa: E712
-        tried = credentials.attempt(user, password, user.password_hash, now) if user else None
+    user = OfficeUser.get_or_none(OfficeUser.name == (name or "").strip(), OfficeUser.active == True)  # noqa: E712
+    tried = credentials.attempt(user, password, user.password_hash, now, check=password_matches) if user else None
     if tried is None:
-        credentials.spend_like_a_check(password)
+        password_matches(password, _decoy_hash())  # as long as a real check: no hint that the name is unknown
     elif tried.locked_minutes:
         raise SignInRefused(N_("Too many wrong passwords. Try again in %(minutes)s minutes."), minutes=tried.locked_minutes)
     elif tried.accepted:
+        if needs_rehash(user.password_hash):
+            upgraded = hash_password(password)
+            with write_transaction():
+                OfficeUser.update(password_hash=upgraded).where(OfficeUser.id == user.id).execute()
         return user
     # The same words whether or not the name exists: the page does not confirm names.
     raise SignInRefused(

@@ -31,6 +31,8 @@ import dataclasses
 import datetime
 import json
 
+from peewee import fn
+
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
@@ -43,9 +45,11 @@ from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.luggage import LuggageDeposit
 from kiosk.models import CountCell
+from kiosk.models import Kiosk
 from kiosk.models import DayClose
 from kiosk.models import Volunteer
 from kiosk.printing import Ticket
+from kiosk.vouchers import PackType
 from kiosk.vouchers import Voucher
 
 SLIP_KIND = "day_report"  # the printer's ticket kind
@@ -163,23 +167,21 @@ def day_sheet(day, services=tuple(tallies.SERVICES), now=None):
     return dataclasses.replace(sheet, closed_at=closing.closed_at, closed_by=closing.closed_by.name)
 
 
-def live_sheet(day, services=tuple(tallies.SERVICES), now=None):
+def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, packs=None):
     """Return a day's sheet from the count cells.
 
     Outstanding vouchers are counted at the end of the day, or now for the
     day still running; bags in custody are as of now. A handful of queries
     whatever the season's size: the console redraws this after every tap.
+    A page that shows more of the day passes what it read already: ``cells``
+    (counts.day_cells of the day) and ``packs`` (pack_stock at the same moment).
     """
     moment = min(now or clock.now(), _end_of(day))
-    cells = [(c.metric, counts.decode_dims(c.dims), c.value) for c in CountCell.select().where(CountCell.day == day)]
-
-    def total(metric, **match):
-        return sum(value for name, dims, value in cells if name == metric and match.items() <= dims.items())
-
-    tally_keys = list(services) + sorted(
-        {dims["service"] for name, dims, _ in cells if name == tallies.METRIC} - set(services))
-    levels = _levels(day)
-    outstanding = _outstanding(moment)
+    if cells is None or cells.day != day or LEVEL not in cells.levels:
+        cells = counts.day_cells(day, levels=(LEVEL,))
+    tally_keys = list(services) + sorted(cells.dimension_values(tallies.METRIC, "service") - set(services))
+    levels = _levels(day, cells)
+    packs = pack_stock(moment) if packs is None else packs
     return DaySheet(
         day=day,
         packs=tuple(
@@ -187,26 +189,43 @@ def live_sheet(day, services=tuple(tallies.SERVICES), now=None):
                 key=pack.key,
                 name=pack.name,
                 start=levels.get((pack.key, "start"), 0),
-                stock_in=total("packs.stock_in", pack=pack.key),
-                stock_out=total("packs.stock_out", pack=pack.key),
-                given=total("vouchers.redeemed", pack=pack.key),
+                stock_in=cells.total("packs.stock_in", pack=pack.key),
+                stock_out=cells.total("packs.stock_out", pack=pack.key),
+                given=cells.total("vouchers.redeemed", pack=pack.key),
                 on_hand=levels.get((pack.key, "end"), 0),
-                reserved=outstanding.get(pack.id, 0),
-                issued=total("vouchers.issued", pack=pack.key),
-                voided=total("vouchers.voided", pack=pack.key),
-                expired=total("vouchers.expired", pack=pack.key),
+                reserved=pack.outstanding,
+                issued=cells.total("vouchers.issued", pack=pack.key),
+                voided=cells.total("vouchers.voided", pack=pack.key),
+                expired=cells.total("vouchers.expired", pack=pack.key),
             )
-            for pack in vouchers.pack_types()
+            for pack in packs
         ),
-        registrations={**{d: total("registrations", direction=d) for d in DIRECTIONS},
-                       "repeat": total("registrations.repeat")},
+        registrations={**{d: cells.total("registrations", direction=d) for d in DIRECTIONS},
+                       "repeat": cells.total("registrations.repeat")},
         luggage={
-            **luggage.day_counts(day),
-            "in_custody": (LuggageDeposit.open().count(), luggage.in_custody()),
+            **luggage.day_counts(day, cells),
+            "in_custody": luggage.custody(),
         },
-        tallies=tuple((key, total(tallies.METRIC, service=key)) for key in tally_keys),
+        tallies=tuple((key, cells.total(tallies.METRIC, service=key)) for key in tally_keys),
         corrections=tuple(corrections_booked_on(day)),
     )
+
+
+def pack_stock(moment=None):
+    """Return this station's pack types, each with ``outstanding``: vouchers valid and open at ``moment``.
+
+    One statement: a correlated count per pack type that the voucher index
+    on (pack type, expires) answers from the few vouchers still valid.
+    """
+    moment = moment or clock.now()
+    outstanding = (
+        Voucher.select(fn.COUNT(Voucher.id))
+        .where(Voucher.pack_type == PackType.id, Voucher.expires >= clock.local_day(moment),
+               Voucher.issued_at <= moment, Voucher.closed_at.is_null() | (Voucher.closed_at > moment))
+    )
+    return list(PackType.select(PackType, outstanding.alias("outstanding"))
+                .where(PackType.station.in_(Kiosk.select(Kiosk.station)))
+                .order_by(PackType.id))
 
 
 def _end_of(day):
@@ -215,34 +234,23 @@ def _end_of(day):
     return midnight.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
-def _levels(day):
-    """Return {(pack key, "start"|"end"): on hand} from the last level recorded before and on ``day``."""
-    found = {}
-    query = (CountCell.select(CountCell.day, CountCell.dims, CountCell.value)
-             .where(CountCell.metric == "packs.on_hand", CountCell.day <= day)
-             .order_by(CountCell.day))
-    for cell in query:  # one level per pack and day that changed: a season is a few hundred rows
-        key = counts.decode_dims(cell.dims)["pack"]
-        found[(key, "end")] = cell.value
-        if cell.day < day:
-            found[(key, "start")] = cell.value
-    return found
+LEVEL = "packs.on_hand"
 
 
-def _outstanding(moment):
-    """Return {pack type id: vouchers issued, still valid and not closed at ``moment``}.
+def _levels(day, cells):
+    """Return {(pack key, "start"|"end"): on hand} from the last level recorded before and on ``day``.
 
-    Counted in Python over the few vouchers still valid (the expiry index
-    finds them): grouped in SQL, SQLite walks the pack-type index instead,
-    through every voucher of the season.
+    ``cells`` must carry the level's history (counts.day_cells(day, levels=(LEVEL,))).
     """
-    query = (
-        Voucher.select(Voucher.pack_type)
-        .where(Voucher.expires >= clock.local_day(moment), Voucher.issued_at <= moment,
-               Voucher.closed_at.is_null() | (Voucher.closed_at > moment))
-        .tuples()
-    )
-    return collections.Counter(pack_type for (pack_type,) in query)
+    found = {}
+    for _day, metric, dims, value in cells.history:  # one per pack and day that changed: a few hundred rows
+        if metric == LEVEL:
+            found[(counts.decode_dims(dims)["pack"], "start")] = value
+            found[(counts.decode_dims(dims)["pack"], "end")] = value
+    for metric, dims, value in cells.rows():
+        if metric == LEVEL:
+            found[(counts.decode_dims(dims)["pack"], "end")] = value
+    return found
 
 
 def corrections_booked_on(day):
@@ -287,6 +295,8 @@ def close_day(day, manager_id, services=tuple(tallies.SERVICES), now=None):
     manager = _manager(manager_id)
     if day > today:
         raise DomainError(N_("A day can only be closed once it has begun."))
+    if clock.suspect():
+        raise DomainError(N_("The kiosk's clock needs checking: a station manager confirms the time first."))
     with counts.write_transaction():
         closing = DayClose.get_or_none(DayClose.day == day)
         if closing is not None:

@@ -22,6 +22,8 @@ import datetime
 import hmac
 from dataclasses import dataclass
 
+from peewee import fn
+
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
@@ -512,8 +514,10 @@ def sweep_overdue(now=None):
     """Count, once each, the tickets that have passed their pick-up time (inside a write transaction).
 
     The cell's day is the day the ticket became overdue, so a late sweep
-    still counts it where it belongs.
+    still counts it where it belongs. Not on a clock in doubt (kiosk.clock).
     """
+    if clock.suspect():
+        return
     now = now or clock.now()
     late = LuggageDeposit.open().where(LuggageDeposit.due_at < now, LuggageDeposit.overdue_counted == False)  # noqa: E712
     for deposit in late:
@@ -589,11 +593,24 @@ def board(rules, now=None):
     ]
 
 
-def day_counts(day):
-    """Return {event: (tickets, bags)} for a station-local day (one query)."""
+def day_counts(day, cells=None):
+    """Return {event: (tickets, bags)} for a station-local day (one query, none given its counts.day_cells)."""
+    if cells is not None:
+        return {event: (cells.value(f"luggage.tickets.{event}"), cells.value(f"luggage.{event}")) for event in EVENTS}
     found = {cell.metric: cell.value
              for cell in CountCell.select().where(CountCell.day == day, CountCell.metric.startswith("luggage."))}
     return {event: (found.get(f"luggage.tickets.{event}", 0), found.get(f"luggage.{event}", 0)) for event in EVENTS}
+
+
+def custody():
+    """Return (tickets, bags) still in custody, in one query.
+
+    A ticket closes when its last bag leaves, so the tickets in custody are
+    the deposits that still have a bag on a shelf.
+    """
+    tickets, bags = (LuggageBag.select(fn.COUNT(fn.DISTINCT(LuggageBag.deposit)), fn.COUNT(LuggageBag.id))
+                     .where(LuggageBag.released_at.is_null()).tuples().get())
+    return tickets or 0, bags or 0
 
 
 def bags_of(deposit):

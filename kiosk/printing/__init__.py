@@ -16,6 +16,7 @@ connection::
     printing.purge_finished(cutoff, keep=ids)  # delete old finished jobs, except those still reprintable
     printing.printer_status()              # PrinterStatus: state, waiting, last_error…
     printing.preview_png(ticket)           # PNG bytes (or a PrintJob / job id); preview_data_uri() for <img>
+    printing.job_preview_png(job.id)       # a job's preview, drawn once and kept under INSTANCE/previews
     printing.check_text("吉𠮷")            # ["𠮷"]: characters the printer cannot print
 
 Errors (kiosk.errors.DomainError subclasses, with N_ messages the views translate):
@@ -66,6 +67,7 @@ from kiosk.printing.service import cancel
 from kiosk.printing.service import check_text
 from kiosk.printing.service import configure
 from kiosk.printing.service import init_app
+from kiosk.printing.service import job_preview_png
 from kiosk.printing.service import preview_data_uri
 from kiosk.printing.service import preview_png
 from kiosk.printing.service import printer_status
@@ -94,6 +96,7 @@ __all__ = [
     "check_text",
     "configure",
     "init_app",
+    "job_preview_png",
     "preview_data_uri",
     "preview_png",
     "printer_status",

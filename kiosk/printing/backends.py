@@ -4,7 +4,7 @@
 
     preview://DIR                       <job>.bin + <job>.png in DIR (the default)
     file:///dev/usb/lp0                 a device or plain file, written in one go
-    usb://VID:PID                       the usblp device of that USB printer (hex ids)
+    usb://VID:PID                       that USB printer (hex ids): its usblp device, or libusb
     tcp://HOST:9100                     raw TCP (JetDirect), the Ethernet models
     serial:///dev/ttyUSB0?baud=9600     a serial line (flow=none|rtscts|xonxoff)
     cups://QUEUE                        a raw CUPS queue, through `lp`
@@ -230,14 +230,22 @@ def write_all(fd, data, timeout, where):
 
 
 class UsbPrinter(FilePrinter):
-    """``usb://VID:PID``: the /dev/usb/lpN that the kernel's usblp driver made for that printer.
+    """``usb://VID:PID``: a USB printer, whichever way the kernel sees it.
 
-    The device number can change when the printer is plugged back in, so it
-    is looked up in sysfs for every job.
+    - Printer-class devices (most Xprinter/GPrinter models) get a
+      /dev/usb/lpN from the kernel's usblp driver; the device number can
+      change when the printer is plugged back in, so it is looked up in sysfs
+      for every job and written like ``file://``.
+    - Vendor-class devices (Epson TM in its default USB mode) get no lp
+      device: they are opened with libusb (pyusb), the job goes to their bulk
+      OUT endpoint against the same deadline, and status comes from DLE EOT
+      answers on the bulk IN endpoint. The device node must be the app's
+      (the image writes a udev rule for the provisioned VID:PID).
     """
 
     scheme = "usb"
     sysfs = Path("/sys/class/usbmisc")
+    answer_seconds = 0.5
 
     def __init__(self, url, target, options, timeout):
         super().__init__(url, target, options, timeout)
@@ -245,6 +253,7 @@ class UsbPrinter(FilePrinter):
         if not (_is_hex_id(vendor) and _is_hex_id(product)):
             raise ValueError(f"usb:// needs VID:PID in hex, e.g. usb://0416:5011, not {target!r}")
         self.vendor, self.product = vendor.zfill(4), product.zfill(4)
+        self.answers_status = True
 
     def path(self):
         for device in sorted(self.sysfs.glob("lp*")):
@@ -257,12 +266,117 @@ class UsbPrinter(FilePrinter):
                 return f"/dev/usb/{device.name}"
         return None
 
+    def find_libusb(self):
+        """The pyusb device for VID:PID, or None when it is not plugged in."""
+        try:
+            import usb.core
+        except ImportError as exc:
+            raise PrinterError("error", "pyusb is not installed: vendor-class USB printers need it") from exc
+        try:
+            return usb.core.find(idVendor=int(self.vendor, 16), idProduct=int(self.product, 16))
+        except usb.core.NoBackendError as exc:
+            raise PrinterError(
+                "offline",
+                f"USB printer {self.vendor}:{self.product} has no usblp device, and libusb-1.0 (Debian: "
+                "libusb-1.0-0) is not installed to look for a vendor-class one",
+            ) from exc
+
+    def open_port(self, device):
+        return LibusbPort(device, self.answer_seconds)
+
     def send(self, data, name, ticket=None, profile=None):
-        if self.path() is None:
+        if self.path() is not None:
+            return super().send(data, name, ticket, profile)
+        device = self.find_libusb()
+        if device is None:
             raise PrinterError(
                 "offline", f"USB printer {self.vendor}:{self.product} not found (unplugged or switched off?)"
             )
-        super().send(data, name, ticket, profile)
+        port = self.open_port(device)
+        try:
+            check_ready(self, port.exchange)
+            port.write(data, time.monotonic() + self.timeout)
+        finally:
+            port.close()
+        return None
+
+    def status(self):
+        if self.path() is not None:
+            return super().status()
+        try:
+            device = self.find_libusb()
+            if device is None:
+                return DeviceStatus("offline", f"no USB printer {self.vendor}:{self.product}")
+            port = self.open_port(device)
+        except PrinterError as exc:
+            return DeviceStatus(exc.state, exc.detail)
+        try:
+            return read_status(port.exchange)
+        finally:
+            port.close()
+
+
+class LibusbPort:
+    """The bulk endpoints of a vendor-class printer, opened with pyusb."""
+
+    def __init__(self, device, answer_seconds=0.5):
+        import usb.core
+        import usb.util
+
+        self.usb = usb
+        self.device = device
+        self.answer_ms = int(answer_seconds * 1000)
+        try:
+            try:
+                config = device.get_active_configuration()
+            except usb.core.USBError:
+                device.set_configuration()
+                config = device.get_active_configuration()
+            self.out = self.inp = None
+            for interface in config:
+                out = usb.util.find_descriptor(interface, custom_match=lambda e: _bulk(usb, e, usb.util.ENDPOINT_OUT))
+                if out is None:
+                    continue
+                if device.is_kernel_driver_active(interface.bInterfaceNumber):
+                    raise PrinterError("error", "the printer is held by the usblp driver: use file:///dev/usb/lpN")
+                self.out = out
+                self.inp = usb.util.find_descriptor(interface, custom_match=lambda e: _bulk(usb, e, usb.util.ENDPOINT_IN))
+                break
+        except usb.core.USBError as exc:
+            raise PrinterError("offline", f"cannot open the USB printer: {exc}") from exc
+        if self.out is None:
+            raise PrinterError("error", "the USB device has no bulk OUT endpoint: not a printer?")
+
+    def write(self, data, deadline):
+        view = memoryview(data)
+        while view:
+            remaining = int((deadline - time.monotonic()) * 1000)
+            if remaining <= 0:
+                raise PrinterError("offline", f"USB printer took too long: {len(data) - len(view)} of {len(data)} bytes sent")
+            try:
+                view = view[self.out.write(bytes(view[:4096]), timeout=remaining):]
+            except self.usb.core.USBTimeoutError:
+                continue
+            except self.usb.core.USBError as exc:
+                raise PrinterError("offline", f"writing to the USB printer failed: {exc}") from exc
+
+    def exchange(self, query):
+        if self.inp is None:
+            return None
+        try:
+            self.out.write(query, timeout=self.answer_ms)
+            answer = self.inp.read(self.inp.wMaxPacketSize, timeout=self.answer_ms)
+        except self.usb.core.USBError:
+            return None
+        return answer[-1] if len(answer) else None
+
+    def close(self):
+        self.usb.util.dispose_resources(self.device)
+
+
+def _bulk(usb, endpoint, direction):
+    return (usb.util.endpoint_type(endpoint.bmAttributes) == usb.util.ENDPOINT_TYPE_BULK
+            and usb.util.endpoint_direction(endpoint.bEndpointAddress) == direction)
 
 
 def _is_hex_id(text):

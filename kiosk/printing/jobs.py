@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from peewee import IntegrityError
+from peewee import Select
 from peewee import fn
 
 from kiosk import audit
@@ -114,8 +115,12 @@ def reprint(job_id, reason, volunteer_id=None, subject=None):
     return copy
 
 
-def process_queue(backend, limit=None, stale_after=None):
-    """Send queued jobs in order until the queue is empty, limit is reached or a send fails.
+def process_queue(backend, limit=None, stale_after=None, stopping=None):
+    """Send queued jobs in order until the queue is empty, limit is reached, a send fails or ``stopping()``.
+
+    ``stopping`` is asked before each job: a normal stop lets the job being
+    sent finish and leaves the rest queued (clearly unsent), never one
+    half-sent and "interrupted, may have printed".
 
     A job queued longer than ``stale_after`` (a timedelta) ago is not sent
     but held back for a volunteer (state failed, ``HELD``): after a long
@@ -124,6 +129,8 @@ def process_queue(backend, limit=None, stale_after=None):
     """
     run = QueueRun()
     while limit is None or len(run.printed) < limit:
+        if stopping is not None and stopping():
+            break
         job = PrintJob.waiting().first()
         if job is None:
             break
@@ -174,10 +181,12 @@ def recover_interrupted():
 
 def queue_summary():
     """Return (jobs waiting, jobs needing a person, the error holding up the queue)."""
-    waiting = PrintJob.select().where(PrintJob.state.in_([QUEUED, PRINTING])).count()
-    failed = PrintJob.select().where(PrintJob.state == FAILED).count()
-    first = PrintJob.waiting().first()
-    return waiting, failed, first.last_error if first else ""
+    # One statement, three index searches: every screen's status bar asks this.
+    waiting = PrintJob.select(fn.COUNT(PrintJob.id)).where(PrintJob.state.in_([QUEUED, PRINTING]))
+    failed = PrintJob.select(fn.COUNT(PrintJob.id)).where(PrintJob.state == FAILED)
+    first = PrintJob.select(PrintJob.last_error).where(PrintJob.state == QUEUED).order_by(PrintJob.id).limit(1)
+    waiting, failed, error = Select(columns=[waiting, failed, first]).bind(database).tuples().get()
+    return waiting, failed, error or ""
 
 
 def recent_jobs(limit=20):

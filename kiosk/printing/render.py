@@ -88,6 +88,11 @@ def _font(source, pixels, bold):
     return ImageFont.truetype(source[0], pixels, index=source[1]), bold
 
 
+def release_fonts():
+    """Close the cached font faces (several MB of CJK font), e.g. after a preview drawn once."""
+    _font.cache_clear()
+
+
 def qr_matrix(payload, ec):
     """Return the QR symbol for payload as rows of booleans, without quiet zone."""
     code = qrcode.QRCode(error_correction=QR_EC[ec], border=0, box_size=1)

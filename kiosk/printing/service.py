@@ -6,7 +6,10 @@ without Flask.
 """
 
 import base64
+import hashlib
 import logging
+import os
+import tempfile
 import threading
 from contextlib import contextmanager
 from contextlib import nullcontext
@@ -105,10 +108,15 @@ class _Printer:
 
     def observe(self, status):
         with self.lock:
+            before = self.observed
             self.observed, self.observed_at = status, utcnow()
+        if status.state == "ok" and before is not None and before.state != "ok":
+            self.worker.wake()  # the fault cleared: send the backlog now, not after the back-off
 
 
 _current = None
+# Where drawn previews are kept (init_app: INSTANCE/previews), or None: draw every time.
+_preview_dir = None
 
 
 def configure(url, profile=DEFAULT_PROFILE, timeout=10.0, status_seconds=30.0, stale_minutes=0):
@@ -185,7 +193,9 @@ def cancel(job_id, reason, volunteer_id=None):
 def purge_finished(cutoff, keep=()):
     """Delete jobs finished before cutoff, except keep (still reprintable) and what they need; return the ids."""
     with _connected():
-        return jobs.purge_finished(cutoff, keep)
+        purged = jobs.purge_finished(cutoff, keep)
+    _forget_previews(purged)
+    return purged
 
 
 def recent_jobs(limit=20):
@@ -198,7 +208,8 @@ def process_queue(limit=None):
     """Send waiting jobs now, in order, in this thread; return the jobs.QueueRun."""
     printer = current()
     with _connected():
-        run = jobs.process_queue(printer.backend, limit=limit, stale_after=printer.stale_after)
+        run = jobs.process_queue(printer.backend, limit=limit, stale_after=printer.stale_after,
+                                 stopping=printer.worker.stopping)
     if run.error is not None:
         printer.observe(DeviceStatus(run.error.state, run.error.detail))
     elif run.printed:
@@ -243,6 +254,57 @@ def preview_png(item, profile=None):
     return render.png_bytes(render.render_ticket(Ticket.from_json(item.ticket), get_profile(profile or item.profile)))
 
 
+def job_preview_png(job_id):
+    """PNG bytes of a print job's preview, drawn at most once per job; None if there is no such job.
+
+    The picture is kept as a file named by the job and a digest of its
+    ticket and profile (a job number reused after a purge draws afresh), so
+    the voucher screen's image URL costs one indexed read after the first
+    time. Call it outside any write transaction: drawing takes tens of ms.
+    """
+    with _connected():
+        job = PrintJob.select(PrintJob.id, PrintJob.ticket, PrintJob.profile).where(PrintJob.id == job_id).first()
+    if job is None:
+        return None
+    digest = hashlib.sha256(f"{job.profile}\n{job.ticket}".encode()).hexdigest()[:16]
+    path = os.path.join(_preview_dir, f"{job.name}-{digest}.png") if _preview_dir else None
+    if path:
+        try:
+            with open(path, "rb") as cached:
+                return cached.read()
+        except OSError:
+            pass
+    png = preview_png(job)
+    render.release_fonts()  # drawn once per job: do not keep the CJK faces in memory between jobs
+    if path:
+        _keep(path, png)
+    return png
+
+
+def _keep(path, data):
+    """Write a preview file atomically; a full or read-only disk only costs the next request a redraw."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        log.warning("could not keep the preview %s", path, exc_info=True)
+
+
+def _forget_previews(job_ids):
+    if not _preview_dir or not job_ids:
+        return
+    names = {f"job-{job_id:06d}" for job_id in job_ids}
+    try:
+        for entry in os.scandir(_preview_dir):
+            if entry.name.rsplit("-", 1)[0] in names:
+                os.unlink(entry.path)
+    except OSError:
+        pass
+
+
 def preview_data_uri(item, profile=None):
     """The preview as a data: URI for an <img> (the kiosk's CSP allows data: images)."""
     return "data:image/png;base64," + base64.b64encode(preview_png(item, profile)).decode()
@@ -264,7 +326,7 @@ def start_worker():
 
 
 def stop_worker(timeout=5.0):
-    """Stop the background worker after its current job."""
+    """Stop the background worker after the job it is sending (the rest stay queued); return whether it ended."""
     if _current is not None:
         return _current.worker.stop(timeout)
     return True
@@ -277,7 +339,9 @@ def init_app(app):
     (TESTING), which drive the queue with process_queue(). Starting on the
     first request rather than here keeps `flask …` commands from sending jobs.
     """
+    global _preview_dir
     config = app.config
+    _preview_dir = os.path.join(app.instance_path, "previews")
     configure(
         config["PRINTER_URL"],
         config.get("PRINTER_PROFILE", DEFAULT_PROFILE),

@@ -15,8 +15,10 @@ class Worker:
     paper-out even when nothing is printing.
     """
 
-    def __init__(self, run_once, check_status, idle_seconds=5.0, status_seconds=30.0, max_backoff=30.0):
+    def __init__(self, run_once, check_status, idle_seconds=5.0, status_seconds=30.0, max_backoff=30.0,
+                 recheck_seconds=2.0):
         self.run_once = run_once
+        self.recheck_seconds = recheck_seconds
         self.check_status = check_status
         self.idle_seconds = idle_seconds
         self.status_seconds = status_seconds
@@ -40,6 +42,13 @@ class Worker:
             self._thread = threading.Thread(target=self._loop, name="print-worker", daemon=True)
             self._thread.start()
             return True
+
+    def stopping(self):
+        """Whether this worker's own thread was asked to stop (process_queue checks it between jobs).
+
+        A pass run by hand (the CLI, tests) in another thread is never cut short.
+        """
+        return self._stop.is_set() and threading.current_thread() is self._thread
 
     def wake(self):
         """Ask for a pass over the queue now (a new job arrived)."""
@@ -67,7 +76,8 @@ class Worker:
                 failed = True
             if failed:
                 backoff = min(max(backoff * 2, 1.0), self.max_backoff)
-                wait = backoff
+                self._back_off(backoff)
+                continue
             else:
                 backoff = 0.0
                 wait = self.idle_seconds
@@ -76,6 +86,20 @@ class Worker:
                     self._check()
             self._wake.wait(wait)
             self._wake.clear()
+
+    def _back_off(self, seconds):
+        """Wait after a failure, asking the printer every few seconds: ``check_status`` wakes us when it is ok.
+
+        Without this a backlog sat idle for up to ``max_backoff`` after the
+        paper was changed or the cover closed.
+        """
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, self.recheck_seconds)):
+                break
+            self._check()
+        self._wake.clear()
 
     def _check(self):
         try:

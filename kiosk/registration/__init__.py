@@ -301,7 +301,7 @@ def set_party(draft, children, elderly):
     numbers = []
     for value in (children, elderly):
         text = str(value).strip()
-        if not (text.isascii() and text.isdigit() and int(text) <= MOST_COMPANIONS):
+        if not (text.isascii() and text.isdigit() and len(text) <= 3 and int(text) <= MOST_COMPANIONS):
             raise DomainError(N_("Please choose a number from 0 to %(most)s."), most=MOST_COMPANIONS)
         numbers.append(int(text))
     return replace(draft, children=numbers[0], elderly=numbers[1])
@@ -478,12 +478,7 @@ def purge_personal_fields(older_than_days, now=None):
         raise DomainError(N_("The number of days cannot be negative."))
     now = now or clock.now()
     cutoff = now - datetime.timedelta(days=older_than_days)
-    has_personal = (
-        Registration.phone_hash.is_null(False)
-        | Registration.document_hash.is_null(False)
-        | Registration.phone_last4.is_null(False)
-        | Registration.document_last4.is_null(False)
-    )
+    has_personal = Registration.has_personal()  # the partial index's condition, word for word
     cleared = {name: None for name in PERSONAL_FIELDS}
     with counts.write_transaction():
         query = Registration.update(purged_at=now, **cleared).where(Registration.created_at < cutoff, has_personal)

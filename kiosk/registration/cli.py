@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from kiosk import registration
+from kiosk import retention
 from kiosk.cli_options import older_than
 from kiosk.models import database
 
@@ -20,5 +20,6 @@ def registrations_purge(days):
     """Clear phone and ID fingerprints of old registrations; rows and counts stay."""
     days = current_app.config["PII_RETENTION_DAYS"] if days is None else days
     with database.connection_context():
-        cleared = registration.purge_personal_fields(days)
-    click.echo(f"cleared phone/ID fingerprints of {cleared} registration(s) older than {days} day(s)")
+        cleared, keys = retention.purge_personal_data(days)
+    click.echo(f"cleared phone/ID fingerprints of {cleared} registration(s) and {keys} voucher(s) "
+               f"older than {days} day(s)")

@@ -16,6 +16,7 @@ from kiosk import trips
 from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.errors import N_
+from kiosk.models import database
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,27 @@ def purge_print_jobs(older_than_days, now=None):
     return len(deleted)
 
 
+def purge_personal_data(older_than_days, now=None):
+    """Forget phone/ID fingerprints older than N days everywhere they are kept; return (registrations, vouchers).
+
+    A registration's fingerprints and the person key its vouchers carry (the
+    same HMAC, for the quota) go together: none outlives the retention days.
+    """
+    now = now or clock.now()
+    cleared = registration.purge_personal_fields(older_than_days, now=now)
+    keys = vouchers.forget_people(now - datetime.timedelta(days=older_than_days))
+    cleared += trips.purge_personal_fields(older_than_days, now=now)  # who booked a seat, on the manifest
+    if cleared or keys:
+        # The old versions of the pages still sit in the WAL until a checkpoint:
+        # copy them home (secure_delete zeroes the freed bytes) and empty the WAL.
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return cleared, keys
+
+
 def purge_expired(pii_days, print_job_days, now=None):
-    """Run every retention rule with the configured days (the daily housekeeping)."""
-    registration.purge_personal_fields(pii_days, now=now)
-    trips.purge_personal_fields(pii_days, now=now)
+    """Run every retention rule with the configured days (the daily housekeeping); never on a clock in doubt."""
+    if clock.suspect():
+        log.warning("retention purge skipped: the clock needs checking by a station manager")
+        return
+    purge_personal_data(pii_days, now=now)
     purge_print_jobs(print_job_days, now=now)

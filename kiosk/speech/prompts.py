@@ -70,6 +70,7 @@ NOT_SCREENS = {
     "register.party", "register.consent", "register.phone", "register.id_number", "register.other_document",
     "register.confirm", "register.card", "luggage_screen.static",
     "trips.book", "trips.who_post",  # redirect to the booked screen, or show the trip or keypad again
+    "packs.ticket_png",  # the voucher's ticket picture, an image inside the voucher screen
     # The wage-arrears tip names its step as register does (help.tip_<step>).
     "help.tip_start", "help.tip_show", "help.tip_province", "help.tip_city", "help.tip_sector", "help.tip_amount",
     "help.tip_duration", "help.tip_workers", "help.tip_contact", "help.tip_phone", "help.tip_employer",

@@ -35,4 +35,4 @@ def sync_info():
     click.echo(f"token:    {token}")
     click.echo(f"key id:   {sync.key_id(token)}")
     click.echo(f"changes:  {head}")
-    click.echo(f"register: flask --app kiosk.central kiosks add NAME http://THIS-KIOSK:PORT {token}")
+    click.echo("register: flask --app kiosk.central kiosks add NAME http://THIS-KIOSK:PORT (type the token when asked)")

@@ -14,7 +14,7 @@ bundle file carried on a USB stick. Both are *batches*:
      "signature": HMAC-SHA256(SYNC_TOKEN, canonical JSON of the rest)}
 
 Why a bearer token plus an HMAC made with that same per-kiosk token: the
-office registers one secret per kiosk (``kiosks add NAME URL TOKEN``) and that
+office registers one secret per kiosk (``kiosks add NAME URL``, token on stdin) and that
 single secret both authenticates pulls and lets the office verify bundles that
 arrive on a stick, with no certificates to manage on a closed network. The
 kiosk's SIGNING_KEY is deliberately not used: it signs what the kiosk hands
@@ -37,12 +37,17 @@ import re
 from pathlib import Path
 
 from kiosk import counts
+from kiosk import stations
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 
 FORMAT = "nuantu-counts/1"
 PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5000
+
+# The station identity rule is kiosk.stations' (one for provisioning, start-up and every batch).
+STATION_CODE = stations.STATION_CODE
+COUNTY = stations.COUNTY_CODE
 
 BATCH_FIELDS = frozenset(
     {"format", "kiosk", "key", "station", "since", "next", "head", "more", "generated_at", "cells"}
@@ -52,8 +57,6 @@ CELL_FIELDS = frozenset({"day", "metric", "dims", "value", "seq"})
 
 KIOSK_ID = re.compile(r"[0-9a-f]{32}")
 KEY_ID = re.compile(r"[0-9a-f]{16}")
-STATION_CODE = re.compile(r"[\w.-]{1,64}")
-COUNTY = re.compile(r"\d{6}")
 
 
 class BatchRefused(DomainError):
@@ -136,9 +139,8 @@ def validate(batch):
     _require(_text(batch["key"], KEY_ID), "key")
     station = batch["station"]
     _require(isinstance(station, dict) and set(station) == STATION_FIELDS, "station")
-    _require(_text(station["code"], STATION_CODE), "station code")
-    _require(isinstance(station["name"], str) and 0 < len(station["name"]) <= 64, "station name")
-    _require(_text(station["county"], COUNTY), "station county")
+    _require(stations.identity_problem(station["code"], station["name"], station["county"]) is None,
+             "station (code, name or county)")
     since, upto, head = batch["since"], batch["next"], batch["head"]
     _require(all(_count(n) for n in (since, upto, head)) and since <= upto, "cursor")
     # An empty page may echo a cursor above the head: the office then sees

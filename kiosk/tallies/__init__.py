@@ -89,10 +89,13 @@ def undo(tally_id, volunteer_id, now=None):
     return tally
 
 
-def today(allowed=tuple(SERVICES), now=None):
+def today(allowed=tuple(SERVICES), now=None, cells=None):
     """Return [(key, label msgid, people today)] for the configured services.
 
     "Today" is the day being counted: after a manager closes the day, tomorrow.
+    ``cells`` (counts.day_cells of that day), when the page has read them
+    already, saves reading the day again.
     """
-    day = counts.booking_day(clock.local_day(now))
-    return [(key, SERVICES[key], counts.value(METRIC, day, service=key)) for key in allowed]
+    if cells is None:
+        cells = counts.day_cells(counts.booking_day(clock.local_day(now)))
+    return [(key, SERVICES[key], cells.value(METRIC, service=key)) for key in allowed]

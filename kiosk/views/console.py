@@ -16,7 +16,7 @@ from kiosk import volunteers
 from kiosk import web
 from kiosk.errors import N_
 
-SESSION_KEYS = ("volunteer_id", "volunteer_seen")
+SESSION_KEYS = ("volunteer_id", "volunteer_epoch", "volunteer_seen")
 # Ids of the elements that refresh themselves (hx-trigger "every …"); htmx names
 # the element in HX-Trigger. Their requests must not keep an idle console open.
 SELF_REFRESHING = frozenset({"statusbar", "overview", "printer-panel", "board-count"})

@@ -1,12 +1,10 @@
 """The end-of-day report on the console: see it, print it, download it, close the day, correct late."""
 
 import csv
-import datetime
 import io
 
 from flask import Blueprint
 from flask import Response
-from flask import abort
 from flask import current_app
 from flask import g
 from flask import render_template
@@ -18,7 +16,7 @@ from kiosk import counts
 from kiosk import daybook
 from kiosk import printing
 from kiosk import tallies
-from kiosk import vouchers
+from kiosk import web
 from kiosk.views import station_info
 from kiosk.views.console import redirect_to
 from kiosk.views.console import volunteer_required
@@ -32,14 +30,6 @@ def console_idle():
     return {"idle_seconds": current_app.config["VOLUNTEER_IDLE_SECONDS"]}
 
 
-def _day(text):
-    """Return the date in a URL, or answer 404 for anything else."""
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        abort(404)
-
-
 def _services():
     return current_app.config["TALLY_SERVICES"]
 
@@ -51,7 +41,7 @@ def _station_name():
 
 def render_report(day, status=200):
     """Render a day's report page, with the slip's preview just after printing it."""
-    printed = printing.PrintJob.get_or_none(printing.PrintJob.id == request.args.get("printed", type=int),
+    printed = printing.PrintJob.get_or_none(printing.PrintJob.id == request.args.get("printed", type=web.whole_number),
                                             printing.PrintJob.kind == daybook.SLIP_KIND)
     sheet = daybook.day_sheet(day, _services())
     context = {
@@ -71,12 +61,21 @@ def overview_context():
     """Return what the console home shows of the day being counted: figures, stock, printer."""
     from kiosk.views.printer import FIXES
 
-    open_day = counts.booking_day(clock.local_day())
+    cells = day_being_counted()
+    open_day = cells.day
+    packs = daybook.pack_stock()
     return {
-        "today": daybook.live_sheet(open_day, _services()),
-        "stock": vouchers.pack_types(active_only=True) if station_info.current() else [],
+        "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs),
+        "stock": [pack for pack in packs if pack.active],
         "fixes": FIXES,
     }
+
+
+def day_being_counted():
+    """Return the day the console counts on and its cells, read once for the whole page."""
+    if "console_cells" not in g:
+        g.console_cells = counts.day_cells(counts.booking_day(clock.local_day()), levels=(daybook.LEVEL,))
+    return g.console_cells
 
 
 @bp.get("/overview")
@@ -93,29 +92,29 @@ def today():
     return render_report(counts.booking_day(clock.local_day()))
 
 
-@bp.get("/<day>")
+@bp.get("/<day:day>")
 @volunteer_required()
 def report(day):
     """Show one day's report."""
-    return render_report(_day(day))
+    return render_report(day)
 
 
-@bp.post("/<day>/print")
+@bp.post("/<day:day>/print")
 @volunteer_required()
 def print_slip(day):
     """Send the day's report slip to the thermal printer and show what it will look like."""
-    sheet = daybook.day_sheet(_day(day), _services())
+    sheet = daybook.day_sheet(day, _services())
     ticket = daybook.slip(sheet, gettext, _station_name())
     job = printing.submit(ticket, unprintable="replace")
     printing.wake()
     return redirect_to("daybook.report", day=sheet.day.isoformat(), printed=job.id)
 
 
-@bp.get("/<day>.csv")
+@bp.get("/<day:day>.csv")
 @volunteer_required()
 def download(day):
     """Download the day's report as a spreadsheet (CSV that Excel and WPS open in Chinese)."""
-    sheet = daybook.day_sheet(_day(day), _services())
+    sheet = daybook.day_sheet(day, _services())
     out = io.StringIO()
     out.write("\ufeff")  # Excel and WPS read UTF-8 only with a byte-order mark
     writer = csv.writer(out)
@@ -126,20 +125,18 @@ def download(day):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
-@bp.post("/<day>/close")
+@bp.post("/<day:day>/close")
 @volunteer_required(role="manager")
 def close(day):
     """Close the day: its report is final and later counts go to the next day."""
-    day = _day(day)
     daybook.close_day(day, g.volunteer.id, _services())
     return redirect_to("daybook.report", day=day.isoformat())
 
 
-@bp.post("/<day>/corrections")
+@bp.post("/<day:day>/corrections")
 @volunteer_required(role="manager")
 def correct(day):
     """Count people served on a closed day, on the next open day, with the reason."""
-    day = _day(day)
-    daybook.correct_late(day, request.form.get("service", ""), request.form.get("people", type=int),
+    daybook.correct_late(day, request.form.get("service", ""), request.form.get("people", type=web.whole_number),
                          request.form.get("reason", ""), g.volunteer.id, _services())
     return redirect_to("daybook.report", day=day.isoformat())

@@ -3,17 +3,34 @@
 import threading
 
 from flask import current_app
+from flask import g
 
 from kiosk import clock
+from kiosk import database
 from kiosk import retention
+
+
+def watch_the_clock():
+    """Compare the clock with what the kiosk has seen, on every request (kiosk.clock)."""
+    try:
+        g.clock_trusted = clock.observe()
+    except Exception:  # never let housekeeping break the screen or /healthz
+        current_app.logger.exception("clock check failed")
+        g.clock_trusted = False
 
 
 def purge_expired_data():
     """Run the retention purges on the first request after start and of each station-local day.
 
     The status bar polls every 30 s, so a kiosk that is switched on purges on
-    time without a scheduler or thread of its own.
+    time without a scheduler or thread of its own. Never on a clock in doubt:
+    a clock a year ahead would purge this season's data early.
     """
+    if not database.wants_database():
+        return
+    watch_the_clock()
+    if not g.clock_trusted:
+        return
     state = current_app.extensions.setdefault("daily_purge", {"day": None, "lock": threading.Lock()})
     today = clock.local_day()
     if state["day"] == today:

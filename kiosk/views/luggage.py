@@ -13,6 +13,7 @@ from kiosk import clock
 from kiosk import htmx
 from kiosk import luggage
 from kiosk import tokens
+from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.luggage import tickets as luggage_tickets
 from kiosk.views import station_info
@@ -79,7 +80,7 @@ def check_in_context(form, error=None):
     bags = [kind for kind in form.getlist("bag") if kind in luggage.BAG_KINDS][: station_rules.max_bags]
     if form.get("add") in luggage.BAG_KINDS and len(bags) < station_rules.max_bags:
         bags.append(form["add"])
-    removed = form.get("remove", type=int)
+    removed = form.get("remove", type=web.whole_number)
     if removed is not None and 0 <= removed < len(bags):
         del bags[removed]
     free = {shelf: luggage.free_space(shelf, station_rules) for shelf in station_rules.shelves}
@@ -259,7 +260,7 @@ def release(deposit_id):
     reason = form.get("reason_text", "").strip() or form.get("reason", "")
     try:
         deposit = luggage.release_lost(deposit_id, form.getlist("bag"), form.get("phone", ""), g.volunteer.id,
-                                       form.get("manager_id", type=int), form.get("pin", ""), reason, keys())
+                                       form.get("manager_id", type=web.whole_number), form.get("pin", ""), reason, keys())
     except DomainError as refusal:
         deposit = luggage.get(deposit_id)
         return page_or_partial("release", refusal.status,

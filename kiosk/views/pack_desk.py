@@ -12,6 +12,7 @@ from kiosk import htmx
 from kiosk import printing
 from kiosk import tokens
 from kiosk import vouchers
+from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.views import station_info
 from kiosk.views.console import redirect_to
@@ -111,7 +112,7 @@ def stock_move():
     """Count packs in (a delivery) or out (damaged, sent on), with a reason."""
     move = vouchers.stock_out if request.form.get("direction") == "out" else vouchers.stock_in
     try:
-        move(request.form.get("pack", ""), request.form.get("quantity", type=int),
+        move(request.form.get("pack", ""), request.form.get("quantity", type=web.whole_number),
              request.form.get("reason", ""), volunteer_id=g.volunteer.id)
     except DomainError as error:
         message = gettext(error.message, **error.params)

@@ -8,20 +8,21 @@ in this visit are kept in the session too, so tapping 领取 again shows the
 same voucher; the idle reset clears all of it for the next person.
 """
 
-import functools
-
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
 from flask import g
 from flask import session
+from flask import url_for
 from flask_babel import gettext
 
 from kiosk import htmx
 from kiosk import printing
 from kiosk import volunteers
 from kiosk import vouchers
+from kiosk import web
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import Volunteer
@@ -60,18 +61,9 @@ def print_voucher(voucher):
     return printing.submit(voucher_ticket_for(voucher)).id
 
 
-def preview(voucher):
-    """Return the PNG preview of the voucher's print job as a data: URI."""
-    if voucher.print_job is None:
-        return printing.preview_data_uri(voucher_ticket_for(voucher))
-    return _job_preview(voucher.print_job, voucher_payload(voucher))
-
-
-@functools.lru_cache(maxsize=64)
-def _job_preview(job_id, payload):
-    """Cached so a double tap shows the preview again at no cost; the signed payload in the key
-    ties each entry to one voucher of one kiosk, whatever database the job id came from."""
-    return printing.preview_data_uri(job_id)
+def preview_url(voucher):
+    """Return the URL of the voucher's ticket picture (an image the browser fetches and keeps)."""
+    return url_for("packs.ticket_png", code=voucher.code)
 
 
 def render(page, partial, **context):
@@ -98,7 +90,7 @@ def choose_context():
 @bp.post("/issue")
 def issue():
     """Issue a voucher for the pack tapped and print it (a second tap shows the same one)."""
-    offer_id = request.form.get("offer", type=int)
+    offer_id = request.form.get("offer", type=web.whole_number)
     voucher = vouchers.held(session.get(VISIT_KEY), offer_id) or vouchers.issue(
         offer_id,
         request.form.get("token", ""),
@@ -119,7 +111,29 @@ def show_voucher(voucher):
     visit = [code for code in session.get(VISIT_KEY, []) if code != voucher.code]
     session[VISIT_KEY] = (visit + [voucher.code])[-MOST_PER_VISIT:]
     return render("packs/voucher.html", "packs/_voucher.html", voucher=voucher, payload=voucher_payload(voucher),
-                  preview=preview(voucher))
+                  preview=preview_url(voucher))
+
+
+@bp.get("/voucher/<code>/ticket.png")
+def ticket_png(code):
+    """The picture of a voucher issued in this visit, as it prints: drawn once per print job, kept.
+
+    Only this visit's codes: the idle reset forgets them, so the next person
+    at the screen cannot open an earlier worker's voucher by its address.
+    """
+    if code not in session.get(VISIT_KEY, ()):
+        abort(404)
+    voucher = vouchers.Voucher.get_or_none(vouchers.Voucher.code == code)
+    if voucher is None:
+        abort(404)
+    if voucher.print_job is not None:
+        png = printing.job_preview_png(voucher.print_job)
+    else:  # issued without a printer (a simulated season): drawn from the ticket
+        png = printing.preview_png(voucher_ticket_for(voucher))
+    if png is None:
+        abort(404)
+    # A job's bytes never change; the screen may keep the picture for the visit.
+    return png, {"Content-Type": "image/png", "Cache-Control": "private, max-age=600"}
 
 
 @bp.get("/override/<int:offer_id>")
@@ -149,7 +163,8 @@ def override_post(offer_id):
     person at the kiosk is the worker, and a forgotten sign-out must not let
     them allow themselves.
     """
-    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=int), request.form.get("pin", ""))
+    volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=web.whole_number), request.form.get("pin", ""),
+                                   at=volunteers.SCREEN)
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
         offer_id,

@@ -21,12 +21,14 @@ def inject_printer_status():
 
 
 def _printer_status_or_none():
-    """The PrinterStatus, or None if it cannot be read (the page still renders)."""
-    try:
-        return printing.printer_status()
-    except Exception:
-        current_app.logger.exception("printer status unavailable")
-        return None
+    """The PrinterStatus, or None if it cannot be read (the page still renders); read once per request."""
+    if "printer_status" not in g:
+        try:
+            g.printer_status = printing.printer_status()
+        except Exception:
+            current_app.logger.exception("printer status unavailable")
+            g.printer_status = None
+    return g.printer_status
 
 
 # What a volunteer should do, in plain words, for each printer state.

@@ -6,6 +6,7 @@ from flask import jsonify
 from flask import request
 
 from kiosk import sync
+from kiosk import web
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 
@@ -18,12 +19,13 @@ def cells():
         response = _json({"error": "a valid sync token is required"}, 401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="nuantu-sync"'
         return response
-    since = request.args.get("since", "0")
-    limit = request.args.get("limit", str(sync.PAGE_SIZE))
-    if not (since.isdigit() and limit.isdigit()):
-        return _json({"error": "since and limit must be whole numbers"}, 400)
     try:
-        page = sync.page(token, int(since), int(limit))
+        since = web.whole_number(request.args.get("since", "0"))
+        limit = web.whole_number(request.args.get("limit", str(sync.PAGE_SIZE)))
+    except ValueError:
+        return _json({"error": "since and limit must be whole numbers below 2**63"}, 400)
+    try:
+        page = sync.page(token, since, limit)
     except sync.BatchRefused as refusal:  # a count that breaks the format must not leave
         current_app.logger.error("sync page refused: %s", refusal)
         return _json({"error": str(refusal)}, 500)

@@ -7,7 +7,9 @@ from flask import render_template
 from flask import request
 
 from kiosk import tallies
+from kiosk import web
 from kiosk.views.console import volunteer_required
+from kiosk.views.daybook import day_being_counted
 
 bp = Blueprint("tallies", __name__, url_prefix="/volunteer/tallies")
 
@@ -16,7 +18,7 @@ def tally_context(last=None):
     """Return what the tally panel shows: today's numbers and the tap that may be undone."""
     last = last if last is not None else tallies.last_tap(g.volunteer.id)
     return {
-        "services": tallies.today(current_app.config["TALLY_SERVICES"]),
+        "services": tallies.today(current_app.config["TALLY_SERVICES"], cells=day_being_counted()),
         "last": last if tallies.undoable(last) else None,
         "labels": tallies.SERVICES,
     }
@@ -38,7 +40,10 @@ def panel():
 @volunteer_required()
 def tap():
     """Count people served for one service."""
-    people = request.form.get("people", type=int, default=1)
+    try:
+        people = web.whole_number(request.form.get("people", "1"))
+    except ValueError:
+        people = None  # not a number of people: the domain refuses it with its message
     tally = tallies.tap(
         request.form.get("service", ""),
         g.volunteer.id,
@@ -52,5 +57,5 @@ def tap():
 @volunteer_required()
 def undo():
     """Undo the volunteer's last tap (within a minute)."""
-    tallies.undo(request.form.get("tally_id", type=int), g.volunteer.id)
+    tallies.undo(request.form.get("tally_id", type=web.whole_number), g.volunteer.id)
     return render_tallies()

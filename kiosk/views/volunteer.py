@@ -12,10 +12,13 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext
 
+from kiosk import database
+from kiosk import clock
 from kiosk import htmx
 from kiosk import scan as scan_codes
 from kiosk import stations
 from kiosk import volunteers
+from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.models import Volunteer
 from kiosk.views.console import redirect_to
@@ -33,7 +36,7 @@ def load_volunteer():
     """Put the signed-in volunteer on g, signing them out after the idle limit."""
     g.volunteer = None
     volunteer_id = session.get("volunteer_id")
-    if volunteer_id is None:
+    if volunteer_id is None or not database.wants_database():
         return
     idle = time.time() - session.get("volunteer_seen", 0)
     if idle > current_app.config["VOLUNTEER_IDLE_SECONDS"]:
@@ -41,7 +44,8 @@ def load_volunteer():
         session["volunteer_notice"] = "idle"
         return
     g.volunteer = volunteers.active_volunteer(volunteer_id)
-    if g.volunteer is None:
+    if not volunteers.session_is_current(g.volunteer, session.get("volunteer_epoch")):
+        g.volunteer = None  # signed out elsewhere, disabled, or a new PIN: this session has ended
         sign_out_session()
         return
     if request.headers.get("HX-Trigger") not in SELF_REFRESHING:  # a poll is not a person at work
@@ -54,8 +58,17 @@ def index():
     if g.volunteer is None:
         return sign_in()
     return render_template(
-        "volunteer/home.html", **tally_context(), **overview_context(), prompt_settings=stations.prompt_settings()
+        "volunteer/home.html", **tally_context(), **overview_context(), prompt_settings=stations.prompt_settings(),
+        clock_doubt=clock.suspect(), clock_now=clock.local_time(),
     )
+
+
+@bp.post("/clock/confirm")
+@volunteer_required(role="manager")
+def confirm_clock():
+    """A station manager says the clock is right: expiry, purges and closing run again."""
+    clock.confirm(g.volunteer.id)
+    return redirect_to("volunteer.index")
 
 
 @bp.post("/prompts")
@@ -88,7 +101,7 @@ def pin_pad(volunteer_id):
 @bp.post("/sign-in")
 def sign_in_post():
     """Check the PIN; open the console, or show why not on the pad."""
-    volunteer_id = request.form.get("volunteer_id", type=int)
+    volunteer_id = request.form.get("volunteer_id", type=web.whole_number)
     try:
         person = volunteers.sign_in(volunteer_id, request.form.get("pin", ""))
     except volunteers.SignInRefused as refusal:
@@ -99,15 +112,26 @@ def sign_in_post():
         template = "volunteer/_pin.html" if htmx else "volunteer/pin.html"
         return render_template(template, person=person, error=error), refusal.status
     session["volunteer_id"] = person.id
+    session["volunteer_epoch"] = person.session_epoch
     session["volunteer_seen"] = time.time()
     return redirect_to("volunteer.index")
 
 
 @bp.post("/sign-out")
 def sign_out():
-    """Sign the volunteer out and go back to the worker's home screen."""
+    """Sign the volunteer out everywhere (a copied cookie stops working too) and go home."""
+    if g.volunteer is not None:
+        volunteers.end_sessions(g.volunteer.id)
     sign_out_session()
     return redirect_to("screen.home")
+
+
+@bp.after_app_request
+def console_pages_are_not_kept(response):
+    """Console and luggage pages show people's tickets and names: no cache may keep them."""
+    if request.path.startswith(("/volunteer", "/luggage")):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/scan")
@@ -124,7 +148,13 @@ def scan():
 @volunteer_required(role="manager")
 def people():
     """List volunteers for the manager, with a form to add one."""
-    return render_template("volunteer/people.html", people=list(Volunteer.select().order_by(Volunteer.name)), error=None)
+    return render_template("volunteer/people.html", **roster_context(), error=None)
+
+
+def roster_context():
+    """Return the roster with where each person's PIN is locked now."""
+    people = list(Volunteer.select().order_by(Volunteer.name))
+    return {"people": people, "locked": {person.id: volunteers.is_locked(person) for person in people}}
 
 
 @bp.post("/people")
@@ -134,9 +164,8 @@ def add_person():
     try:
         volunteers.add(request.form.get("name", ""), request.form.get("pin", ""), request.form.get("role", "volunteer"))
     except DomainError as refusal:
-        roster = list(Volunteer.select().order_by(Volunteer.name))
         error = gettext(refusal.message, **refusal.params)
-        return render_template("volunteer/people.html", people=roster, error=error), refusal.status
+        return render_template("volunteer/people.html", **roster_context(), error=error), refusal.status
     return redirect_to("volunteer.people")
 
 
@@ -145,4 +174,12 @@ def add_person():
 def set_active(volunteer_id):
     """Enable or disable a volunteer."""
     volunteers.set_active(volunteer_id, request.form.get("active") == "1", acting_manager_id=g.volunteer.id)
+    return redirect_to("volunteer.people")
+
+
+@bp.post("/people/<int:volunteer_id>/unlock")
+@volunteer_required(role="manager")
+def unlock(volunteer_id):
+    """Lift someone's PIN locks (at the console and at the worker screen)."""
+    volunteers.unlock(volunteer_id)
     return redirect_to("volunteer.people")

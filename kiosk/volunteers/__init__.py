@@ -3,6 +3,18 @@
 PINs are hashed and checked by ``kiosk.credentials`` (scrypt; five wrong PINs
 lock that person out for fifteen minutes, recorded in the database so pulling
 the plug does not reset them), the same rules as the central office's users.
+
+Where a PIN is typed matters. At the console (``CONSOLE``) it opens the
+console; at the public worker screen (``SCREEN``: a manager's override of a
+gift-pack rule) anyone can type. Each path counts its own wrong tries, so
+someone at the public screen can lock a manager's PIN *at the screen* but
+never keep the manager out of the console; a manager can lift either lock
+from the console's roster, and ``flask volunteers unlock`` does it at the
+kiosk's shell. Managers' PINs are at least six digits.
+
+A console session carries the person's ``session_epoch``; signing out,
+being disabled and a new PIN add one to it, so every copy of an old session
+cookie stops working at once (``session_is_current``).
 """
 
 from kiosk import clock
@@ -14,7 +26,9 @@ from kiosk.models import Volunteer
 from kiosk.models import database
 
 ROLES = ("volunteer", "manager")
-PIN_LENGTHS = range(4, 9)
+PIN_LENGTHS = {"volunteer": range(4, 9), "manager": range(6, 9)}
+CONSOLE, SCREEN = "console", "screen"
+PATHS = {CONSOLE: "", SCREEN: "screen_"}  # the counters' column prefix on the volunteer row
 # PINs anyone would try first.
 WEAK_PINS = {"1234", "12345", "123456", "4321", "654321", "1111", "0000", "2580", "1212", "5201314"}
 
@@ -23,10 +37,13 @@ class SignInRefused(DomainError):
     status = 403
 
 
-def check_new_pin(pin):
-    """Refuse PINs that are not 4–8 digits or that anyone would guess."""
-    if not (pin.isascii() and pin.isdigit() and len(pin) in PIN_LENGTHS):
+def check_new_pin(pin, role="volunteer"):
+    """Refuse PINs that are not 4–8 digits (6–8 for a manager) or that anyone would guess."""
+    pin = pin or ""
+    if not (pin.isascii() and pin.isdigit() and len(pin) in PIN_LENGTHS["volunteer"]):
         raise DomainError(N_("A PIN is 4 to 8 digits."))
+    if len(pin) not in PIN_LENGTHS.get(role, PIN_LENGTHS["manager"]):
+        raise DomainError(N_("A station manager's PIN is 6 to 8 digits."))
     if pin in WEAK_PINS or len(set(pin)) == 1:
         raise DomainError(N_("That PIN is too easy to guess. Choose another."))
 
@@ -38,7 +55,7 @@ def add(name, pin, role="volunteer"):
         raise DomainError(N_("A name is 1 to 32 characters."))
     if role not in ROLES:
         raise DomainError(N_("Unknown role."))
-    check_new_pin(pin)
+    check_new_pin(pin, role)
     with database.atomic():
         if Volunteer.select().where(Volunteer.name == name, Volunteer.active == True).exists():  # noqa: E712
             raise DomainError(N_("Someone called %(name)s is already signed up."), name=name)
@@ -49,23 +66,70 @@ def set_active(volunteer_id, active, acting_manager_id=None):
     """Enable or disable a volunteer; a manager cannot disable themself."""
     if not active and volunteer_id == acting_manager_id:
         raise DomainError(N_("You cannot disable yourself."))
-    updated = Volunteer.update(active=active).where(Volunteer.id == volunteer_id).execute()
+    changes = {"active": active}
+    if not active:  # a disabled person's open sessions end now
+        changes["session_epoch"] = Volunteer.session_epoch + 1
+    with database.atomic():
+        updated = Volunteer.update(changes).where(Volunteer.id == volunteer_id).execute()
     if not updated:
         raise NotFound(N_("No such volunteer."))
 
 
-def sign_in(volunteer_id, pin, now=None):
-    """Check a PIN; return the volunteer or raise SignInRefused with what to do.
+def set_pin(volunteer_id, pin):
+    """Give someone a new PIN (and lift their locks); their open sessions end."""
+    person = Volunteer.get_or_none(Volunteer.id == volunteer_id)
+    if person is None:
+        raise NotFound(N_("No such volunteer."))
+    check_new_pin(pin, person.role)
+    pin_hash = credentials.hash_secret(pin)  # scrypt before the write, never inside it
+    with database.atomic():
+        Volunteer.update(pin_hash=pin_hash, session_epoch=Volunteer.session_epoch + 1, **_UNLOCKED).where(
+            Volunteer.id == volunteer_id).execute()
+
+
+_UNLOCKED = {"failed_attempts": 0, "locked_until": None, "screen_failed_attempts": 0, "screen_locked_until": None}
+
+
+def unlock(volunteer_id):
+    """Lift both PIN locks of one person (a manager at the console, or the CLI)."""
+    with database.atomic():
+        updated = Volunteer.update(**_UNLOCKED).where(Volunteer.id == volunteer_id).execute()
+    if not updated:
+        raise NotFound(N_("No such volunteer."))
+
+
+def is_locked(person, now=None):
+    """Return which paths ("console", "screen") have this person locked now."""
+    now = now or clock.now()
+    return [path for path, prefix in PATHS.items()
+            if (getattr(person, f"{prefix}locked_until") or now) > now]
+
+
+def end_sessions(volunteer_id):
+    """End every open console session of one person (signing out does this)."""
+    with database.atomic():
+        Volunteer.update(session_epoch=Volunteer.session_epoch + 1).where(Volunteer.id == volunteer_id).execute()
+
+
+def session_is_current(person, epoch):
+    """Return True if a session stamped with ``epoch`` still belongs to this person's open sessions."""
+    return person is not None and epoch == person.session_epoch
+
+
+def sign_in(volunteer_id, pin, now=None, at=CONSOLE):
+    """Check a PIN typed at the console or the screen; return the volunteer or raise SignInRefused.
 
     A wrong PIN is recorded before the refusal is raised, so the count of
-    failures is committed and a lockout cannot be dodged.
+    failures is committed and a lockout cannot be dodged. ``at`` says where the
+    PIN was typed: each place has its own count and lock. The PIN is checked
+    outside any write transaction, so a sign-in never waits on, nor makes
+    wait, a voucher being issued.
     """
     now = now or clock.now()
-    with database.atomic():
-        person = Volunteer.get_or_none(Volunteer.id == volunteer_id, Volunteer.active == True)  # noqa: E712
-        if person is None:
-            raise SignInRefused(N_("Please choose your name from the list."))
-        tried = credentials.attempt(person, pin or "", person.pin_hash, now)
+    person = Volunteer.get_or_none(Volunteer.id == volunteer_id, Volunteer.active == True)  # noqa: E712
+    if person is None:
+        raise SignInRefused(N_("Please choose your name from the list."))
+    tried = credentials.attempt(person, pin or "", person.pin_hash, now, path=PATHS[at])
     if tried.locked_minutes:
         raise SignInRefused(N_("Too many wrong PINs. Try again in %(minutes)s minutes."), minutes=tried.locked_minutes)
     if not tried.accepted:

@@ -37,3 +37,52 @@ def volunteers_list():
         for person in Volunteer.select().order_by(Volunteer.name):
             state = "active" if person.active else "disabled"
             click.echo(f"{person.id}\t{person.name}\t{person.role}\t{state}")
+
+
+def _person(who):
+    person = Volunteer.get_or_none(Volunteer.id == int(who)) if who.isascii() and who.isdigit() else None
+    person = person or Volunteer.get_or_none(Volunteer.name == who, Volunteer.active == True)  # noqa: E712
+    if person is None:
+        raise click.ClickException(f"no volunteer with the id or name {who!r}")
+    return person
+
+
+@volunteers_group.command("unlock")
+@click.argument("who")
+def volunteers_unlock(who):
+    """Lift the PIN locks of WHO (id or name): at the console and at the worker screen."""
+    with database.connection_context():
+        person = _person(who)
+        volunteers.unlock(person.id)
+    click.echo(f"unlocked {person.name} (id {person.id})")
+
+
+@volunteers_group.command("set-pin")
+@click.argument("who")
+@click.option("--pin", prompt="New PIN", hide_input=True, confirmation_prompt=True,
+              help="Asked for without echo when not given.")
+def volunteers_set_pin(who, pin):
+    """Give WHO (id or name) a new PIN; their open console sessions end."""
+    try:
+        with database.connection_context():
+            person = _person(who)
+            volunteers.set_pin(person.id, pin)
+    except DomainError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"new PIN for {person.name} (id {person.id}); their sessions have ended")
+
+
+@volunteers_group.command("confirm-clock")
+@click.argument("manager")
+def volunteers_confirm_clock(manager):
+    """MANAGER (id or name) confirms the kiosk's clock after it jumped: expiry, purges and closing run again."""
+    from kiosk import clock
+
+    with database.connection_context():
+        person = _person(manager)
+        if person.role != "manager":
+            raise click.ClickException("only a station manager can confirm the clock")
+        doubt = clock.suspect()
+        clock.confirm(person.id)
+    when = clock.local_time().strftime("%Y-%m-%d %H:%M")
+    click.echo(f"clock confirmed by {person.name}: {when}" + (f" (it had {doubt.suspect_reason})" if doubt else ""))

@@ -15,8 +15,10 @@ Expiry is processed lazily, at the start of every write that touches stock
 (issue, redeem, void, stock in/out) and by ``flask packs expire``: a kiosk
 has no reliable scheduler (it is switched off at night, or unplugged), and
 doing it in the transaction that is about to read stock means what is
-available is always right at the moment it matters. It costs one indexed
-query per write. An expired voucher is counted on its expiry day (the last
+available is always right at the moment it matters. It costs one index
+search per write (state, expires), which finds nothing on every write but the
+first of a day. Person keys of an ended campaign are cleared once, and the
+campaign marked, so later writes only glance at the campaign table. An expired voucher is counted on its expiry day (the last
 day it could have been collected), so the number does not depend on when
 the kiosk happened to notice.
 """
@@ -604,6 +606,8 @@ def release_expired(today=None, now=None):
     Call inside a write transaction (every stock write does), or alone.
     Each is counted as expired on its own expiry day.
     """
+    if clock.suspect():  # a clock that jumped ahead must not expire today's vouchers for good
+        return 0
     today = today or clock.local_day(now)
     now = now or clock.now()
     with counts.write_transaction():
@@ -617,10 +621,28 @@ def release_expired(today=None, now=None):
     return len(due)
 
 
+def forget_people(before):
+    """Clear the person keys (ID/phone HMACs) of vouchers issued before a moment; return how many.
+
+    The retention purge calls this with the registrations' cutoff, so a
+    person's fingerprint leaves the vouchers when it leaves the registration.
+    """
+    with counts.write_transaction():
+        return Voucher.update(person_key=None).where(Voucher.issued_at < before, Voucher.person_key.is_null(False)).execute()
+
+
 def _forget_people_after_campaigns(today):
-    """Clear person keys of vouchers whose campaign is over: no quota needs them any more."""
-    ended = Campaign.select(Campaign.id).where(Campaign.ends < today)
-    Voucher.update(person_key=None).where(Voucher.campaign.in_(ended), Voucher.person_key.is_null(False)).execute()
+    """Clear person keys of vouchers whose campaign is over: no quota needs them any more.
+
+    Incremental: only campaigns that ended and were not yet done are looked
+    at (a few rows of the campaign table), each once, by the campaign index
+    of its vouchers. Every other write finds nothing to do.
+    """
+    ended = Campaign.select(Campaign.id).where(Campaign.ends < today, Campaign.people_forgotten == False)  # noqa: E712
+    for campaign in ended:
+        Voucher.update(person_key=None).where(Voucher.campaign == campaign.id,
+                                              Voucher.person_key.is_null(False)).execute()
+        Campaign.update(people_forgotten=True).where(Campaign.id == campaign.id).execute()
 
 
 # --- reports ------------------------------------------------------------------------------

@@ -70,8 +70,11 @@ class Campaign(BaseModel):
     station = ForeignKeyField(Station, backref="campaigns")
     name = CharField(max_length=64)
     starts = DateField()
-    ends = DateField()  # last day, inclusive
+    ends = DateField(index=True)  # last day, inclusive
     created_at = DateTimeField(default=utcnow)
+    # Set once the person keys of its vouchers are cleared (the day after it ends):
+    # the daily forgetting then looks at the few campaigns not yet done, never the vouchers.
+    people_forgotten = BooleanField(default=False)
 
 
 class PackOffer(BaseModel):
@@ -109,3 +112,14 @@ class Voucher(BaseModel):
     print_job = IntegerField(null=True)  # the kiosk.printing job of the first print; reprints copy it
     closed_at = DateTimeField(null=True)  # when it was redeemed, voided or expired
     closed_by = ForeignKeyField(Volunteer, null=True, backref="closed_vouchers")
+
+    class Meta:
+        indexes = (
+            # The quota check: this person's vouchers of one pack in one campaign, latest first.
+            # Without it SQLite walks the day index (for the ORDER BY) through the whole season.
+            (("person_key", "campaign", "pack_type", "day"), False),
+            # Expiry: the issued vouchers whose last day has passed, found without a scan.
+            (("state", "expires"), False),
+            # The day book's outstanding vouchers per pack type: those still valid at a moment.
+            (("pack_type", "expires"), False),
+        )

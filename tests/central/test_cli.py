@@ -16,9 +16,9 @@ def runner(central):
 
 
 def test_kiosks_are_added_listed_and_removed(runner):
-    added = runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9/", "t" * 32])
+    added = runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9/"], input="t" * 32 + "\n")
     assert added.exit_code == 0, added.output
-    duplicate = runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9", "t" * 32])
+    duplicate = runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9"], input="t" * 32 + "\n")
     assert duplicate.exit_code == 1 and "already registered" in duplicate.output
     listed = runner.invoke(args=["kiosks", "list"])
     assert "乐山站" in listed.output and "never" in listed.output and "STALE" in listed.output
@@ -27,15 +27,15 @@ def test_kiosks_are_added_listed_and_removed(runner):
 
 
 def test_a_bad_address_or_short_token_is_refused_with_a_reason(runner):
-    assert "http://" in runner.invoke(args=["kiosks", "add", "a", "ftp://x", "t" * 32]).output
-    assert "too short" in runner.invoke(args=["kiosks", "add", "a", "http://x", "short"]).output
+    assert "http://" in runner.invoke(args=["kiosks", "add", "a", "ftp://x"], input="t" * 32 + "\n").output
+    assert "too short" in runner.invoke(args=["kiosks", "add", "a", "http://x"], input="short" + "\n").output
 
 
 def test_pull_prints_progress_and_a_summary_and_exits_1_when_a_kiosk_failed(runner, kiosks):
     kiosk = kiosks()
     kiosk.count("tallies", service="tea")
-    runner.invoke(args=["kiosks", "add", "good", kiosk.url, kiosk.token])
-    runner.invoke(args=["kiosks", "add", "gone", "http://127.0.0.1:9", "t" * 32])
+    runner.invoke(args=["kiosks", "add", "good", kiosk.url], input=kiosk.token + "\n")
+    runner.invoke(args=["kiosks", "add", "gone", "http://127.0.0.1:9"], input="t" * 32 + "\n")
     result = runner.invoke(args=["pull", "--concurrency", "2"])
     assert result.exit_code == 1
     assert "[1/2]" in result.output and "[2/2]" in result.output
@@ -48,7 +48,7 @@ def test_pull_prints_progress_and_a_summary_and_exits_1_when_a_kiosk_failed(runn
 def test_import_and_totals_agree_with_the_kiosk_and_a_refused_file_exits_1(runner, kiosks, tmp_path):
     kiosk = kiosks()
     kiosk.count("registrations", DAY, 3, direction="work", county="511102", destination="440300")
-    runner.invoke(args=["kiosks", "add", "usb", "-", kiosk.token])
+    runner.invoke(args=["kiosks", "add", "usb", "-"], input=kiosk.token + "\n")
     kiosk.bundle(tmp_path / "b.json")
     imported = runner.invoke(args=["import", str(tmp_path / "b.json")])
     assert imported.exit_code == 0 and "1 cells, 1 changed" in imported.output
@@ -63,7 +63,7 @@ def test_import_and_totals_agree_with_the_kiosk_and_a_refused_file_exits_1(runne
 def test_report_writes_a_spreadsheet_with_chinese_headers(runner, kiosks, tmp_path):
     kiosk = kiosks()
     kiosk.count("registrations", DAY, 2, direction="home", county="511102", destination="440300")
-    runner.invoke(args=["kiosks", "add", "usb", "-", kiosk.token])
+    runner.invoke(args=["kiosks", "add", "usb", "-"], input=kiosk.token + "\n")
     kiosk.bundle(tmp_path / "b.json")
     runner.invoke(args=["import", str(tmp_path / "b.json")])
     out = tmp_path / "week.xlsx"
@@ -98,3 +98,14 @@ def test_a_short_password_a_mistyped_repeat_or_a_taken_name_adds_no_one(runner, 
     taken = runner.invoke(args=["users", "add", "王磊"], input="another password\nanother password\n")
     assert taken.exit_code == 1 and "already an office user" in taken.output
     assert runner.invoke(args=["users", "disable", "nobody"]).exit_code == 1
+
+
+def test_a_kiosk_token_never_goes_on_the_command_line(central, runner, tmp_path):
+    assert runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9/", "t" * 32]).exit_code != 0
+    token_file = tmp_path / "token"
+    token_file.write_text("u" * 32 + "\n")
+    added = runner.invoke(args=["kiosks", "add", "乐山站", "http://127.0.0.1:9/", "--token-file", str(token_file)])
+    assert added.exit_code == 0, added.output
+    assert "u" * 32 not in added.output
+    updated = runner.invoke(args=["kiosks", "update", "乐山站", "--new-token"], input="v" * 32 + "\n")
+    assert updated.exit_code == 0, updated.output

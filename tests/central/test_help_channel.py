@@ -42,7 +42,7 @@ def office_key(central, runner):
 @pytest.fixture
 def kiosk(kiosks, office_key, runner):
     started = kiosks("k1", OFFICE_PUBLIC_KEY=office_key.public_key, HELP_LABOUR_DESK="市中区劳动保障监察大队")
-    assert runner.invoke(args=["kiosks", "add", "乐山1号机", started.url, started.token]).exit_code == 0
+    assert runner.invoke(args=["kiosks", "add", "乐山1号机", started.url], input=started.token + "\n").exit_code == 0
     return started
 
 

@@ -31,6 +31,7 @@ def some_activity(kiosk, day=DAY):
 def pull_all(central, **options):
     options.setdefault("page_size", central.config["PAGE_SIZE"])
     options.setdefault("timeout", 5)
+    options.setdefault("limits", pull.Limits(backoff=0.1))
     return pull.pull_all(list(registry.pullable()), **options)
 
 
@@ -126,11 +127,54 @@ def test_a_connection_cut_mid_page_keeps_the_pages_before_it_and_the_next_pull_f
     kiosk = kiosks(wrap=CutConnection)
     some_activity(kiosk)
     register("bus station", kiosk)
-    first = pull_all(central)
+    first = pull_all(central, limits=pull.Limits(attempts=1))
     assert "cut in the middle of a page" in first.failed[0].message()
     assert History.get().cursor == kiosk.page(0, 7)["next"]  # the first page was committed with its cursor
     second = pull_all(central)
     assert not second.failed
+    assert_totals_match(kiosk)
+
+
+def test_a_cut_connection_is_tried_again_in_the_same_run_after_a_back_off(central, kiosks):
+    kiosk = kiosks(wrap=CutConnection)
+    some_activity(kiosk)
+    register("bus station", kiosk)
+    summary = pull_all(central, limits=pull.Limits(attempts=2, backoff=0.2))
+    assert not summary.failed and [o.attempts for o in summary.outcomes] == [2]
+    assert_totals_match(kiosk)
+
+
+def test_a_wrong_token_is_not_tried_again(central, kiosks):
+    kiosk = kiosks()
+    some_activity(kiosk)
+    register("bus station", kiosk, token="not-the-kiosks-token-000")
+    summary = pull_all(central, limits=pull.Limits(attempts=3, backoff=0.1))
+    assert [o.attempts for o in summary.failed] == [1]
+
+
+def test_hanging_kiosks_cost_their_timeout_once_side_by_side(central, kiosks):
+    """Ten kiosks that accept the connection and never answer, beside a live one."""
+    import socket
+    import time
+
+    kiosk = kiosks()
+    some_activity(kiosk)
+    register("bus station", kiosk)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    port = silent.getsockname()[1]
+    try:
+        for n in range(10):
+            registry.register(f"hanging {n}", f"http://127.0.0.1:{port}", f"a-token-long-enough-{n:04d}")
+        started = time.monotonic()
+        summary = pull_all(central, timeout=None, limits=pull.Limits(read=1.0, attempts=2, backoff=0.3))
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert sorted(o.name for o in summary.failed) == [f"hanging {n}" for n in range(10)]
+    assert all(o.attempts == 2 and "timed out" in o.message() for o in summary.failed)
+    assert took < 6  # one second of silence, twice, plus the back-off: in parallel, not 10 × 2 s
     assert_totals_match(kiosk)
 
 

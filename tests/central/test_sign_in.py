@@ -124,10 +124,10 @@ def test_the_lock_ends_after_fifteen_minutes(central):
     assert users.sign_in(OFFICE_USER, PASSWORD, now=start + datetime.timedelta(minutes=16)).name == OFFICE_USER
 
 
-def test_passwords_are_stored_only_as_scrypt_hashes_and_short_ones_are_refused(central):
+def test_passwords_are_stored_only_as_scrypt_hashes_at_owasps_cost_and_short_ones_are_refused(central):
     users.add(OFFICE_USER, PASSWORD)
     stored = OfficeUser.by_name(OFFICE_USER).password_hash
-    assert stored.startswith("scrypt$") and PASSWORD not in stored
+    assert stored.startswith("scrypt:131072:8:1$") and PASSWORD not in stored
     with pytest.raises(users.DomainError, match="at least 8"):
         users.add("李强", "1234567")
 
@@ -197,3 +197,13 @@ class TestWithCsrfProtection:
         assert_sent_to_sign_in(client.get("/"))
         same_site = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
         assert client.post("/sign-in", data=data, headers=same_site).status_code == 303
+
+
+def test_an_old_password_hash_still_signs_in_and_is_replaced_at_todays_cost(central):
+    from kiosk import credentials
+
+    user = users.add(OFFICE_USER, PASSWORD)
+    OfficeUser.update(password_hash=credentials.hash_secret(PASSWORD)).where(OfficeUser.id == user.id).execute()
+    assert users.sign_in(OFFICE_USER, PASSWORD).name == OFFICE_USER
+    assert OfficeUser.by_name(OFFICE_USER).password_hash.startswith("scrypt:131072:8:1$")
+    assert users.sign_in(OFFICE_USER, PASSWORD).name == OFFICE_USER

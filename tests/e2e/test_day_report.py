@@ -21,12 +21,12 @@ def stock(app):
 def sign_in_manager(page, live_server):
     page.goto(f"{live_server.url}/volunteer/")
     page.get_by_role("link", name="李站长").tap()
-    tap_pin(page, "1357")
+    tap_pin(page, "135792")
     page.get_by_role("button", name="登录").tap()
 
 
 def test_manager_sees_counts_change_prints_the_day_report_and_closes_the_day(page, live_server):
-    add_volunteer(live_server.app, name="李站长", pin="1357", role="manager")
+    add_volunteer(live_server.app, name="李站长", pin="135792", role="manager")
     stock(live_server.app)
     page.set_viewport_size(TABLET)
     sign_in_manager(page, live_server)
@@ -61,7 +61,7 @@ def test_manager_sees_counts_change_prints_the_day_report_and_closes_the_day(pag
 
 
 def test_a_correction_without_reason_gets_a_clear_message(page, live_server):
-    add_volunteer(live_server.app, name="李站长", pin="1357", role="manager")
+    add_volunteer(live_server.app, name="李站长", pin="135792", role="manager")
     page.set_viewport_size(SMALL_KIOSK)
     sign_in_manager(page, live_server)
     page.locator("#overview").wait_for()

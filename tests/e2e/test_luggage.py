@@ -74,7 +74,7 @@ def test_two_bags_are_checked_in_printed_and_handed_back_one_at_a_time(page, liv
 def test_a_lost_ticket_is_released_only_with_the_managers_pin(page, live_server):
     app = live_server.app
     volunteer = add_volunteer(app)
-    add_volunteer(app, name="陈站长", pin="8642", role="manager")
+    add_volunteer(app, name="陈站长", pin="864297", role="manager")
     with app.app_context(), database.connection_context():
         rules = luggage.Rules.from_config(app.config)
         keys = luggage.Keys(stations.current().kiosk_id, app.config["SIGNING_KEY"], app.config["PII_KEY"])
@@ -98,7 +98,7 @@ def test_a_lost_ticket_is_released_only_with_the_managers_pin(page, live_server)
     page.get_by_role("alert").filter(has_text="还可以再试 4 次").wait_for()
     assert_fits_the_screen(page)
     screenshot(page, "luggage-release-wrong-pin")
-    tap_pin(page, "8642")
+    tap_pin(page, "864297")
     page.locator("#release-submit").tap()
     page.get_by_role("status").filter(has_text="已经站长批准放行").wait_for()
     assert page.locator("#ticket-state").inner_text() == "已关闭"

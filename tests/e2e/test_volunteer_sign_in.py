@@ -33,7 +33,7 @@ def test_five_wrong_pins_lock_the_pad(page, live_server):
     page.goto(f"{live_server.url}/volunteer/")
     page.get_by_role("link", name="王芳").tap()
     for attempt in range(5):
-        tap_pin(page, "1357")
+        tap_pin(page, "135792")
         page.get_by_role("button", name="登录").tap()
         expected = "请 15 分钟后再试" if attempt == 4 else f"还可以再试 {4 - attempt} 次"
         page.get_by_role("alert").filter(has_text=expected).wait_for()

@@ -146,8 +146,8 @@ def test_the_voucher_fits_a_full_hd_screen_too(page, station):
 
 
 def test_a_manager_counts_a_delivery_in_on_the_stock_screen(browser, station):
-    add_volunteer(station.app, name="陈站长", pin="8642", role="manager")
-    desk = open_desk(browser, station.url, name="陈站长", pin="8642")
+    add_volunteer(station.app, name="陈站长", pin="864297", role="manager")
+    desk = open_desk(browser, station.url, name="陈站长", pin="864297")
     desk.get_by_role("link", name="库存").tap()
     desk.get_by_role("heading", name="礼包库存").wait_for()
     desk.get_by_label("数量").fill("40")

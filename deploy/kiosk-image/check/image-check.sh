@@ -136,7 +136,7 @@ else
 fi
 
 # -- Chromium policies and the one port everything must agree on ---------------
-port=$(sed -n 's/^ExecStart=.*kiosk\.serve.*--port \([0-9]*\).*/\1/p' "$overlay/etc/systemd/system/nuantu-app.service")
+port=$(sed -nE 's/^ExecStart=.*kiosk\.(serve|updates\.launch).*--port ([0-9]+).*/\2/p' "$overlay/etc/systemd/system/nuantu-app.service")
 mapfile -t policies < <(find "$overlay/etc/chromium/policies" -name '*.json' | sort)
 if [ -n "$port" ] && "$python" "$here/check/check_policies.py" --port "$port" "${policies[@]}" >"$scratch/out" 2>&1; then
     pass "Chromium policies (${#policies[@]} files, local app on port $port only)"

@@ -22,10 +22,14 @@ in_root passwd --lock root >/dev/null
 # network needed in the chroot). Bytecode is compiled now: the root file
 # system is read-only on the kiosk.
 mkdir -p "$rootfs/tmp/wheels"
-cp "$wheelhouse"/*.whl "$rootfs/tmp/wheels/"
+cp "$wheelhouse"/*.whl "$wheelhouse"/requirements.lock "$rootfs/tmp/wheels/"
 in_root python3 -m venv /opt/nuantu/venv
-in_root /opt/nuantu/venv/bin/pip install --quiet --no-index --no-cache-dir \
+# The dependencies exactly as locked (hashes checked), then the app itself.
+in_root /opt/nuantu/venv/bin/pip install --quiet --no-index --no-cache-dir --require-hashes \
+    --find-links /tmp/wheels -r /tmp/wheels/requirements.lock
+in_root /opt/nuantu/venv/bin/pip install --quiet --no-index --no-cache-dir --no-deps \
     --find-links /tmp/wheels nuantu-kiosk
+in_root /opt/nuantu/venv/bin/pip check
 rm -rf "$rootfs/tmp/wheels"
 in_root /opt/nuantu/venv/bin/python -m compileall -q /opt/nuantu/venv >/dev/null
 

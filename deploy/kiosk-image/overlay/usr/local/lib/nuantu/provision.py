@@ -50,15 +50,30 @@ APP_CACHE = "/var/cache/nuantu"  # XDG_CACHE_HOME, as in /etc/nuantu/kiosk.env
 UDEV_RULE = Path("/run/udev/rules.d/61-nuantu-printer.rules")
 
 # Settings the app reads from instance/config.py (kiosk/config.py keys).
-APP_KEYS = ("STATION", "STATION_NAME", "STATION_COUNTY", "STATION_HOTLINE", "PRINTER_URL")
+APP_KEYS = (
+    "STATION", "STATION_NAME", "STATION_COUNTY", "STATION_HOTLINE", "PRINTER_URL", "PRINTER_PROFILE",
+    "RELEASE_PUBLIC_KEY",
+)
 # Secrets merged into instance/secrets.json (kiosk.config.SECRET_KEYS).
 SECRET_KEYS = ("SYNC_TOKEN", "SECRET_KEY", "PII_KEY", "SIGNING_KEY")
 # Settings of the operating system, kept in /var/lib/nuantu/os.json.
-OS_KEYS = ("ROTATE", "NTP_SERVER", "LISTEN")
+OS_KEYS = ("ROTATE", "NTP_SERVER", "LISTEN", "HOSTNAME", "NETWORK")
 # Where the app listens: the station's LAN (volunteer tablets, the central
 # office's nightly pull) or this machine only.
 LISTEN_ADDRESSES = {"lan": "0.0.0.0", "local": "127.0.0.1"}
 REQUIRED = ("STATION", "STATION_NAME", "STATION_COUNTY")
+# Required unless an earlier provisioning stored them: without a token nobody
+# can read the kiosk's counts (it would make one no one knows), without a
+# printer URL it would "print" into files and call the printer ok.
+REQUIRED_ONCE = {
+    "SYNC_TOKEN": "SYNC_TOKEN is required: the central office's `fleet plan` writes it into this file",
+    "PRINTER_URL": "PRINTER_URL is required (e.g. file:///dev/usb/lp0 or usb://04b8:0e15; "
+                   "preview:///var/lib/nuantu/instance/prints only to print into files on purpose)",
+}
+PROFILES = ("generic58", "generic80", "tm-t20")
+HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+NETWORK = re.compile(r"^(dhcp|(\d{1,3}(\.\d{1,3}){3})/(\d{1,2})(,(\d{1,3}(\.\d{1,3}){3}))?)$")
+STATIC_NETWORK = Path("/run/systemd/network/10-nuantu-static.network")
 PRINTER_SCHEMES = ("preview", "file", "usb", "tcp", "serial", "cups", "virtual")
 
 HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
@@ -126,10 +141,52 @@ def validate(settings):
     ntp = settings.get("NTP_SERVER", "")
     if ntp and not HOSTNAME.match(ntp):
         problems.append("NTP_SERVER must be a host name or IP address")
+    profile = settings.get("PRINTER_PROFILE", "")
+    if profile and profile.split("?", 1)[0] not in PROFILES:
+        problems.append(f"PRINTER_PROFILE must be one of {', '.join(PROFILES)}")
+    host = settings.get("HOSTNAME", "")
+    if host and not HOST_LABEL.match(host):
+        problems.append("HOSTNAME must be lowercase letters, digits and '-', at most 63, e.g. nuantu-leshan-kyzx")
+    network = settings.get("NETWORK", "dhcp")
+    if not NETWORK.match(network) or (network != "dhcp" and int(NETWORK.match(network).group(4)) > 30):
+        problems.append("NETWORK must be dhcp or ADDRESS/PREFIX[,GATEWAY], e.g. 10.8.1.20/24,10.8.1.1")
+    release_key = settings.get("RELEASE_PUBLIC_KEY", "")
+    if release_key and not re.fullmatch(r"[A-Za-z0-9+/]{43}=", release_key):
+        problems.append("RELEASE_PUBLIC_KEY must be the 44 base64 characters `fleet release-key` prints")
     for key in SECRET_KEYS:
         if key in settings and len(settings[key]) < 16:
             problems.append(f"{key} is too short to be a secret (16 characters at least)")
     return problems
+
+
+def missing_once(settings, data_dir=DATA):
+    """Problems for REQUIRED_ONCE keys neither in this file nor stored by an earlier one."""
+    data_dir = Path(data_dir)
+    stored = {**read_json(data_dir / "provisioned.json"), **read_json(data_dir / "instance" / "secrets.json")}
+    return [problem for key, problem in REQUIRED_ONCE.items() if key not in settings and key not in stored]
+
+
+def hostname_of(os_settings, applied):
+    """This kiosk's host name: HOSTNAME, else nuantu-STATION (unique per station), else nuantu."""
+    if os_settings.get("HOSTNAME"):
+        return os_settings["HOSTNAME"]
+    station = applied.get("STATION", "")
+    return f"nuantu-{station}"[:63].rstrip("-") if station else "nuantu"
+
+
+def static_network_text(network):
+    """A systemd-networkd file for NETWORK=ADDRESS/PREFIX[,GATEWAY], or None for dhcp."""
+    if not network or network == "dhcp":
+        return None
+    address, _, gateway = network.partition(",")
+    text = (
+        "# Written at boot by nuantu-provision from NETWORK=; do not edit.\n"
+        "[Match]\nType=ether\n\n[Network]\n"
+        f"Address={address}\n"
+    )
+    if gateway:
+        text += f"Gateway={gateway}\nDNS={gateway}\n"
+    return text
 
 
 def write_atomically(path, text, mode=0o600, owner=None):
@@ -226,16 +283,18 @@ def consume(path):
     sync_directory(path.parent)
 
 
-def receipt_text(settings, station_report, when):
+def receipt_text(settings, station_report, when, printers=()):
     """What the technician finds on the stick afterwards: no secrets, just what was applied."""
     given = ", ".join(sorted(k for k in settings if k not in SECRET_KEYS))
     secrets = ", ".join(sorted(k for k in settings if k in SECRET_KEYS)) or "none"
+    seen = "".join(f"  {line}\n" for line in printers) or "  none\n"
     text = (
         f"Nuantu kiosk provisioned {when:%Y-%m-%d %H:%M:%S %z}\n"
         "暖途自助机已配置\n\n"
         f"{station_report.strip()}\n\n"
         f"settings applied: {given}\n"
         f"secrets applied (not shown): {secrets}\n"
+        f"USB printers seen (suggested settings):\n{seen}"
     )
     return text.replace("\n", "\r\n")  # for Notepad
 
@@ -267,6 +326,23 @@ def printer_udev_rule(printer_url):
     )
 
 
+def apply_network(data_dir=DATA, path=STATIC_NETWORK, run=subprocess.run):
+    """Host name for this boot (DHCP sends it to the router) and a fixed address if NETWORK gives one."""
+    data_dir = Path(data_dir)
+    name_file = data_dir / "hostname"
+    if name_file.exists():
+        run(["hostname", name_file.read_text().strip()], check=False)
+    text = static_network_text(read_json(data_dir / "os.json").get("NETWORK"))
+    path = Path(path)
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    run(["networkctl", "reload"], check=False, capture_output=True)
+    return text is not None
+
+
 def apply_runtime(data_dir=DATA, rule_path=UDEV_RULE, run=subprocess.run):
     """Re-create the per-boot bits kept in /run from the stored settings."""
     applied = read_json(Path(data_dir) / "provisioned.json")
@@ -284,9 +360,14 @@ def apply_runtime(data_dir=DATA, rule_path=UDEV_RULE, run=subprocess.run):
 
 
 def write_os_files(data_dir=DATA):
-    """Files the screen, the app unit and chrony read: screen.conf, listen.env, an NTP sourcedir."""
+    """Files the screen, the app unit, chrony and the initramfs read: screen.conf, listen.env,
+    an NTP sourcedir, hostname."""
     data_dir = Path(data_dir)
     os_settings = read_json(data_dir / "os.json")
+    # The initramfs copies it into the overlay's /etc/hostname at the next
+    # boot (before systemd reads it); apply_hostname sets it for this one.
+    write_atomically(data_dir / "hostname", hostname_of(os_settings, read_json(data_dir / "provisioned.json")) + "\n",
+                     0o644)
     write_atomically(data_dir / "screen.conf", f"ROTATE={os_settings.get('ROTATE', '0')}\n", 0o644)
     address = LISTEN_ADDRESSES[os_settings.get("LISTEN", "lan")]
     write_atomically(data_dir / "listen.env", f"NUANTU_LISTEN={address}\n", 0o644)
@@ -296,6 +377,53 @@ def write_os_files(data_dir=DATA):
         write_atomically(sources, f"server {server} iburst\n", 0o644)
     elif sources.exists():
         sources.unlink()
+
+
+# USB ids of printers as sold → (what it is, PRINTER_URL, PRINTER_PROFILE).
+# Printer-class devices not listed still get a usblp suggestion.
+KNOWN_PRINTERS = {
+    ("04b8", "0e15"): ("Epson TM-T20II (vendor-class USB)", "usb://04b8:0e15", "tm-t20"),
+    ("04b8", "0e28"): ("Epson TM-T20III (vendor-class USB)", "usb://04b8:0e28", "tm-t20"),
+    ("0416", "5011"): ("Xprinter/GPrinter 58 mm (printer-class USB)", "file:///dev/usb/lp0", "generic58"),
+    ("0fe6", "811e"): ("Xprinter/GPrinter 80 mm (printer-class USB)", "file:///dev/usb/lp0", "generic80"),
+}
+DETECTED = "printer-detected.txt"
+
+
+def detect_printers(sysfs=Path("/sys/bus/usb/devices")):
+    """Printers plugged into USB now: [(vid, pid, what, suggested URL, suggested profile)]."""
+    found = []
+    for device in sorted(Path(sysfs).glob("*")):
+        try:
+            vid = (device / "idVendor").read_text().strip().lower()
+            pid = (device / "idProduct").read_text().strip().lower()
+        except OSError:
+            continue
+        classes = set()
+        for interface in device.glob(f"{device.name}:*"):
+            try:
+                classes.add((interface / "bInterfaceClass").read_text().strip().lower())
+            except OSError:
+                continue
+        if (vid, pid) in KNOWN_PRINTERS:
+            found.append((vid, pid, *KNOWN_PRINTERS[(vid, pid)]))
+        elif "07" in classes:
+            found.append((vid, pid, "a printer-class USB printer", "file:///dev/usb/lp0", "generic58"))
+        elif vid == "04b8" and "ff" in classes:
+            found.append((vid, pid, "an Epson vendor-class USB device", f"usb://{vid}:{pid}", "tm-t20"))
+    return found
+
+
+def write_detected(data_dir=DATA, sysfs=Path("/sys/bus/usb/devices")):
+    """Say which printer is plugged in and which settings would drive it (every boot)."""
+    applied = read_json(Path(data_dir) / "provisioned.json")
+    lines = []
+    for vid, pid, what, url, profile in detect_printers(sysfs):
+        match = " (what this kiosk uses)" if applied.get("PRINTER_URL") == url else ""
+        lines.append(f"{vid}:{pid} {what}: PRINTER_URL={url} PRINTER_PROFILE={profile}{match}")
+    text = "\n".join(lines) + "\n" if lines else "no USB printer seen\n"
+    write_atomically(Path(data_dir) / DETECTED, text, 0o644)
+    return lines
 
 
 def keep_machine_id(data_dir=DATA, etc=Path("/etc")):
@@ -392,12 +520,15 @@ def station_report(data_dir=DATA):
     return result.stdout
 
 
-def provision_from(path, data_dir=DATA, owner=None, report=station_report, now=None):
+def provision_from(path, data_dir=DATA, owner=None, report=station_report, now=None, printers=()):
     """Apply one provisioning file; return True when applied, False when refused."""
     when = now or datetime.datetime.now().astimezone()
     folder = path.parent
     try:
         settings = parse(path.read_text(encoding="utf-8", errors="replace"))
+        missing = missing_once(settings, data_dir)
+        if missing:
+            raise ProvisionError(missing)
         previous = store(settings, data_dir, owner)
         try:
             station = report(data_dir)
@@ -410,12 +541,12 @@ def provision_from(path, data_dir=DATA, owner=None, report=station_report, now=N
         return False
     consume(path)
     (folder / ERROR_NAME).unlink(missing_ok=True)
-    write_atomically(folder / RECEIPT_NAME, receipt_text(settings, station, when), 0o644)
+    write_atomically(folder / RECEIPT_NAME, receipt_text(settings, station, when, printers), 0o644)
     log.info("provisioned from %s: %s", path, ", ".join(sorted(settings)))
     return True
 
 
-def look_for_files(data_dir=DATA):
+def look_for_files(data_dir=DATA, printers=()):
     """Mount each candidate, apply the first provisioning file found; return whether one was."""
     with tempfile.TemporaryDirectory(prefix="nuantu-provision-") as scratch:
         target = Path(scratch)
@@ -431,7 +562,7 @@ def look_for_files(data_dir=DATA):
                 subprocess.run(["mount", "-o", "remount,rw", str(target)], check=True)
                 found = find_file(target)
                 log.info("found %s on %s", found.name, device)
-                provision_from(found, data_dir, owner=app_user())
+                provision_from(found, data_dir, owner=app_user(), printers=printers)
                 return True
             finally:
                 subprocess.run(["sync"], check=False)
@@ -456,9 +587,11 @@ def main(argv=None):
 
     subprocess.run(["udevadm", "settle", "--timeout=10"], check=False)
     keep_machine_id()
-    look_for_files()
+    printers = write_detected()
+    look_for_files(printers=printers)
     write_os_files()
     subprocess.run(["chronyc", "reload", "sources"], check=False, capture_output=True)
+    apply_network()
     apply_runtime()
     return 0
 
