@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: lock run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-reports bench-vouchers bench-prompts bench-daybook bench-help image-check image image-boot-test image-security bench-write-path
+.PHONY: lock run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-reports bench-vouchers bench-trips bench-prompts bench-daybook bench-help image-check image image-boot-test image-security bench-write-path
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -99,6 +99,9 @@ bench-reports: $(TEST_STAMP) $(COMPILED)
 
 bench-vouchers: $(TEST_STAMP) $(COMPILED)
 	$(BIN)/python bench/bench_vouchers.py
+
+bench-trips: $(TEST_STAMP) $(COMPILED)
+	$(BIN)/python bench/bench_trips.py
 
 # Spoken prompts (cache, serving, screen open → sound in Chromium) and the virtual ID card reader.
 bench-prompts: $(TEST_STAMP) $(COMPILED) system-packages

@@ -18,6 +18,7 @@ from kiosk import printing
 from kiosk import schema
 from kiosk import stations
 from kiosk import tallies as tally_rules
+from kiosk import trips
 from kiosk import web
 
 try:
@@ -71,6 +72,7 @@ def create_app(test_config=None):
     from kiosk.views import speech
     from kiosk.views import sync
     from kiosk.views import tallies
+    from kiosk.views import trips as trips_views
     from kiosk.views import updates as update_views
     from kiosk.views import volunteer
 
@@ -89,6 +91,8 @@ def create_app(test_config=None):
     app.register_blueprint(luggage_views.bp)
     app.register_blueprint(luggage_views.worker_bp)
     app.register_blueprint(daybook.bp)
+    app.register_blueprint(trips_views.bp)
+    app.register_blueprint(trips_views.console)
     app.register_blueprint(help_views.bp)
     app.register_blueprint(channel.bp)
     station_info.init_app(app)
@@ -116,4 +120,5 @@ def prepare_database(app):
             app.config["STATION_HOTLINE"],
         )
         help_domain.trust_provisioned(app.config["OFFICE_PUBLIC_KEY"])
+    help_domain.on_item("trips", trips.take_office_item)  # trips the office publishes
     return applied

@@ -30,6 +30,7 @@ from kiosk.printing.cli import printer_group
 from kiosk.registration.cli import registrations_group
 from kiosk.speech.cli import prompts_group
 from kiosk.sync.cli import sync_group
+from kiosk.trips.cli import trips_group
 from kiosk.updates.cli import update_group
 from kiosk.volunteers.cli import volunteers_group
 from kiosk.vouchers import ticket as voucher_ticket
@@ -167,6 +168,7 @@ def init_app(app):
     app.cli.add_command(volunteers_group)
     app.cli.add_command(luggage_group)
     app.cli.add_command(packs_group)
+    app.cli.add_command(trips_group)
     app.cli.add_command(idcard_group)
     app.cli.add_command(prompts_group)
     app.cli.add_command(help_group)

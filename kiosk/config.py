@@ -106,6 +106,9 @@ def defaults(instance_path):
         # Where the voucher tells people to collect their pack, e.g. "一楼出站口志愿者服务台";
         # empty: "the volunteer desk".
         "PACK_COLLECT_AT": "",
+        # Hours between an escort's "all safe" (平安) check-ins on a return-to-work trip;
+        # later than this the trip shows as overdue on the console.
+        "TRIPS_CHECK_IN_HOURS": 2,
         # The central office's public key (base64 Ed25519, from `flask --app
         # kiosk.central keys show`): checks what the office publishes and is
         # what wage-arrears tips are sealed to. Empty: no content, no tips.

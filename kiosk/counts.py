@@ -45,6 +45,7 @@ DIMENSIONS = {
     "pack": re.compile(SLUG),
     "service": re.compile(SLUG),
     "intention": re.compile(SLUG),
+    "mode": re.compile(r"bus|train"),  # a return-to-work trip's transport
     "sector": re.compile(SLUG),  # kind of work: construction, factory, services…
     "locality": re.compile(r"local|away"),  # a job in the station's own city or elsewhere
 }
@@ -78,6 +79,14 @@ METRICS = {
     "luggage.tickets.overdue": (),
     "luggage.tickets.lost_released": (),
     "tallies": ("service",),
+    # Return-to-work buses and trains (返岗专车/专列), by destination province and mode.
+    "trips.run": ("destination", "mode"),  # a trip that left (counted on its departure day)
+    "trips.seats_booked": ("destination", "mode"),
+    "trips.boarded": ("destination", "mode"),
+    "trips.no_show": ("destination", "mode"),  # seats not boarded when the trip left
+    "trips.safety_checkins": ("destination", "mode"),
+    "trips.checkins_missed": ("destination", "mode"),  # a safety check-in that came late, once per window
+    "trips.arrived": ("destination", "mode"),  # runs that arrived
     "jobs.viewed": ("sector", "locality"),
     "jobs.slips_printed": ("sector", "locality"),
     # The tip itself travels only sealed (kiosk.help.tips); this is how many, by kind of work.

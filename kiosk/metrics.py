@@ -37,6 +37,7 @@ UNITS = {
     "slip": ("张", "slips"),
     "tip": ("件", "tips"),
     "day": ("天", "days"),
+    "report": ("次", "reports"),
 }
 
 # Groups, in the order the dashboard and the spreadsheets show them.
@@ -46,6 +47,7 @@ GROUPS = {
     "luggage": ("行李看护", "Left luggage"),
     "services": ("服务", "Services"),
     "help": ("就业与维权", "Jobs and wage help"),
+    "trips": ("返岗专车", "Return-to-work trips"),
     "station": ("站点", "Station"),
 }
 
@@ -129,6 +131,14 @@ MEASURES = [
     _m("jobs.viewed", "岗位浏览", "Job postings viewed", "person_time", group="help"),
     _m("jobs.slips_printed", "岗位单打印", "Job slips printed", "slip", group="help"),
     _m("wage_tips.received", "欠薪线索", "Wage-arrears tips received", "tip", group="help"),
+    # Return-to-work buses and trains (kiosk/trips): runs, seats, heads counted at boarding, safety check-ins.
+    _m("trips.run", "发车班次", "Trips that left", "run", group="trips", headline=True),
+    _m("trips.seats_booked", "预约座位", "Seats booked", "person", group="trips"),
+    _m("trips.boarded", "上车人数", "People boarded", "person", group="trips", headline=True),
+    _m("trips.no_show", "未到人数", "Booked but did not board", "person", group="trips"),
+    _m("trips.safety_checkins", "平安报告", "Safety check-ins", "report", group="trips"),
+    _m("trips.checkins_missed", "平安报告逾期", "Safety check-ins overdue", "report", group="trips"),
+    _m("trips.arrived", "到达班次", "Trips arrived", "run", group="trips"),
     # 1 on a day a station manager closed the day's books.
     _m("daybook.closed", "已日结天数", "Days closed by the station", "day"),
 ]

@@ -25,6 +25,9 @@ from kiosk.models import Volunteer
 from kiosk.printing.models import PrintJob
 from kiosk.registration import Registration
 from kiosk.tallies import Tally
+from kiosk.trips import Booking
+from kiosk.trips import Seat
+from kiosk.trips import Trip
 from kiosk.vouchers import Campaign
 from kiosk.vouchers import PackOffer
 from kiosk.vouchers import PackType
@@ -37,6 +40,7 @@ MODELS = [
 ]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
+MODELS += [Trip, Booking, Seat]
 MODELS += [StationSetting]
 MODELS += help_domain.MODELS
 MODELS += [ClockWatch]

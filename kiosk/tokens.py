@@ -26,9 +26,9 @@ from kiosk.errors import N_
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 VERSION = "NT1"
-KINDS = {"V": "voucher", "L": "luggage"}
+KINDS = {"V": "voucher", "L": "luggage", "T": "seat"}
 SIGNATURE_LENGTH = 16
-_PAYLOAD = re.compile(r"^NT1\.([VL])\.([2-9A-HJKMNP-Z]{8})\.([0-9A-F]{8})\.(\d{8})\.([A-Z2-7]{16})$")
+_PAYLOAD = re.compile(r"^NT1\.([VLT])\.([2-9A-HJKMNP-Z]{8})\.([0-9A-F]{8})\.(\d{8})\.([A-Z2-7]{16})$")
 
 
 _PAYLOAD_ANYWHERE = re.compile(r"NT1\.[VL]\.[2-9A-HJKMNP-Z]{8}\.[0-9A-F]{8}\.\d{8}\.[A-Z2-7]{16}")
@@ -46,6 +46,17 @@ class TicketRef:
     kind: str
     code: str
     expires: datetime.date | None
+
+
+# What a desk says when it is shown another kind of ticket: (found, expected) → msgid.
+_WRONG_KIND = {
+    ("L", "V"): N_("This is a luggage ticket, not a gift-pack voucher."),
+    ("V", "L"): N_("This is a gift-pack voucher, not a luggage ticket."),
+    ("T", "V"): N_("This is a bus or train seat ticket, not a gift-pack voucher."),
+    ("T", "L"): N_("This is a bus or train seat ticket, not a luggage ticket."),
+    ("V", "T"): N_("This is a gift-pack voucher, not a seat ticket."),
+    ("L", "T"): N_("This is a luggage ticket, not a seat ticket."),
+}
 
 
 def new_code():
@@ -69,7 +80,7 @@ def _signature(key, body):
 
 
 def payload(kind, code, kiosk_id, expires, key):
-    """Return the signed QR payload for a ticket of kind 'V' or 'L'."""
+    """Return the signed QR payload for a ticket of kind 'V' (voucher), 'L' (luggage) or 'T' (trip seat)."""
     body = f"{VERSION}.{kind}.{code}.{kiosk_tag(kiosk_id)}.{expires:%Y%m%d}"
     return f"{body}.{_signature(key, body)}"
 
@@ -119,9 +130,7 @@ def _read_payload(text, kind, kiosk_id, key, today):
         raise BadTicket(N_("That is not one of our tickets."))
     found_kind, code, tag, expiry, signature = match.groups()
     if found_kind != kind:
-        if kind == "V":
-            raise BadTicket(N_("This is a luggage ticket, not a gift-pack voucher."))
-        raise BadTicket(N_("This is a gift-pack voucher, not a luggage ticket."))
+        raise BadTicket(_WRONG_KIND.get((found_kind, kind), N_("That is not the right kind of ticket here.")))
     if tag != kiosk_tag(kiosk_id):
         raise BadTicket(N_("This ticket was printed at another station. Please use it there."))
     body = text.rsplit(".", 1)[0]

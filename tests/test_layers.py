@@ -22,7 +22,7 @@ FOUNDATIONS = {
 # One package per domain: its __init__ is the use cases, beside models, tickets, cli.
 DOMAINS = {
     "daybook", "help", "luggage", "registration", "retention", "scan", "simulate", "sync", "tallies",
-    "updates", "volunteers", "vouchers",
+    "trips", "updates", "volunteers", "vouchers",
 }
 # Devices and media at the kiosk: the ID card reader (hardware) and the spoken
 # prompts (speech). Like printing they serve the views and import foundations

@@ -17,7 +17,7 @@ from tests.conftest import htmx_headers
 # Blueprints of the volunteers' console and of machines, not of a worker's screen.
 NOT_WORKER_BLUEPRINTS = {
     "channel", "daybook", "health", "idcard", "luggage", "pack_desk", "printer", "printer_console", "speech", "sync",
-    "tallies", "updates", "volunteer",
+    "tallies", "trips_console", "updates", "volunteer",
 }
 
 

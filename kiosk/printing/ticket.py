@@ -4,9 +4,10 @@ import json
 from dataclasses import dataclass
 
 # Kinds people keep for hours get a sturdier QR code (error correction Q):
-# a luggage claim ticket rides in a pocket all day, a voucher is scanned
+# a luggage claim ticket rides in a pocket all day, a seat ticket until the
+# bus leaves, a voucher is scanned
 # within minutes of printing (M is enough and keeps the symbol small).
-LONG_KEPT_KINDS = frozenset({"luggage"})
+LONG_KEPT_KINDS = frozenset({"luggage", "seat"})
 QR_MAX_LENGTH = 300
 
 

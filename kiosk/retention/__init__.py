@@ -12,6 +12,7 @@ from kiosk import counts
 from kiosk import luggage
 from kiosk import printing
 from kiosk import registration
+from kiosk import trips
 from kiosk import vouchers
 from kiosk.errors import DomainError
 from kiosk.errors import N_
@@ -32,7 +33,7 @@ def purge_print_jobs(older_than_days, now=None):
         raise DomainError(N_("The number of days cannot be negative."))
     cutoff = (now or clock.now()) - datetime.timedelta(days=older_than_days)
     with counts.write_transaction():
-        keep = vouchers.print_jobs_in_use() | luggage.print_jobs_in_use()
+        keep = vouchers.print_jobs_in_use() | luggage.print_jobs_in_use() | trips.print_jobs_in_use()
         deleted = printing.purge_finished(cutoff, keep)
         vouchers.forget_print_jobs(deleted)
     return len(deleted)
@@ -47,6 +48,7 @@ def purge_personal_data(older_than_days, now=None):
     now = now or clock.now()
     cleared = registration.purge_personal_fields(older_than_days, now=now)
     keys = vouchers.forget_people(now - datetime.timedelta(days=older_than_days))
+    cleared += trips.purge_personal_fields(older_than_days, now=now)  # who booked a seat, on the manifest
     if cleared or keys:
         # The old versions of the pages still sit in the WAL until a checkpoint:
         # copy them home (secure_delete zeroes the freed bytes) and empty the WAL.

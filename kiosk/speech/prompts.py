@@ -40,6 +40,11 @@ PROMPTS = {
     "packs.issue": N_("Your voucher is printing. Take it to the volunteer desk for your gift pack."),
     "packs.override": N_("Please call a volunteer to help you."),
     "packs.override_post": N_("Please call a volunteer to help you."),
+    "trips.choose": N_("Free buses and trains back to work. Tap your trip."),
+    "trips.trip": N_("Tap how many seats, then tap Book."),
+    "trips.who": N_("Type your ID number or phone number, then tap Book."),
+    "trips.booked": N_("Your seat tickets are printing. Please arrive 30 minutes early."),
+    "trips.ticket": N_("Scan your seat ticket to see your trip."),
     "help.job_list": N_("Here are jobs, local ones first. Tap one to see it."),
     "help.job": N_("Tap the big button to print this job and take it with you."),
     "help.job_print": N_("Your job slip is printing. Please take it with you."),
@@ -64,6 +69,7 @@ NOT_SCREENS = {
     "register.home_province", "register.destination", "register.city", "register.intention",
     "register.party", "register.consent", "register.phone", "register.id_number", "register.other_document",
     "register.confirm", "register.card", "luggage_screen.static",
+    "trips.book", "trips.who_post",  # redirect to the booked screen, or show the trip or keypad again
     "packs.ticket_png",  # the voucher's ticket picture, an image inside the voucher screen
     "packs.voucher_state",  # the voucher screen refreshing itself while its ticket prints
     # The wage-arrears tip names its step as register does (help.tip_<step>).

@@ -19,7 +19,7 @@ from kiosk.errors import N_
 SESSION_KEYS = ("volunteer_id", "volunteer_epoch", "volunteer_seen")
 # Ids of the elements that refresh themselves (hx-trigger "every …"); htmx names
 # the element in HX-Trigger. Their requests must not keep an idle console open.
-SELF_REFRESHING = frozenset({"statusbar", "overview", "printer-panel"})
+SELF_REFRESHING = frozenset({"statusbar", "overview", "printer-panel", "board-count"})
 
 
 def redirect_to(endpoint, **values):

@@ -38,6 +38,8 @@ TILES = [
      "endpoint": "packs.choose"},
     {"key": "luggage", "label": N_("Luggage"), "hint": N_("Leave your bags with us"), "tone": "green",
      "endpoint": "luggage_screen.about"},
+    {"key": "trip", "label": N_("Bus to work"), "hint": N_("Free bus or train back to work"), "tone": "slate",
+     "endpoint": "trips.choose"},
     {"key": "services", "label": N_("Services"), "hint": N_("Tea, medicine, travel help"), "tone": "orange",
      "endpoint": "screen.services"},
     {"key": "jobs", "label": N_("Find a job"), "hint": N_("Job postings to take away, job fairs"), "tone": "teal",
