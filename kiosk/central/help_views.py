@@ -20,6 +20,7 @@ from kiosk import clock
 from kiosk import regions
 from kiosk.central import cases
 from kiosk.central import content
+from kiosk.central import scope as user_scopes
 from kiosk.central.models import Station
 from kiosk.errors import DomainError
 from kiosk.errors import N_
@@ -50,11 +51,16 @@ def _area():
 
 
 def _counties():
-    """The county-code prefixes of the office's area: its case workers see the tips from there.
+    """The county-code prefixes a case worker may see tips from: the office's area narrowed to their scope.
 
-    (Per-user scopes replace this once office users carry one.)
+    A county bureau's worker at a province office sees their county's tips; a
+    scope outside the office's area sees none.
     """
-    return [content.area_prefix(_area())]
+    area = content.area_prefix(_area())
+    mine = user_scopes.of(g.office_user).prefix
+    if mine.startswith(area):
+        return [mine]
+    return [area] if area.startswith(mine) else []
 
 
 def _jobs_page(error=None, notice=None, status=200, form=None):

@@ -148,3 +148,25 @@ def test_a_case_worker_sees_only_the_tips_from_the_offices_area(tmp_path, centra
     listing = client.get("/tips").get_data(as_text=True)
     assert "T270120-ABCDE" in listing and "T270120-CDCDC" not in listing
     assert client.get(f"/tips/{'c' * 32}").status_code == 404
+
+
+def test_a_county_case_worker_sees_only_the_tips_from_their_own_county(tmp_path, central_url):
+    from kiosk.central import users
+    from tests.central.conftest import make_central
+
+    app = make_central(tmp_path, central_url, OFFICE_AREA="510000")  # the province's office
+    with app.app_context(), central_db.connection_context():
+        content.init_key(app.instance_path)
+    add_office_user(app)
+    with app.app_context(), central_db.connection_context():
+        users.set_access("陈静", scope="510108")  # a Chengdu county bureau's case worker
+    client = app.test_client()
+    OfficeAuth(client).sign_in()
+    leshan = sealed_tip(app)  # from a station in Leshan's 市中区 (511102)
+    with app.app_context(), central_db.connection_context():
+        cases.grant("陈静")
+        WageTip.create(tip_id="c" * 32, number="T270120-CDCDC", kiosk_id="d" * 32, station_code="chengdu-dxz",
+                       county_code="510108", office_key=leshan["office_key"], day="2027-01-20", sealed=leshan["sealed"])
+    listing = client.get("/tips").get_data(as_text=True)
+    assert "T270120-CDCDC" in listing and "T270120-ABCDE" not in listing
+    assert client.get(f"/tips/{leshan['id']}").status_code == 404
