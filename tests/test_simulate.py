@@ -46,3 +46,21 @@ def test_simulated_registration_cells_have_the_shape_of_real_ones(app):
         (("county", "county"), ("destination", "province"), ("direction", "work")),
     }
     assert simulated == real
+
+
+def test_simulate_runs_trips_through_the_use_cases_and_the_trips_match_their_counts(app):
+    from kiosk import trips
+
+    def counted(metric):  # every cell: bookings start the evening before, arrivals end the morning after
+        return sum(c.value for c in CountCell.select().where(CountCell.metric == metric))
+
+    with app.app_context(), database.connection_context():
+        summary = simulate.simulate(3, datetime.date(2027, 2, 16), scale=1, seed=2)  # after the 2027 festival
+        arrived = trips.Trip.select().where(trips.Trip.state == "arrived").count()
+        boarded = trips.Seat.select().where(trips.Seat.state == "boarded").count()
+        booked = trips.Seat.select().count()
+        assert summary.records["trips"] >= 1
+        assert summary.totals["trips.run"] == counted("trips.arrived") == arrived == summary.records["trips"]
+        assert counted("trips.seats_booked") == booked
+        assert counted("trips.boarded") == boarded > 0
+        assert counted("trips.no_show") == booked - boarded
