@@ -69,7 +69,7 @@ NOT_SCREENS = {
     "register.home_province", "register.destination", "register.city", "register.intention",
     "register.party", "register.consent", "register.phone", "register.id_number", "register.other_document",
     "register.confirm", "register.card", "luggage_screen.static",
-    "trips.book", "trips.who_post",  # redirect to the booked screen, or show the trip or keypad again
+    "trips.book", "trips.who_post", "trips.who_card",  # redirect to the booked screen, or show the trip or keypad again
     "packs.ticket_png",  # the voucher's ticket picture, an image inside the voucher screen
     "packs.voucher_state",  # the voucher screen refreshing itself while its ticket prints
     # The wage-arrears tip names its step as register does (help.tip_<step>).

@@ -1,4 +1,4 @@
-// The ID card reader on the registration screen. The server polls the reader;
+// The ID card reader on the registration screen and the trips booking's who-are-you page. The server polls the reader;
 // this long-polls the server (GET /idcard/wait?after=N) for its next event and,
 // when a card has been read, posts the event's number so the server takes the
 // reading into this person's registration (the page never sees the number).
@@ -22,6 +22,12 @@
   }
 
   function take(seq) {
+    var form = listener.dataset.takeForm && document.getElementById(listener.dataset.takeForm);
+    if (form) {  // a plain page (the trips booking): post the event number with the form's own fields
+      form.elements.seq.value = String(seq);
+      form.submit();
+      return;
+    }
     var section = document.querySelector("section.reg-step");
     if (!section || !window.htmx) { return; }
     window.htmx.ajax("POST", listener.dataset.takeUrl, {

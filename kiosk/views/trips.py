@@ -31,6 +31,7 @@ from kiosk import trips
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.trips import tickets as trip_tickets
+from kiosk.views import idcard
 from kiosk.views import register
 from kiosk.views import speech
 from kiosk.views import station_info
@@ -174,7 +175,24 @@ def who(trip_id):
     kind = "phone" if request.args.get("kind") == "phone" else "id"
     return render_template("trips/who.html", trip=trips.get(trip_id), kind=kind,
                            seats=request.args.get("seats", type=int) or 1, token=trips.new_request_token(),
-                           refusal=None, number="", **helpers())
+                           refusal=None, number="", **reader_context(), **helpers())
+
+
+def reader_context():
+    """Whether an ID card reader is there to read the card instead of the keypad, and where its events stand."""
+    return {"reader": current_app.extensions.get("idcard_present", False), "reader_seq": idcard.current_seq()}
+
+
+@bp.post("/<int:trip_id>/card")
+def who_card(trip_id):
+    """Take the card the reader just read as the person the booking goes under, and book."""
+    trip = trips.get(trip_id)
+    reading = idcard.take(request.form.get("seq", type=int))
+    if reading is None:
+        raise DomainError(N_("The card was not read. Please place it on the reader again."))
+    person = trips.person_of("id", reading.id_number, current_app.config["PII_KEY"])
+    session[PERSON_KEY] = {"hash": person.hash, "kind": person.kind, "last4": person.last4}
+    return book_for(trip, person, request.form.get("seats", type=int) or 1, request.form.get("token", ""))
 
 
 @bp.post("/<int:trip_id>/who")
@@ -189,7 +207,7 @@ def who_post(trip_id):
         speech.set_screen("trips.who")
         page = render_template("trips/who.html", trip=trip, kind=kind, seats=seats,
                                token=request.form.get("token", ""), refusal=said(refusal),
-                               number=request.form.get("number", "")[:18], **helpers())
+                               number=request.form.get("number", "")[:18], **reader_context(), **helpers())
         return make_response(page, 400)
     session[PERSON_KEY] = {"hash": person.hash, "kind": person.kind, "last4": person.last4}
     return book_for(trip, person, seats, request.form.get("token", ""))

@@ -130,3 +130,24 @@ def test_a_reader_fault_says_what_to_do_and_the_buttons_still_work(station, page
         page.get_by_text("已读取身份证：尾号 0021").wait_for(timeout=15_000)  # laid again / plugged back in
     page.get_by_role("button", name="返岗").tap()
     page.locator("section#destination, section#prefecture").first.wait_for()
+
+
+def test_a_worker_books_a_trip_by_laying_the_id_card_on_the_reader_instead_of_typing(station, page):
+    from tests.e2e.test_trips import define_trip
+    from kiosk import trips
+
+    trip = define_trip(station.app)
+    page.goto(station.url)
+    page.locator("#tile-trip").tap()
+    page.locator(f"#trip-{trip.id}").tap()
+    page.get_by_role("button", name="预约并打印乘车凭证").tap()
+    page.locator("#trip-who").wait_for()
+    page.get_by_text("请把身份证放在读卡区").wait_for()
+    screenshot(page, "idcard-trips-who")
+    device(station).present(**CARD)
+    page.locator("#trip-booked").wait_for()
+    screenshot(page, "idcard-trips-booked")
+    device(station).remove()
+    with station.app.app_context(), database.connection_context():
+        (booking,) = trips.Booking.select()
+        assert (booking.person_kind, booking.person_last4) == ("document", "0021")
