@@ -104,6 +104,41 @@ def content_notice(title, text, scope, valid_until):
     click.echo(f"published notice {row.item_id}")
 
 
+@content_group.command("trip")
+@click.argument("destination")
+@click.argument("departs_at")
+@click.option("--mode", type=click.Choice(["bus", "train"]), default="bus", show_default=True)
+@click.option("--from", "departure_place", required=True, help="Where it leaves, as workers will read it.")
+@click.option("--seats", type=click.IntRange(1, 2000), required=True)
+@click.option("--escort", "escort_name", required=True, help="The escort riding along.")
+@click.option("--escort-phone", "escort_phone", required=True)
+@click.option("--booking-deadline", "booking_deadline", default=None, help="YYYY-MM-DDTHH:MM (default 2 h before).")
+@click.option("--scope", "scope", required=True, help="station:CODE (or county:/city:) whose kiosks book it.")
+@click.option("--item", "item_id", default=None, help="A trip published before: its next version replaces it.")
+@click.option("--cancel", "cancel_reason", default=None, help="Cancel the trip (with --item), saying why.")
+def content_trip(destination, departs_at, mode, departure_place, seats, escort_name, escort_phone,
+                 booking_deadline, scope, item_id, cancel_reason):
+    """Publish a return-to-work trip (返岗专车/专列) for the kiosks of a scope to book, after tonight's pull.
+
+    DESTINATION is a province or city code (440300 Shenzhen); DEPARTS_AT is
+    station-local YYYY-MM-DDTHH:MM. The kiosk checks the rest when it takes it.
+    """
+    body = {"mode": mode, "destination": destination, "departure_place": departure_place, "departs_at": departs_at,
+            "seats": seats, "escort_name": escort_name, "escort_phone": escort_phone}
+    if booking_deadline:
+        body["booking_deadline"] = booking_deadline
+    if cancel_reason:
+        body.update(cancelled=True, cancel_reason=cancel_reason)
+    with database.connection_context():
+        try:
+            shown_until = content.parse_day(departs_at[:10])
+            row = content.publish(current_app.instance_path, "trips", body, content.parse_scope(scope), shown_until,
+                                  item_id=item_id, user="cli")
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"published trip {row.item_id} (version {row.version})")
+
+
 @click.group("jobs", cls=AppGroup)
 def jobs_group():
     """Job postings for the kiosks."""

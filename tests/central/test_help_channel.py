@@ -246,3 +246,39 @@ def test_the_fairs_a_spreadsheet_names_go_on_the_calendar_once(central, office_k
     assert [json.loads(f.body) for f in fairs] == [{"name": "春风行动专场", "date": day.isoformat(),
                                                     "place": "乐山市人力资源市场"}]
     assert fairs[0].valid_until == day
+
+
+def test_a_trip_published_at_the_office_is_bookable_on_the_kiosk_after_one_pull_and_its_cancel_follows(
+        central, kiosk, runner):
+    from kiosk import trips
+
+    leaves = (datetime.datetime.now() + datetime.timedelta(days=3)).strftime("%Y-%m-%dT08:00")
+    made = runner.invoke(args=["content", "trip", "440300", leaves, "--from", "乐山客运中心站 3号门", "--seats", "45",
+                               "--escort", "李强", "--escort-phone", "13800000000", "--scope", "city:511100"])
+    assert made.exit_code == 0, made.output
+    item_id = made.output.split()[2]
+    runner.invoke(args=["pull"])
+    with kiosk.app.app_context(), kiosk_db.connection_context():
+        (trip,) = trips.bookable()
+        assert (trip.destination_city, trip.seats, trip.source, trip.office_id) == ("440300", 45, "office", item_id)
+    page = kiosk.app.test_client().get("/trips/").get_data(as_text=True)
+    assert f"trip-{trip.id}" in page
+
+    cancelled = runner.invoke(args=["content", "trip", "440300", leaves, "--from", "乐山客运中心站 3号门",
+                                    "--seats", "45", "--escort", "李强", "--escort-phone", "13800000000",
+                                    "--scope", "city:511100", "--item", item_id, "--cancel", "天气原因停运"])
+    assert cancelled.exit_code == 0, cancelled.output
+    runner.invoke(args=["pull"])
+    with kiosk.app.app_context(), kiosk_db.connection_context():
+        assert trips.bookable() == [] and trips.get(trip.id).state == "cancelled"
+
+
+def test_a_trip_with_a_bad_scope_is_refused_at_the_office_and_nothing_is_published(central, office_key, runner):
+    made = runner.invoke(args=["content", "trip", "440300", "2027-02-12T08:00", "--from", "3号门", "--seats", "45",
+                               "--escort", "李强", "--escort-phone", "13800000000", "--scope", "everywhere"])
+    assert made.exit_code != 0 and "published" not in made.output
+    from kiosk.central.help_models import Publication
+    from kiosk.central.models import database as central_db
+
+    with central.app_context(), central_db.connection_context():
+        assert Publication.select().where(Publication.kind == "trips").count() == 0
