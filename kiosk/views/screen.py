@@ -89,10 +89,14 @@ def inject_station():
 
 
 def onscreen_keyboard(console):
-    """Whether console pages carry the on-screen keyboard: on the kiosk itself (a request from
-    this machine) unless ONSCREEN_KEYBOARD says always (true) or never (false). Tablets have their own."""
+    """Whether pages carry the on-screen keyboard: on the kiosk itself (a request from this machine)
+    unless ONSCREEN_KEYBOARD says always (true) or never (false). Tablets and phones have their own.
+
+    Console pages need it for names, reasons and notes; a worker's only text field is the
+    wage tip's optional employer name. It opens on a tap in a text field, never in a scan box.
+    """
     setting = current_app.config["ONSCREEN_KEYBOARD"]
-    if not console or setting is False:
+    if setting is False:
         return False
     return setting is True or request.remote_addr in ("127.0.0.1", "::1")
 

@@ -226,3 +226,24 @@ def test_a_posting_from_the_office_shows_after_one_pull_prints_and_the_tip_opens
         desk.context.close()
     with office.app_context(), central_db.connection_context():
         assert WageTip.select().count() == 1
+
+
+def test_the_optional_employer_name_is_typed_on_the_kiosks_onscreen_keyboard(kiosk, page):
+    from tests.e2e.test_onscreen_keyboard import tap_keys
+
+    page.goto(kiosk.url)
+    page.get_by_role("link", name="欠薪求助").tap()
+    for choice in ("广东", "深圳市", "建筑工地", "2万–5万元", "3–6个月", "2–5人", "不留电话"):
+        page.get_by_role("button", name=choice).tap()
+    page.locator("section#tip-summary").wait_for()
+    page.locator("#tip-employer").tap()
+    page.locator("#osk").wait_for()
+    tap_keys(page, "wang")
+    page.locator(".hg-candidate-box-list-item", has_text="王").first.tap()
+    page.locator('#osk .hg-button[data-skbtn="{done}"]').tap()
+    shot(page, "tip-employer-osk-1024x600")
+    page.get_by_role("button", name="保存名称").tap()
+    page.locator("#tip-employer").wait_for()
+    page.wait_for_function("document.querySelector('#tip-employer').value === '王'")
+    page.get_by_role("button", name="提交线索并打印回执").tap()
+    page.locator("section#tip-done").wait_for()
