@@ -10,15 +10,15 @@ token says.
 
 from flask import Blueprint
 from flask import current_app
-from flask import jsonify
 from flask import request
 
 from kiosk import csrf
 from kiosk import help as help_domain
-from kiosk import sync
 from kiosk.help import tips
 from kiosk.sync import content_wire
 from kiosk.views import station_info
+from kiosk.views.sync import _json  # JSON no proxy or browser may keep
+from kiosk.views.sync import require_token
 
 bp = Blueprint("channel", __name__, url_prefix="/sync")
 # A night's delivery: hundreds of postings at a few hundred bytes each, far
@@ -27,14 +27,7 @@ MAX_DELIVERY_BYTES = 8 * 1024 * 1024
 csrf.exempt(bp)  # a machine-to-machine call with a bearer token, never a browser form
 
 
-@bp.before_request
-def require_token():
-    """Refuse anyone without this kiosk's sync token."""
-    if not sync.token_matches(sync.bearer(request.headers.get("Authorization")), current_app.config["SYNC_TOKEN"]):
-        response = _json({"error": "a valid sync token is required"}, 401)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="nuantu-sync"'
-        return response
-    return None
+bp.before_request(require_token)
 
 
 @bp.get("/tips")
@@ -54,10 +47,3 @@ def content():
         current_app.logger.warning("content delivery refused: %s", refusal)
         return _json({"error": str(refusal)}, 422)
     return _json(received.as_dict(), 200)
-
-
-def _json(body, status):
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response

@@ -11,14 +11,22 @@ from kiosk import web
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 
 
-@bp.get("/cells")
-def cells():
-    """Return the count cells changed since ``since``, one signed page, for a valid token."""
-    token = current_app.config["SYNC_TOKEN"]
-    if not sync.token_matches(sync.bearer(request.headers.get("Authorization")), token):
+def require_token():
+    """Refuse anyone without this kiosk's sync token: every /sync/ blueprint's before_request."""
+    if not sync.token_matches(sync.bearer(request.headers.get("Authorization")), current_app.config["SYNC_TOKEN"]):
         response = _json({"error": "a valid sync token is required"}, 401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="nuantu-sync"'
         return response
+    return None
+
+
+bp.before_request(require_token)
+
+
+@bp.get("/cells")
+def cells():
+    """Return the count cells changed since ``since``, one signed page (the token checked first)."""
+    token = current_app.config["SYNC_TOKEN"]
     try:
         since = web.whole_number(request.args.get("since", "0"))
         limit = web.whole_number(request.args.get("limit", str(sync.PAGE_SIZE)))

@@ -15,23 +15,17 @@ from flask import current_app
 from flask import request
 
 from kiosk import printing
-from kiosk import sync
 from kiosk import updates
 from kiosk.errors import DomainError
 from kiosk.release_file import MAX_BYTES
 from kiosk.views import station_info
 from kiosk.views.sync import _json  # JSON no proxy or browser may keep
+from kiosk.views.sync import require_token
 
 bp = Blueprint("updates", __name__, url_prefix="/sync")
 
 
-@bp.before_request
-def require_token():
-    if not sync.token_matches(sync.bearer(request.headers.get("Authorization")), current_app.config["SYNC_TOKEN"]):
-        response = _json({"error": "a valid sync token is required"}, 401)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="nuantu-sync"'
-        return response
-    return None
+bp.before_request(require_token)
 
 
 @bp.get("/release")
