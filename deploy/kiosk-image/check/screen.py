@@ -13,9 +13,10 @@ without it), powers the guest off with ACPI (``system_powerdown``). It prints
 ``SCREEN first-home=SECONDS|none`` (seconds from its start, i.e. power-on),
 ``SCREEN shots=N`` and ``SCREEN last nonblack=PERCENT``.
 
-The home page is recognised by what a person sees first: the four service
-tiles, blue, red, green and orange from left to right (or two above two on
-a portrait screen), each a tenth of the screen wide or more. A black screen, a text console, an error
+The home page is recognised by what a person sees first: its first four
+service tiles, blue, red, green and slate, read left to right and top to
+bottom (one row of four on a kiosk screen, two above two on a portrait one,
+or three and then one), each a tenth of the screen wide or more. A black screen, a text console, an error
 page or another screen of the app does not have them. Standard library only
 (the build host's Debian python3).
 """
@@ -28,10 +29,10 @@ import time
 import zlib
 from pathlib import Path
 
-# kiosk/static/kiosk.css: --blue, --red, --green, --orange, in the order of
-# the home tiles (kiosk/views/screen.py TILES).
+# kiosk/static/kiosk.css: --blue, --red, --green and .tone-slate, the first
+# four home tiles in their order (kiosk/views/screen.py TILES).
 TILES = [("blue", (0x0B, 0x3D, 0x91)), ("red", (0xA3, 0x14, 0x1C)),
-         ("green", (0x17, 0x60, 0x2A)), ("orange", (0x9A, 0x3A, 0x00))]
+         ("green", (0x17, 0x60, 0x2A)), ("slate", (0x36, 0x45, 0x4F))]
 CLOSE = 40 * 40  # squared RGB distance that still counts as the tile's colour
 
 
@@ -102,20 +103,27 @@ def runs(width, row):
 
 
 def home_visible(width, height, pixels):
-    """Whether the four tiles are there in order: one row crossing all four
-    (landscape), or a row crossing the first two above one crossing the last
-    two (the 2×2 portrait layout), between 15% and 95% of the height."""
+    """Whether the first four tiles are there in reading order, between 15% and 95% of the height.
+
+    Each band of rows that crosses tiles gives the tiles it crosses, left to
+    right; the bands read top to bottom must begin with the four in order.
+    """
     want = [name for name, _ in TILES]
-    top_pair = False
+    seen = []
     for y in range(height * 15 // 100, height * 95 // 100, max(1, height // 80)):
         row = pixels[y * width * 3:(y + 1) * width * 3]
-        wide = [name for name, length in runs(width, row) if length >= width // 10]
-        if wide == want:
+        wide = [name for name, length in runs(width, row) if name and length >= width // 10]
+        if not wide or (seen and seen[-1] == wide):
+            continue
+        seen.append(wide)
+        found = [name for band in seen for name in band]
+        if found[:len(want)] == want:
             return True
-        if wide == want[:2]:
-            top_pair = True
-        elif wide == want[2:] and top_pair:
-            return True
+        if want[:len(found)] != found[:len(want)]:
+            seen = [wide]  # a band out of order (a partly crossed row): read on from here
+            found = wide
+            if found[:len(want)] == want:
+                return True
     return False
 
 
