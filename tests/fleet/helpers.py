@@ -96,7 +96,7 @@ def get_text(url, timeout=10):
 class KioskProcess:
     """A kiosk provisioned from its file by the image's provision.py, run by the launcher on loopback."""
 
-    def __init__(self, root, provision_file, port, trial_seconds=25):
+    def __init__(self, root, provision_file, port, trial_seconds=60):  # a loaded CI machine starts slowly
         self.code = provision_file.parent.name
         self.data = Path(root) / self.code
         self.stick = Path(root) / f"{self.code}-stick"
@@ -135,7 +135,7 @@ class KioskProcess:
     def health(self):
         return get_json(self.url + "/healthz")
 
-    def wait_for(self, predicate, timeout=120, what="the kiosk"):
+    def wait_for(self, predicate, timeout=240, what="the kiosk"):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status, body = self.health()
@@ -145,7 +145,7 @@ class KioskProcess:
             time.sleep(0.5)
         raise AssertionError(f"{what} not reached in {timeout} s; last /healthz {status} {body}\n{self.log_text()}")
 
-    def wait_version(self, version, timeout=120):
+    def wait_version(self, version, timeout=240):
         return self.wait_for(lambda s, b: s == 200 and b.get("version") == version, timeout, f"version {version}")
 
     def release_state(self):

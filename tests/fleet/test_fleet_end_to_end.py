@@ -117,7 +117,7 @@ def test_plan_provision_pull_update_refuse_and_roll_back(tmp_path, wheels):
         assert code == 0, output
         code, output = invoke(office, "fleet", "update", "--only", "leshan-kyzx")
         assert "sent" in output
-        leshan.wait_for(lambda s, b: leshan.release_state().get("failed", {}).get("0.3.0"), 180, "roll-back")
+        leshan.wait_for(lambda s, b: leshan.release_state().get("failed", {}).get("0.3.0"), 240, "roll-back")
         assert leshan.wait_version("0.2.0")["status"] == "ok"
         state = leshan.release_state()
         assert state["current"] == "0.2.0" and state["trial"] is None
