@@ -154,3 +154,26 @@ def test_a_release_that_kept_the_kiosk_from_starting_is_given_up_after_three_sta
     state = updates.load_state(folder)
     assert state["current"] == "0.1.5"
     assert state["failed"]["0.2.0"] == "did not come up in 3 starts"
+
+
+def test_a_release_staged_while_another_is_on_trial_is_not_lost(tmp_path):
+    folder = tmp_path / "releases"
+    for version in ("0.2.0", "0.3.0"):
+        (folder / version / "site").mkdir(parents=True)
+    updates.save_state(folder, {**updates.load_state(folder), "pending": "0.2.0"})
+    script = tmp_path / "python"
+    script.write_text("#!/bin/sh\nsleep 2\nexit 3\n")  # each release starts, then dies on its trial
+    script.chmod(0o755)
+    launcher = Launcher(folder, ["--port", "9"], trial_seconds=10, python=str(script))
+
+    def stage_during_the_trial():
+        state = updates.load_state(folder)
+        if state["trial"] and state["trial"]["version"] == "0.2.0" and not state["pending"]:
+            updates.save_state(folder, {**state, "pending": "0.3.0"})  # what the app's /sync/release does
+        return "0.2.0" in updates.load_state(folder)["failed"]
+
+    run_launcher(launcher, stage_during_the_trial)
+
+    state = updates.load_state(folder)
+    assert "0.3.0" in (state["pending"], (state["trial"] or {}).get("version"), state["current"]) or \
+        "0.3.0" in state["failed"], state

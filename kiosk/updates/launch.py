@@ -126,6 +126,7 @@ class Launcher:
 
     def roll_back(self, state, reason):
         failed = state["trial"]["version"]
+        state = self._reread(state)
         state["failed"][failed] = reason
         state.update(current=state["previous"], trial=None)
         updates.record(state, "rolled back", failed, reason)
@@ -134,11 +135,19 @@ class Launcher:
 
     def confirm(self, state):
         version = state["trial"]["version"]
+        state = self._reread(state)
         state["trial"] = None
         updates.record(state, "installed", version)
         updates.save_state(self.folder, state)
         updates.prune(self.folder, state)
         log.info("release %s installed", version)
+
+    def _reread(self, state):
+        """The state file as it is now, with this launcher's trial count: while a release was on
+        trial the app may have staged the next one (``pending``), which must not be written over."""
+        fresh = updates.load_state(self.folder)
+        fresh["trial"] = state["trial"]
+        return fresh
 
     # -- the loop --------------------------------------------------------
 
