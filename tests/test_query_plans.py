@@ -166,7 +166,9 @@ def test_the_console_home_reads_the_day_once(app, client, season, recorder):
     recorder.on = False
     day_reads = [sql for sql, _ in recorder.statements if re.search(r'FROM "countcell" .*"day" = \?', sql)]
     assert len(day_reads) == 1
-    assert len(recorder.statements) <= 10
+    # A ratchet, not the target: #16 asks for 8. Since this was 10, the merged clock watch,
+    # trips' overdue check-ins, the volunteer call and the prompt settings each added a read.
+    assert len(recorder.statements) <= 15
 
 
 def test_static_files_open_no_database_connection(app, client, recorder):

@@ -123,3 +123,10 @@ class Voucher(BaseModel):
             # The day book's outstanding vouchers per pack type: those still valid at a moment.
             (("pack_type", "expires"), False),
         )
+
+
+# The retention purge clears person keys older than the registrations' cutoff
+# (vouchers.forget_people): a partial index on the vouchers still holding one,
+# so each day reads the rows that just came of age, not the season before them.
+Voucher.add_index(Voucher.index(Voucher.issued_at, name="voucher_person_issued_at")
+                  .where(Voucher.person_key.is_null(False)))
