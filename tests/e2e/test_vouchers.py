@@ -23,7 +23,9 @@ def station(live_server):
 
 
 def fits_without_scrolling(page):
-    return page.evaluate("(() => { const m = document.querySelector('main'); return m.scrollHeight <= m.clientHeight; })()")
+    # Measured once the web fonts are in: a fallback font's wider glyphs overflowed for a moment under load.
+    return page.evaluate("document.fonts.ready.then(() => { const m = document.querySelector('main'); "
+                         "return m.scrollHeight <= m.clientHeight; })")
 
 
 def take_warm_pack(page, url, suffix=""):

@@ -121,7 +121,8 @@ def test_plan_provision_pull_update_refuse_and_roll_back(tmp_path, wheels):
         assert leshan.wait_version("0.2.0")["status"] == "ok"
         state = leshan.release_state()
         assert state["current"] == "0.2.0" and state["trial"] is None
-        assert "/healthz answered 503" in state["failed"]["0.3.0"]
+        # Its /healthz says 503; on a loaded machine the trial can end before it first answers.
+        assert "/healthz answered 503" in state["failed"]["0.3.0"] or "not healthy within" in state["failed"]["0.3.0"]
         assert [e["event"] for e in state["events"]][-2:] == ["switching", "rolled back"]
         code, output = invoke(office, "fleet", "update", "--only", "leshan-kyzx")
         assert code == 1 and "rolled back" in output  # never sent again
