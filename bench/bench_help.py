@@ -1,5 +1,5 @@
 """Help at the kiosk: the job list and a night's content delivery on a kiosk holding N postings,
-versus a bare Flask "hello" on the same waitress server; and the crypto behind them, in process.
+versus a bare Flask "hello" app (bench/hello_app.py, its own process, same waitress settings); and the crypto behind them, in process.
 
     .venv/bin/python bench/bench_help.py [--postings 500] [--requests 300]
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import ServedApp  # noqa: E402
+from bench.harness import ServedHello  # noqa: E402
 from bench.harness import percentile  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 from bench.harness import summarise  # noqa: E402
@@ -50,11 +51,6 @@ def build_app(workdir, public, delivery):
                           "SYNC_TOKEN": TOKEN, "PRINTER_WORKER": False})
         with app.app_context(), database.connection_context():
             help_domain.receive_delivery(delivery, stations.current())
-
-        @app.get("/_bench/hello")
-        def hello():
-            return "hello"
-
         return app
 
     return build
@@ -88,25 +84,28 @@ def main():
         ("open one tip (office)", timed(lambda: sealed_wire.open_sealed(sealed, key), 2000)),
     ]
     with tempfile.TemporaryDirectory() as workdir:
-        served = ServedApp(build_app(workdir, public, delivery))
+        served, hello = ServedApp(build_app(workdir, public, delivery)), ServedHello()
         try:
             auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+            kp = served.port
             routes = [
-                ("bare Flask hello", "GET", "/_bench/hello", {}, None, args.requests),
-                (f"job list, {args.postings} postings held", "GET", "/help/jobs", {}, None, args.requests),
-                ("one posting (counted as viewed)", "GET", "/help/jobs/job-7", {}, None, args.requests),
-                (f"night's delivery again ({args.postings} items, all held)", "POST", "/sync/content", auth, body, 20),
-                ("sealed tips batch (none waiting)", "GET", "/sync/tips", auth, None, args.requests),
+                ("bare Flask hello (separate app)", hello.port, "GET", hello.path, {}, None, args.requests),
+                (f"job list, {args.postings} postings held", kp, "GET", "/help/jobs", {}, None, args.requests),
+                ("one posting (counted as viewed)", kp, "GET", "/help/jobs/job-7", {}, None, args.requests),
+                (f"night's delivery again ({args.postings} items, all held)", kp, "POST", "/sync/content", auth, body,
+                 20),
+                ("sealed tips batch (none waiting)", kp, "GET", "/sync/tips", auth, None, args.requests),
             ]
-            for _name, method, path, headers, data, _n in routes:
-                time_requests(served.port, method, path, 5, headers, data)
+            for _name, port, method, path, headers, data, _n in routes:
+                time_requests(port, method, path, 5, headers, data)
             rows, baseline = [], None
-            for name, method, path, headers, data, n in routes:
-                latencies, size = time_requests(served.port, method, path, n, headers, data)
+            for name, port, method, path, headers, data, n in routes:
+                latencies, size = time_requests(port, method, path, n, headers, data)
                 baseline = baseline or percentile(latencies, 50)
                 rows.append(summarise(name, latencies, size, baseline))
         finally:
             served.close()
+            hello.close()
     print(f"{args.postings} postings held; sequential keep-alive requests; {platform.python_version()}, "
           f"{platform.machine()}, waitress 4 threads, SQLite WAL; delivery body {len(body)} bytes")
     print_table(rows)

@@ -1,5 +1,5 @@
 """Server time of the home screen and the status-bar htmx partial versus a bare
-Flask "hello" route on the same waitress server, over loopback.
+Flask "hello" app (bench/hello_app.py, its own process, same waitress settings), over loopback.
 
     .venv/bin/python bench/bench_home.py [--requests N]
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import ServedApp  # noqa: E402
+from bench.harness import ServedHello  # noqa: E402
 from bench.harness import percentile  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 from bench.harness import summarise  # noqa: E402
@@ -23,13 +24,7 @@ def build_app(workdir):
     def build():
         from kiosk import create_app
 
-        app = create_app({"INSTANCE_PATH": str(Path(workdir) / "instance")})
-
-        @app.get("/_bench/hello")
-        def hello():
-            return "hello"
-
-        return app
+        return create_app({"INSTANCE_PATH": str(Path(workdir) / "instance")})
 
     return build
 
@@ -39,22 +34,23 @@ def main():
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        served = ServedApp(build_app(workdir))
+        served, hello = ServedApp(build_app(workdir)), ServedHello()
         try:
             routes = [
-                ("bare Flask hello", "/_bench/hello", {}),
-                ("home screen (full page)", "/", {}),
-                ("status bar (htmx partial)", "/statusbar", {"HX-Request": "true"}),
+                ("bare Flask hello (separate app)", hello.port, hello.path, {}),
+                ("home screen (full page)", served.port, "/", {}),
+                ("status bar (htmx partial)", served.port, "/statusbar", {"HX-Request": "true"}),
             ]
-            for _name, path, headers in routes:  # warm-up: imports, template compile
-                time_requests(served.port, "GET", path, 50, headers)
+            for _name, port, path, headers in routes:  # warm-up: imports, template compile
+                time_requests(port, "GET", path, 50, headers)
             rows, baseline = [], None
-            for name, path, headers in routes:
-                latencies, size = time_requests(served.port, "GET", path, args.requests, headers)
+            for name, port, path, headers in routes:
+                latencies, size = time_requests(port, "GET", path, args.requests, headers)
                 baseline = baseline or percentile(latencies, 50)
                 rows.append(summarise(name, latencies, size, baseline))
         finally:
             served.close()
+            hello.close()
     print(f"{args.requests} sequential keep-alive requests per route; {platform.python_version()}, "
           f"{platform.machine()}, waitress 4 threads, SQLite WAL")
     print_table(rows)

@@ -1,6 +1,6 @@
 """Return-to-work trips over HTTP: a worker's booking (seat tickets queued for the printer) and the
-escort's boarding scan and head-count refresh, versus a bare Flask "hello" route on the same
-waitress server, over loopback.
+escort's boarding scan and head-count refresh, versus a bare Flask "hello" app (bench/hello_app.py,
+its own process, same waitress settings), over loopback.
 
     .venv/bin/python bench/bench_trips.py [--requests N]
 
@@ -21,10 +21,11 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_vouchers import build_app  # noqa: E402  (the kiosk app plus a bare hello route)
+from bench.bench_vouchers import build_app  # noqa: E402  (the kiosk app, served)
 from bench.bench_vouchers import open_app  # noqa: E402  (CSRF off, virtual printer)
 from bench.bench_vouchers import sign_in  # noqa: E402
 from bench.harness import ServedApp  # noqa: E402
+from bench.harness import ServedHello  # noqa: E402
 from bench.harness import percentile  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 from bench.harness import summarise  # noqa: E402
@@ -65,18 +66,18 @@ def main():
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     with tempfile.TemporaryDirectory() as workdir:
         trip_id, volunteer_id = prepare(workdir)
-        served = ServedApp(build_app(workdir))
+        served, hello = ServedApp(build_app(workdir)), ServedHello()
         try:
             port = served.port
 
             def booking(i):
                 return urlencode({"kind": "phone", "number": f"139{i:08d}", "seats": 1, "token": f"{i:032x}"})
 
-            time_requests(port, "GET", "/_bench/hello", 50)  # warm-up
+            time_requests(hello.port, "GET", hello.path, 50)  # warm-up
             rows = []
-            latencies, size = time_requests(port, "GET", "/_bench/hello", n * 2)
+            latencies, size = time_requests(hello.port, "GET", hello.path, n * 2)
             baseline = percentile(latencies, 50)
-            rows.append(summarise("bare Flask hello", latencies, size, baseline))
+            rows.append(summarise("bare Flask hello (separate app)", latencies, size, baseline))
             latencies, size = time_requests(port, "POST", f"/trips/{trip_id}/who", n, form, booking)
             rows.append(summarise("book 1 seat (phone on keypad) → committed + 303", latencies, size, baseline))
             latencies, size = time_requests(port, "GET", f"/trips/{trip_id}", n)
@@ -91,6 +92,7 @@ def main():
             rows.append(summarise("head count refresh (every 5 s)", latencies, size, baseline))
         finally:
             served.close()
+            hello.close()
     print(f"{n} sequential keep-alive requests per route (hello: {2 * n}); {platform.python_version()}, "
           f"{platform.machine()}, waitress 4 threads, SQLite WAL synchronous=FULL, {SEATS}-seat trip")
     print_table(rows)

@@ -1,6 +1,6 @@
 """Gift-pack vouchers over HTTP: a tap on 领取 until the voucher (and its print job) is
 committed and the voucher screen returned, the desk's scan and hand-out, versus a bare
-Flask "hello" route on the same waitress server, over loopback.
+Flask "hello" app (bench/hello_app.py, its own process, same waitress settings), over loopback.
 
     .venv/bin/python bench/bench_vouchers.py [--requests N]
 
@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import ServedApp  # noqa: E402
+from bench.harness import ServedHello  # noqa: E402
 from bench.harness import percentile  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 from bench.harness import summarise  # noqa: E402
@@ -87,13 +88,7 @@ def time_issue_in_process(workdir, offer_id, n):
 
 def build_app(workdir):
     def build():
-        app = open_app(workdir)
-
-        @app.get("/_bench/hello")
-        def hello():
-            return "hello"
-
-        return app
+        return open_app(workdir)
 
     return build
 
@@ -118,7 +113,7 @@ def main():
     form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
     with tempfile.TemporaryDirectory() as workdir:
         offer_id, volunteer_id = prepare(workdir, stock=4 * n + 200)
-        served = ServedApp(build_app(workdir))
+        served, hello = ServedApp(build_app(workdir)), ServedHello()
         try:
             port = served.port
 
@@ -126,12 +121,12 @@ def main():
                 return urlencode({"offer": offer_id, "token": secrets.token_hex(16)})
 
             same_token = urlencode({"offer": offer_id, "token": secrets.token_hex(16)})
-            time_requests(port, "GET", "/_bench/hello", 50)  # warm-up: imports, templates, QR
+            time_requests(hello.port, "GET", hello.path, 50)  # warm-up: imports, templates, QR
             time_requests(port, "POST", "/packs/issue", 50, form, tap)
             rows = []
-            latencies, size = time_requests(port, "GET", "/_bench/hello", n * 2)
+            latencies, size = time_requests(hello.port, "GET", hello.path, n * 2)
             baseline = percentile(latencies, 50)
-            rows.append(summarise("bare Flask hello", latencies, size, baseline))
+            rows.append(summarise("bare Flask hello (separate app)", latencies, size, baseline))
             latencies, size = time_requests(port, "POST", "/packs/issue", n, form, tap)
             rows.append(summarise("tap 领取 → voucher committed + screen", latencies, size, baseline))
             latencies = time_issue_in_process(workdir, offer_id, n)
@@ -148,6 +143,7 @@ def main():
             rows.append(summarise("desk confirm → redeemed + counts", latencies, size, baseline))
         finally:
             served.close()
+            hello.close()
     print(f"{n} sequential keep-alive requests per route (hello: {2 * n}); {platform.python_version()}, "
           f"{platform.machine()}, waitress 4 threads, SQLite WAL synchronous=FULL")
     print_table(rows)

@@ -30,6 +30,22 @@ class ServedApp:
         self.process.join(timeout=5)
 
 
+def _hello_app():
+    from bench.hello_app import app
+
+    return app
+
+
+class ServedHello(ServedApp):
+    """The bare Flask app (bench/hello_app.py) every row is compared with: a separate app, not a route
+    inside the kiosk's, served by its own child process with the same waitress settings. Its route is "/"."""
+
+    path = "/"
+
+    def __init__(self):
+        super().__init__(_hello_app)
+
+
 def time_requests(port, method, path, n, headers=None, body=None):
     """Send n requests over one keep-alive connection; return (latencies in ms, bytes of the last body).
 
