@@ -64,3 +64,19 @@ def test_simulate_runs_trips_through_the_use_cases_and_the_trips_match_their_cou
         assert counted("trips.seats_booked") == booked
         assert counted("trips.boarded") == boarded > 0
         assert counted("trips.no_show") == booked - boarded
+
+
+def test_simulated_luggage_is_taken_in_when_the_shelves_have_room(app):
+    """Bags of every kind the desk offers are checked in; nobody is turned away while the shelves are nearly empty."""
+    from kiosk import luggage
+
+    with app.app_context(), database.connection_context():
+        config = {**app.config, "LUGGAGE_SHELVES": simulate.SEASON_SHELVES}  # a luggage room: room for everyone
+        summary = simulate.simulate(2, RUSH_DAY, scale=2, seed=4, config=config)
+        deposits = list(luggage.LuggageDeposit.select())
+        kinds = {bag.kind for bag in luggage.LuggageBag.select()}
+
+    assert summary.records["luggage"] == len(deposits) >= 20
+    assert summary.records["luggage.refused"] == 0
+    assert any(deposit.bags > 1 for deposit in deposits)
+    assert kinds <= set(luggage.BAG_KINDS) and len(kinds) >= 3
