@@ -198,3 +198,15 @@ def test_a_fresh_kiosk_tells_the_volunteer_what_to_set_up_first(client, auth, vo
     auth.sign_in(volunteer)
     home = client.get("/volunteer/").get_data(as_text=True)
     assert 'id="overview-setup"' in home and "还没有设置礼包" in home
+
+
+def test_console_home_says_when_packs_are_stocked_but_none_is_on_offer_today(app, client, auth, volunteer, stocked, today):
+    auth.sign_in(volunteer)
+    assert "今天没有可领取的礼包" in client.get("/volunteer/").get_data(as_text=True)
+
+    def offer():
+        campaign = vouchers.add_campaign("春风行动", today, today + datetime.timedelta(days=10))
+        vouchers.offer(campaign.id, "warm", "day")
+
+    in_db(app, offer)
+    assert "今天没有可领取的礼包" not in client.get("/volunteer/").get_data(as_text=True)

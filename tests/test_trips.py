@@ -323,3 +323,16 @@ def test_a_trip_the_office_publishes_arrives_through_the_content_channel(tmp_pat
         assert [i for i, _ in received.refused] == ["trip-8"]
         trip = trips.Trip.get(trips.Trip.office_id == "trip-7")
         assert (trip.seats, trip.source, trip.destination_province) == (196, "office", "350000")
+
+
+def test_missed_check_ins_counted_from_the_list_the_console_already_read_are_counted_once(db):
+    volunteer = add_volunteer(db)
+    trip = trips.define(spec())
+    left = datetime.datetime(2027, 2, 10, 0, 0)
+    trips.depart(trip.id, volunteer, now=left)
+    late_at = left + datetime.timedelta(hours=2, minutes=1)
+    assert trips.count_missed_check_ins(2, now=late_at, late=trips.overdue(2, now=late_at)) == 1
+    again = left + datetime.timedelta(hours=2, minutes=3)
+    assert trips.count_missed_check_ins(2, now=again, late=trips.overdue(2, now=again)) == 0
+    assert trips.count_missed_check_ins(2, now=again) == 0
+    assert counts.value("trips.checkins_missed", datetime.date(2027, 2, 10), destination="440000", mode="bus") == 1

@@ -47,6 +47,8 @@ from kiosk.models import DayClose
 from kiosk.models import Volunteer
 from kiosk.printing import Ticket
 from kiosk.vouchers import PackType
+from kiosk.vouchers.models import Campaign
+from kiosk.vouchers.models import PackOffer
 from kiosk.vouchers import Voucher
 
 SLIP_KIND = "day_report"  # the printer's ticket kind
@@ -209,18 +211,22 @@ def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, pack
 
 
 def pack_stock(moment=None):
-    """Return this station's pack types, each with ``outstanding``: vouchers valid and open at ``moment``.
+    """Return this station's pack types, each with ``outstanding``: vouchers valid and open at ``moment``,
+    and ``offered``: whether a campaign running on that day offers it.
 
     One statement: a correlated count per pack type that the voucher index
     on (pack type, expires) answers from the few vouchers still valid.
     """
     moment = moment or clock.now()
+    day = clock.local_day(moment)
     outstanding = (
         Voucher.select(fn.COUNT(Voucher.id))
-        .where(Voucher.pack_type == PackType.id, Voucher.expires >= clock.local_day(moment),
+        .where(Voucher.pack_type == PackType.id, Voucher.expires >= day,
                Voucher.issued_at <= moment, Voucher.closed_at.is_null() | (Voucher.closed_at > moment))
     )
-    return list(PackType.select(PackType, outstanding.alias("outstanding"))
+    offered = fn.EXISTS(PackOffer.select(PackOffer.id).join(Campaign)
+                        .where(PackOffer.pack_type == PackType.id, Campaign.starts <= day, Campaign.ends >= day))
+    return list(PackType.select(PackType, outstanding.alias("outstanding"), offered.alias("offered"))
                 .where(PackType.station.in_(Kiosk.select(Kiosk.station)))
                 .order_by(PackType.id))
 

@@ -686,19 +686,27 @@ def check_in_due(trip, hours):
     return trip.last_check_in_at + datetime.timedelta(hours=hours)
 
 
-def count_missed_check_ins(hours, now=None):
+def count_missed_check_ins(hours, now=None, late=None):
     """Count, once per missed window, the trips whose safety check-in is late (``trips.checkins_missed``).
 
     The office sees late check-ins only as this count, after its pull; the
     console sees the trips themselves. Takes the write lock only when there
     is something new to count.
+    ``late`` is ``overdue(hours, now)`` when the caller has just read it (the
+    console shows it): then no statement runs unless a trip is newly late.
     """
     now = now or clock.now()
-    limit = now - datetime.timedelta(hours=hours)
-    late = Trip.select().where(Trip.state == "departed", Trip.last_check_in_at < limit,
-                               Trip.missed_counted_for.is_null(True) | (Trip.missed_counted_for != Trip.last_check_in_at))
-    if not late.exists():
-        return 0
+    if late is not None:
+        late = [trip for trip in late if trip.missed_counted_for != trip.last_check_in_at]
+        if not late:
+            return 0
+    else:
+        limit = now - datetime.timedelta(hours=hours)
+        late = Trip.select().where(Trip.state == "departed", Trip.last_check_in_at < limit,
+                                   Trip.missed_counted_for.is_null(True)
+                                   | (Trip.missed_counted_for != Trip.last_check_in_at))
+        if not late.exists():
+            return 0
     counted = 0
     with counts.write_transaction():
         for trip in late:

@@ -81,7 +81,7 @@ def setup_steps(stock):
     if not stock:
         return [N_("No gift packs are set up yet. A station manager adds them and counts stock in "
                    "(flask packs add, stock-in), then opens a campaign and offers them.")]
-    if not vouchers.offers_today():
+    if not any(pack.offered for pack in stock):  # read with the stock (daybook.pack_stock)
         return [N_("No gift pack is on offer today: open a campaign and offer the packs "
                    "(flask packs campaign, offer). Workers are told to ask a volunteer until then.")]
     return []

@@ -433,8 +433,8 @@ def overdue_on_console():
     """Give the console home ``trips_overdue()``: (id, title, last check-in) of trips whose check-in is late."""
 
     def trips_overdue():
-        trips.count_missed_check_ins(check_in_hours())
-        return [(t.id, trip_tickets.trip_title(t, gettext), trips.local_stamp(t.last_check_in_at))
-                for t in trips.overdue(check_in_hours())]
+        late = trips.overdue(check_in_hours())
+        trips.count_missed_check_ins(check_in_hours(), late=late)
+        return [(t.id, trip_tickets.trip_title(t, gettext), trips.local_stamp(t.last_check_in_at)) for t in late]
 
     return {"trips_overdue": trips_overdue}

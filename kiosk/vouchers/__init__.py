@@ -279,7 +279,8 @@ def _offers_query(today):
         .switch(PackOffer)
         .join(PackType)
         .where(
-            Campaign.station == _station_id(),
+            # This kiosk's station as a subquery, not a statement of its own: the chooser and every tap ask.
+            Campaign.station == Kiosk.select(Kiosk.station).order_by(Kiosk.id).limit(1),
             Campaign.starts <= today,
             Campaign.ends >= today,
             PackType.active == True,  # noqa: E712
