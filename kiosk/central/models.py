@@ -26,7 +26,9 @@ database = DatabaseProxy()
 
 # SQLite has one writer at a time; pull threads queue here instead of
 # spinning on "database is locked". PostgreSQL needs no such thing.
-_sqlite_writer = threading.Lock()
+# Re-entrant: a pull's group commit runs each kiosk's own write_transaction
+# inside its own (they become savepoints).
+_sqlite_writer = threading.RLock()
 
 
 def utcnow():

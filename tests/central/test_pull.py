@@ -252,3 +252,55 @@ def test_the_pull_summary_is_json_for_scripts(central, kiosks):
     register("bus station", kiosk)
     summary = json.loads(pull.to_json(pull_all(central)))
     assert summary["kiosks"] == 1 and summary["failed"] == [] and summary["cells_changed"] == 11
+
+
+def test_writes_waiting_together_are_committed_together_and_a_failing_one_rolls_back_alone(central, monkeypatch):
+    """Group commit: one transaction for the writes queued behind each other, a savepoint each."""
+    import threading
+
+    from kiosk.central.models import database as central_db
+    from kiosk.errors import DomainError
+
+    kiosks = [registry.register(f"kiosk {n}", f"http://127.0.0.1:9/k{n}", f"token-{n}-0123456789abcdef")
+              for n in range(3)]
+
+    def write_then_fail(kiosk):
+        Registered.update(last_error="half-written").where(Registered.id == kiosk.id).execute()
+        raise RuntimeError("broken page")
+
+    monkeypatch.setattr(pull, "_WRITES", pull._WRITES | {write_then_fail})
+    commits = []
+    original_commit = central_db.obj.commit
+    monkeypatch.setattr(central_db.obj, "commit", lambda: commits.append(1) or original_commit())
+    db = pull._Database(1)
+    gate = threading.Event()
+    answers = {}
+    try:
+        blocker = threading.Thread(target=lambda: db.run(gate.wait))  # the one database thread is busy
+        blocker.start()
+        writes = [(pull.ingest.mark_failure, kiosks[0], clock.now(), DomainError("down")),
+                  (write_then_fail, kiosks[1]),
+                  (pull.ingest.mark_failure, kiosks[2], clock.now(), DomainError("down"))]
+
+        def submit(n, fn, *args):
+            try:
+                answers[n] = db.run(fn, *args)
+            except Exception as error:
+                answers[n] = error
+
+        submitters = [threading.Thread(target=submit, args=(n, *w)) for n, w in enumerate(writes)]
+        for thread in submitters:
+            thread.start()
+        while db.tasks.qsize() < 3:
+            threading.Event().wait(0.01)
+        gate.set()
+        for thread in [blocker, *submitters]:
+            thread.join(10)
+    finally:
+        gate.set()
+        db.close()
+
+    assert isinstance(answers[1], RuntimeError) and answers[0] is None and answers[2] is None
+    rows = {k.id: Registered.get_by_id(k.id).last_error for k in kiosks}
+    assert rows == {kiosks[0].id: "down", kiosks[1].id: "", kiosks[2].id: "down"}
+    assert len(commits) == 1
