@@ -251,6 +251,25 @@ def test_expired_vouchers_release_their_packs_when_stock_is_next_touched(offers,
     assert "expired on 2027-01-20" in str(refused.value)
 
 
+def test_expiry_is_swept_once_a_day_and_a_sweep_rolled_back_with_a_refused_write_is_done_again(offers):
+    voucher = issue(offers["warm"])
+    issue(offers["warm"], now=MORNING + datetime.timedelta(hours=1))  # today's sweep: nothing due yet
+    assert Voucher.get_by_id(voucher.id).state == "issued"
+    with pytest.raises(DomainError):  # tomorrow's first write is refused after its sweep, which goes with it
+        vouchers.issue(offers["warm"] + 1000, vouchers.new_request_token(), now=TOMORROW)
+    assert Voucher.get_by_id(voucher.id).state == "issued"
+    issue(offers["warm"], now=TOMORROW + datetime.timedelta(hours=1))
+    assert Voucher.get_by_id(voucher.id).state == "expired"
+    assert counts.value("vouchers.expired", DAY, pack="warm") == 2  # both of that day's vouchers, once each
+
+
+def test_a_voucher_issued_after_the_days_sweep_for_an_earlier_day_is_still_expired(offers):
+    issue(offers["warm"], now=TOMORROW)  # tomorrow is swept
+    late = issue(offers["warm"], now=MORNING)  # a replayed write dated the day before, valid that day only
+    issue(offers["warm"], now=TOMORROW + datetime.timedelta(hours=1))
+    assert Voucher.get_by_id(late.id).state == "expired"
+
+
 def test_a_typed_code_of_an_expired_voucher_is_refused_before_expiry_is_processed(app, offers):
     voucher = issue(offers["warm"])
     info = stations.current()

@@ -103,6 +103,7 @@ def issue():
         if person_key() is None:
             vouchers.check_no_id_limits(offer_id, session.get(VISIT_KEY), current_app.config["NO_ID_MIN_SECONDS"],
                                         current_app.config["NO_ID_PER_HOUR"])
+    station_info.current()  # read now, not inside the write: the ticket shows the station
     voucher = voucher or vouchers.issue(
         offer_id,
         request.form.get("token", ""),
@@ -133,8 +134,12 @@ def render_voucher(voucher):
 
 def paper_state(voucher):
     """Where the voucher's ticket is: "printed", "printing" (still on its way) or "held" (a volunteer brings the pack)."""
-    job = PrintJob.get_or_none(PrintJob.id == voucher.print_job) if voucher.print_job else None
-    if job is None or job.state == "printed" or any(copy.state == "printed" for copy in job.reprints):
+    # The job and its reprints in one read.
+    job_id = voucher.print_job
+    jobs = list(PrintJob.select(PrintJob.id, PrintJob.state, PrintJob.last_error)
+                .where((PrintJob.id == job_id) | (PrintJob.reprint_of == job_id))) if job_id else []
+    job = next((j for j in jobs if j.id == job_id), None)
+    if job is None or any(j.state == "printed" for j in jobs):
         return "printed"
     if job.state in ("failed", "cancelled") or job.last_error or printer_down():
         return "held"

@@ -26,6 +26,7 @@ the kiosk happened to notice.
 import datetime
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 
 from kiosk import audit
@@ -38,6 +39,7 @@ from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
 from kiosk.models import Kiosk
+from kiosk.models import database
 from kiosk.registration import Registration
 from kiosk.vouchers.models import Campaign
 from kiosk.vouchers.models import PackOffer
@@ -198,7 +200,7 @@ def _move(key, kind, quantity, reason, volunteer_id, now):
     now = now or clock.now()
     day = clock.local_day(now)
     with counts.write_transaction():
-        release_expired(day, now)
+        _expire_once_a_day(day, now)
         pack = get_pack(key)
         if kind == "in":
             PackType.update(on_hand=PackType.on_hand + quantity).where(PackType.id == pack.id).execute()
@@ -407,7 +409,7 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
     now = now or clock.now()
     today = clock.local_day(now)
     with counts.write_transaction():
-        release_expired(today, now)
+        _expire_once_a_day(today, now)
         done = Voucher.get_or_none(Voucher.request_token == request_token)
         if done is not None:
             return done
@@ -438,6 +440,8 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
             overridden_by=override.volunteer_id if override and refused else None,
         )
         counts.add("vouchers.issued", today, pack=pack.key)
+        if voucher.expires < _expired_through.get(database.obj, voucher.expires):
+            _expired_through.pop(database.obj, None)  # issued "in the past" (a test, a replay): sweep again
         if override is not None and refused is not None:
             detail = f"{override.note} | {refused}" if override.note else str(refused)
             audit.record("override", subject(voucher), override.volunteer_id, override.reason, detail=detail[:255])
@@ -473,13 +477,15 @@ def check_no_id_limits(offer_id, visit_codes, min_seconds=0, per_hour=0, now=Non
     child tapping 30 times gets one voucher. Packs that need an ID have their
     own quota; a volunteer's override is not limited here.
     """
-    item = PackOffer.get_or_none(PackOffer.id == offer_id)
+    codes = [code for code in visit_codes or () if isinstance(code, str)]
+    if not (codes or min_seconds or per_hour):
+        return None
+    item = PackOffer.select(PackOffer, PackType).join(PackType).where(PackOffer.id == offer_id).first()
     if item is None or not item.pack_type.no_id_needed:
         return None
     now = now or clock.now()
     anonymous = Voucher.select().where(Voucher.person_key.is_null(), Voucher.overridden_by.is_null(),
                                        Voucher.state.in_(("issued", "redeemed")))
-    codes = [code for code in visit_codes or () if isinstance(code, str)]
     if codes and anonymous.where(Voucher.code.in_(codes)).exists():
         raise TooSoon(N_("You already have a pack from this visit. One pack without ID per person, please."))
     if min_seconds and anonymous.where(Voucher.issued_at > now - datetime.timedelta(seconds=min_seconds)).exists():
@@ -493,8 +499,10 @@ def check_no_id_limits(offer_id, visit_codes, min_seconds=0, per_hour=0, now=Non
 def held(codes, offer_id):
     """Return the live voucher among codes (this visit's) for an offer's pack, or None."""
     codes = [c for c in codes or () if isinstance(c, str)]
+    if not codes:  # a first tap in this visit: nothing to look up
+        return None
     item = PackOffer.get_or_none(PackOffer.id == offer_id)
-    if not codes or item is None:
+    if item is None:
         return None
     return (
         Voucher.select()
@@ -561,7 +569,7 @@ def check_open(voucher, today):
 
 def _open_voucher(code, today, now):
     """Inside a write transaction: release expired vouchers, then return this one if still open."""
-    release_expired(today, now)
+    _expire_once_a_day(today, now)
     voucher = Voucher.get_or_none(Voucher.code == code)
     if voucher is None:
         raise NotFound(N_("No voucher has the code %(code)s. Check the code and try again."),
@@ -641,11 +649,30 @@ def reprint(code, volunteer_id, reason, note="", reprinter=None, now=None):
     return Voucher.get_by_id(voucher.id)
 
 
+# The day up to which each database's vouchers were last expired, in this process.
+_expired_through = weakref.WeakKeyDictionary()
+
+
+def _expire_once_a_day(today, now):
+    """release_expired(), on the first stock write of each day only (inside its transaction).
+
+    A voucher expires when its last day is over, and every voucher is issued
+    valid until today at least, so after one sweep on a day no other voucher
+    can fall due before tomorrow: the later writes of the day skip five
+    statements inside the write lock. The day is marked done only by a sweep
+    that found nothing left to do (one that changed rows may still be rolled
+    back with the write around it), and never on a clock in doubt.
+    """
+    if _expired_through.get(database.obj) == today:
+        return 0
+    return release_expired(today, now)
+
+
 def release_expired(today=None, now=None):
     """Expire issued vouchers past their last day, releasing their packs; return how many.
 
-    Call inside a write transaction (every stock write does), or alone.
-    Each is counted as expired on its own expiry day.
+    Call inside a write transaction (every stock write does, once a day: see
+    _expire_once_a_day), or alone. Each is counted as expired on its own expiry day.
     """
     if clock.suspect():  # a clock that jumped ahead must not expire today's vouchers for good
         return 0
@@ -658,7 +685,9 @@ def release_expired(today=None, now=None):
                 continue
             PackType.update(reserved=PackType.reserved - 1).where(PackType.id == voucher.pack_type_id).execute()
             counts.add("vouchers.expired", voucher.expires, pack=voucher.pack_type.key)
-        _forget_people_after_campaigns(today)
+        forgotten = _forget_people_after_campaigns(today)
+    if not due and not forgotten:
+        _expired_through[database.obj] = today
     return len(due)
 
 
@@ -679,11 +708,13 @@ def _forget_people_after_campaigns(today):
     at (a few rows of the campaign table), each once, by the campaign index
     of its vouchers. Every other write finds nothing to do.
     """
-    ended = Campaign.select(Campaign.id).where(Campaign.ends < today, Campaign.people_forgotten == False)  # noqa: E712
+    ended = list(Campaign.select(Campaign.id).where(Campaign.ends < today,
+                                                    Campaign.people_forgotten == False))  # noqa: E712
     for campaign in ended:
         Voucher.update(person_key=None).where(Voucher.campaign == campaign.id,
                                               Voucher.person_key.is_null(False)).execute()
         Campaign.update(people_forgotten=True).where(Campaign.id == campaign.id).execute()
+    return len(ended)
 
 
 # --- reports ------------------------------------------------------------------------------
