@@ -304,3 +304,18 @@ def test_writes_waiting_together_are_committed_together_and_a_failing_one_rolls_
     rows = {k.id: Registered.get_by_id(k.id).last_error for k in kiosks}
     assert rows == {kiosks[0].id: "down", kiosks[1].id: "", kiosks[2].id: "down"}
     assert len(commits) == 1
+
+
+def test_kiosks_that_failed_last_time_are_tried_first(central, kiosks):
+    """Their timeouts then pass while the others are read, not at the end of the night."""
+    kiosk = kiosks()
+    some_activity(kiosk)
+    register("a bus station", kiosk)
+    registry.register("b closed station", "http://127.0.0.1:9", "a-token-long-enough-1234")
+    tried = []
+    options = {"concurrency": 1, "limits": pull.Limits(attempts=1), "progress": lambda _d, _t, o: tried.append(o.name)}
+    pull_all(central, **options)
+    assert tried == ["a bus station", "b closed station"]
+    tried.clear()
+    pull_all(central, **options)
+    assert tried == ["b closed station", "a bus station"]
