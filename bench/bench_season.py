@@ -306,9 +306,9 @@ def bench_pull(workdir, kiosks, hanging, cells_per_kiosk=60):
                           "token": token(n), "key_id": sync.key_id(token(n))} for n in range(kiosks)]
                 for start in range(0, len(batch), 500):
                     Kiosk.insert_many(batch[start:start + 500]).execute()
-            listed = registry.pullable()
             limits = pull.Limits.from_config(app.config)
             for label in ("first pull", "re-pull, nothing new"):
+                listed = registry.pullable()  # read afresh each night, as `flask pull` does
                 started = time.perf_counter()
                 summary = pull.pull_all(listed, concurrency=app.config["PULL_CONCURRENCY"], page_size=1000,
                                         limits=limits)

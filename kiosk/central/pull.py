@@ -18,6 +18,7 @@ cannot cure (wrong token, a forged or invalid page) is not. The summary lists
 the kiosks that failed in the end, with why.
 """
 
+import collections
 import http.client
 import heapq
 import itertools
@@ -337,14 +338,29 @@ def _own_cursor(kiosk_id):
     return known.cursor if known else 0
 
 
-def pull_one(kiosk, page_size, limits, db=None):
-    """Pull one kiosk until it has nothing newer, within one deadline; return its Outcome."""
+def _cursors(kiosks):
+    """Return {registered kiosk id: (cursor, kiosk id)} of each kiosk's latest history, in one read."""
+    wanted = {kiosk.id for kiosk in kiosks}
+    latest = {}
+    query = (History.select(History.registered, History.cursor, History.kiosk_id)
+             .where(History.registered.is_null(False)).order_by(History.last_received_at, History.id))
+    for registered, cursor, kiosk_id in query.tuples():
+        if registered in wanted:
+            latest[registered] = (cursor, kiosk_id)  # ordered: the latest history wins
+    return latest
+
+
+def pull_one(kiosk, page_size, limits, db=None, start=None):
+    """Pull one kiosk until it has nothing newer, within one deadline; return its Outcome.
+
+    ``start`` is its (cursor, kiosk id) when the caller read it already.
+    """
     if not isinstance(limits, Limits):
         limits = Limits(connect=min(float(limits), Limits.connect), read=float(limits))
     run = db.run if db is not None else (lambda fn, *args: fn(*args))
     deadline = time.monotonic() + limits.deadline
     outcome = Outcome(kiosk.name, ok=True)
-    since, latest_id = run(_cursor_of, kiosk)
+    since, latest_id = start if start is not None else run(_cursor_of, kiosk)
     batch = fetch(kiosk, since, page_size, limits, deadline)
     if batch["kiosk"] != latest_id:
         # A different kiosk id answered (first pull, or the kiosk was wiped):
@@ -369,10 +385,10 @@ def pull_one(kiosk, page_size, limits, db=None):
     return outcome
 
 
-def _attempt(kiosk, page_size, limits, db):
+def _attempt(kiosk, page_size, limits, db, start=None):
     """One try at one kiosk: its Outcome, failures included (never raises)."""
     try:
-        return pull_one(kiosk, page_size, limits, db)
+        return pull_one(kiosk, page_size, limits, db, start)
     except DomainError as error:
         return Outcome(kiosk.name, ok=False, error=error)
     except Exception as error:  # one broken kiosk must not stop the night's run
@@ -389,12 +405,14 @@ def _record_failure(kiosk, outcome, db):
 
 
 class _Schedule:
-    """Kiosks to try, each not before its time: first tries at once, retries after their back-off."""
+    """Kiosks to try: first tries in order, retries not before their back-off, and a retry that is
+    due goes ahead of the first tries still waiting (else it waited for the whole list to start,
+    and a kiosk that hangs cost its timeout again after every live kiosk had been read)."""
 
     def __init__(self, kiosks):
         self.order = itertools.count()
-        self.heap = [(0.0, next(self.order), kiosk, 1) for kiosk in kiosks]
-        heapq.heapify(self.heap)
+        self.first = collections.deque(kiosks)
+        self.retries = []  # heap of (due, order, kiosk, attempt)
         self.pending = len(kiosks)  # kiosks without a final outcome
         self.cond = threading.Condition()
 
@@ -404,18 +422,17 @@ class _Schedule:
             while True:
                 if self.pending == 0:
                     return None
-                if self.heap:
-                    wait = self.heap[0][0] - time.monotonic()
-                    if wait <= 0:
-                        _, _, kiosk, attempt = heapq.heappop(self.heap)
-                        return kiosk, attempt
-                    self.cond.wait(wait)
-                else:
-                    self.cond.wait()
+                wait = self.retries[0][0] - time.monotonic() if self.retries else None
+                if wait is not None and wait <= 0:
+                    _, _, kiosk, attempt = heapq.heappop(self.retries)
+                    return kiosk, attempt
+                if self.first:
+                    return self.first.popleft(), 1
+                self.cond.wait(wait)
 
     def again(self, kiosk, attempt, delay):
         with self.cond:
-            heapq.heappush(self.heap, (time.monotonic() + delay, next(self.order), kiosk, attempt))
+            heapq.heappush(self.retries, (time.monotonic() + delay, next(self.order), kiosk, attempt))
             self.cond.notify()
 
     def done(self):
@@ -440,6 +457,9 @@ def pull_all(kiosks, concurrency=64, page_size=wire.PAGE_SIZE, timeout=None, pro
     # late in the list cost a whole connect + read + back-off + read at the end of every night).
     kiosks = sorted(kiosks, key=lambda kiosk: not getattr(kiosk, "last_error", ""))
     run = _start_run(len(kiosks))
+    # Every cursor in one read, not one round trip per kiosk (a retry reads its own again:
+    # the failed attempt may have committed pages).
+    cursors = _cursors(kiosks)
     schedule = _Schedule(kiosks)
     finished = queue.SimpleQueue()
     db = _Database(limits.db)
@@ -450,7 +470,8 @@ def pull_all(kiosks, concurrency=64, page_size=wire.PAGE_SIZE, timeout=None, pro
             if taken is None:
                 return
             kiosk, attempt = taken
-            outcome = _attempt(kiosk, page_size, limits, db)
+            start = cursors.get(kiosk.id, (0, None)) if attempt == 1 else None
+            outcome = _attempt(kiosk, page_size, limits, db, start)
             outcome.attempts = attempt
             retry = getattr(outcome.error, "retry", False)
             if not outcome.ok and retry and attempt < limits.attempts:

@@ -319,3 +319,12 @@ def test_kiosks_that_failed_last_time_are_tried_first(central, kiosks):
     tried.clear()
     pull_all(central, **options)
     assert tried == ["b closed station", "a bus station"]
+
+
+def test_a_retry_that_is_due_goes_ahead_of_the_first_tries_still_waiting():
+    """Else a hanging kiosk's second try waited until every other kiosk had been started."""
+    schedule = pull._Schedule(["a", "b", "c"])
+    assert schedule.take() == ("a", 1)
+    schedule.again("a", 2, 0)
+    assert schedule.take() == ("a", 2)
+    assert schedule.take() == ("b", 1)
