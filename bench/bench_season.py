@@ -45,6 +45,8 @@ from bench.season_server import set_clock  # noqa: E402
 
 PIN = "2468"
 THREADS = 4
+# What the kiosk image's unit (nuantu-app.service) sets for the app, given to both apps here.
+IMAGE_ENV = {"MALLOC_ARENA_MAX": "2"}
 CONFIG = {"WTF_CSRF_ENABLED": False, "PRINTER_URL": "virtual://", "PRINTER_WORKER": True}
 
 
@@ -107,6 +109,7 @@ class Served:
 
     def __init__(self, target, env=None, call=False, log=None):
         self.port = free_port()
+        env = {**IMAGE_ENV, **(env or {})}
         command = [str(ROOT / ".venv" / "bin" / "waitress-serve"), "--host=127.0.0.1", f"--port={self.port}",
                    f"--threads={THREADS}"] + (["--call"] if call else []) + [target]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
