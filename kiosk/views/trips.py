@@ -447,6 +447,17 @@ def manifest_pdf(trip_id):
                       "Content-Disposition": f'attachment; filename="manifest-{trip.id}-{day}.pdf"'}
 
 
+@console.get("/<int:trip_id>/manifest.csv")
+@volunteer_required()
+def manifest_csv(trip_id):
+    """Download the manifest as a spreadsheet (CSV) for the escort."""
+    trip = trips.get(trip_id)
+    day = clock.local_time(trip.departs_at).strftime("%Y%m%d-%H%M")
+    return trip_tickets.manifest_csv(trip, gettext), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="manifest-{trip.id}-{day}.csv"'}
+
+
 # --- boarding ---------------------------------------------------------------------
 
 
