@@ -106,6 +106,15 @@ def page(browser, request):
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    # Leave the app before closing: context.close() has no timeout, and closing a page still
+    # navigating (a test's last tap) or with a request or a spoken prompt under way once hung
+    # CI for good (tests/e2e/test_trips.py). about:blank ends them (pagehide aborts long-polls).
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.goto("about:blank", timeout=5_000)
+    except PlaywrightError:
+        pass  # a page that cannot even leave: close it anyway
     context.close()
 
 
