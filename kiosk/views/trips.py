@@ -186,14 +186,18 @@ def then_for(trip, person, seats, then, token):
     return book_for(trip, person, seats, token)
 
 
+def made_in_this_visit(model, row_id, key):
+    """Return the booking or waiting-list place with this id if this visit made it, else answer 404."""
+    row = model.get_or_none(model.id == row_id) if row_id in session.get(key, []) else None
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.get("/waiting/<int:entry_id>")
 def waiting_place(entry_id):
     """Show the worker their place on the waiting list and what happens next (they will not be called)."""
-    if entry_id not in session.get(WAITING_KEY, []):
-        abort(404)
-    entry = trips.WaitEntry.get_or_none(trips.WaitEntry.id == entry_id)
-    if entry is None:
-        abort(404)
+    entry = made_in_this_visit(trips.WaitEntry, entry_id, WAITING_KEY)
     return render_template("trips/waiting.html", entry=entry, trip=entry.trip, place=waiting.place_of(entry),
                            **helpers())
 
@@ -268,11 +272,7 @@ def who_post(trip_id):
 @bp.get("/booked/<int:booking_id>")
 def booked(booking_id):
     """Show the seats just booked, what to do next, and the tickets as they print."""
-    if booking_id not in session.get(BOOKED_KEY, []):
-        abort(404)
-    booking = trips.Booking.get_or_none(trips.Booking.id == booking_id)
-    if booking is None:
-        abort(404)
+    booking = made_in_this_visit(trips.Booking, booking_id, BOOKED_KEY)
     printing.wake()
     job = trips.print_job(booking)
     previews = []
