@@ -225,3 +225,27 @@ def test_only_a_manager_takes_a_booking_back_and_only_with_a_reason(app, client,
     assert client.post(f"/volunteer/trips/bookings/{booking.id}/release", data={"reason": " "}).status_code == 400
     with app.app_context(), database.connection_context():
         assert trips.booked_seats(trip) == 1
+
+
+def test_freed_seats_are_held_for_the_waiting_list_not_sold_at_the_kiosk(db):
+    trip = trips.define(spec(seats=2))
+    leaving = book(trip, person("13900000001"), seats=1)
+    book(trip, person("13900000004"), seats=1)
+    waiting.join(trip.id, person("13900000002"), 1, now=NOW)
+    waiting.release_booking(leaving.id, "phoned", None)
+    assert (trips.free_seats(trip), trips.seats_left(trip)) == (1, 0)
+    with pytest.raises(trips.TripFull):
+        book(trip, person("13900000005"))  # came later: the freed seat is the waiting person's
+    assert trips.booked_seats(trip) == 1
+
+
+def test_someone_on_the_list_who_books_at_the_kiosk_leaves_the_list(db):
+    trip = trips.define(spec(seats=2))
+    book(trip, person("13900000001"), seats=2)
+    waiting.join(trip.id, person("13900000002"), 1, now=NOW)
+    trips.Trip.update(seats=3).where(trips.Trip.id == trip.id).execute()  # the office added a seat
+    trip = trips.get(trip.id)
+    assert trips.seats_left(trip) == 0  # the one free seat is held for the list
+    book(trip, person("13900000002"))  # ...so its first may take it at the kiosk
+    assert waiting.waiting(trip) == []
+    assert trips.Booking.select().where(trips.Booking.trip == trip.id).count() == 2

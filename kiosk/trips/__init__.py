@@ -356,9 +356,25 @@ def booked_seats(trip):
     return Seat.select().where(Seat.trip == trip.id).count()
 
 
-def seats_left(trip):
-    """Return how many seats are still free."""
+def free_seats(trip):
+    """Return how many seats nobody has booked (what the desk can give to the waiting list)."""
     return max(0, trip.seats - booked_seats(trip))
+
+
+def held_for_waiting_list(trip, except_for=None):
+    """Return how many seats the people on the trip's waiting list asked for: freed seats are theirs first.
+
+    ``except_for``: a person hash whose own place does not hold seats against them.
+    """
+    rows = WaitEntry.select(WaitEntry.seats).where(WaitEntry.trip == trip.id, WaitEntry.state == "waiting")
+    if except_for:
+        rows = rows.where(WaitEntry.person_hash != except_for)
+    return sum(e.seats for e in rows)
+
+
+def seats_left(trip):
+    """Return how many seats a worker can still book at the kiosk (free ones not held for the waiting list)."""
+    return max(0, free_seats(trip) - held_for_waiting_list(trip))
 
 
 def bookable(now=None):
@@ -424,24 +440,25 @@ def book(trip_id, person, seats, token, printer=None, now=None):
             return done
         trip = get(trip_id)
         check_bookable(trip, now)
-        booking = take_seats(trip, person, seats, token, printer, now)
+        booking = take_seats(trip, person, seats, token, printer, now, held=held_for_waiting_list(trip, except_for=person.hash))
     printing.wake()
     return booking
 
 
-def take_seats(trip, person, seats, token, printer, now):
+def take_seats(trip, person, seats, token, printer, now, held=0):
     """Give a person free seats on a trip and queue their tickets (inside the caller's write transaction).
 
     Refuses a second booking of the same person and more seats than are
-    free (TripFull); counts ``trips.seats_booked``.
+    free beyond the ``held`` ones (TripFull); takes the person off the
+    trip's waiting list if they were on it; counts ``trips.seats_booked``.
     """
     mine = booking_of(trip, person.hash)
     if mine is not None:
         raise Conflict(N_("You already have %(seats)s seat(s) on this trip: seat %(numbers)s."),
                        seats=mine.seats, numbers=seat_numbers_text(mine))
     taken = sorted(s.number for s in Seat.select(Seat.number).where(Seat.trip == trip.id))
-    if trip.seats - len(taken) < seats:
-        left = trip.seats - len(taken)
+    if trip.seats - len(taken) - held < seats:
+        left = max(0, trip.seats - len(taken) - held)
         if left <= 0:
             raise TripFull(N_("This trip is full."))
         raise TripFull(N_("Only %(left)s seat(s) left on this trip."), left=left)
@@ -454,6 +471,8 @@ def take_seats(trip, person, seats, token, printer, now):
             Seat.create(trip=trip.id, booking=booking.id, number=number, code=_unused_code())
     except IntegrityError:
         raise Conflict(N_("Those seats were just taken. Please try again.")) from None
+    WaitEntry.update(state="seated", booking=booking.id).where(
+        WaitEntry.trip == trip.id, WaitEntry.person_hash == person.hash, WaitEntry.state == "waiting").execute()
     add_count(trip, "trips.seats_booked", clock.local_day(now), seats)
     if printer is not None:
         send_to_printer(printer(booking, seats_of(booking)))

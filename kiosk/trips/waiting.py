@@ -9,7 +9,9 @@ volunteer or escort sees it in order with masked contacts (手机尾号1234),
 and gives the freed seats to the first one who is there, checking the last
 four of their ID or phone; that books them and prints the seat tickets at
 the desk. Giving seats works until departure, past the kiosk's booking
-deadline: the last free seats are given at the departure point.
+deadline: the last free seats are given at the departure point. Freed seats
+are held for the list: the kiosk sells only the free seats nobody on it
+asked for, so someone arriving later cannot take the place of those waiting.
 
 Counts: ``trips.waitlist_joined`` (people who joined) and
 ``trips.waitlist_seated`` (people given seats from the list).

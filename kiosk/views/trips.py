@@ -350,7 +350,7 @@ def detail(trip_id):
                            seat_text={b.id: trips.seat_numbers_text(b) for b in bookings},
                            masked=masked, due=trips.check_in_due(trip, check_in_hours()),
                            late=trip.id in {t.id for t in trips.overdue(check_in_hours())},
-                           reasons=trips.REPRINT_REASONS, waiting=waiting.waiting(trip), left=trips.seats_left(trip),
+                           reasons=trips.REPRINT_REASONS, waiting=waiting.waiting(trip), left=trips.free_seats(trip),
                            release_reasons=RELEASE_REASONS, **helpers())
 
 
