@@ -148,23 +148,22 @@ def booking_context(trip, refusal=None):
 @bp.post("/<int:trip_id>/book")
 def book(trip_id):
     """Book the seats chosen for the person of this visit and print their tickets; or ask who they are."""
-    trip = trips.get(trip_id)
-    seats = request.form.get("seats", type=int) or 1
-    who = traveller()
-    if who.person is None:
-        return redirect(url_for("trips.who", trip_id=trip.id, seats=seats, kind="id"), code=303)
-    return book_for(trip, who.person, seats, request.form.get("token", ""))
+    return for_this_visit(trips.get(trip_id), "book")
 
 
 @bp.post("/<int:trip_id>/wait")
 def wait(trip_id):
     """Put the person of this visit on a full trip's waiting list; or ask who they are first."""
-    trip = trips.get(trip_id)
+    return for_this_visit(trips.get(trip_id), "wait")
+
+
+def for_this_visit(trip, then):
+    """Book or join the waiting list for the person of this visit; without one, ask who they are first."""
     seats = request.form.get("seats", type=int) or 1
     who = traveller()
     if who.person is None:
-        return redirect(url_for("trips.who", trip_id=trip.id, seats=seats, kind="id", then="wait"), code=303)
-    return wait_for(trip, who.person, seats)
+        return redirect(url_for("trips.who", trip_id=trip.id, seats=seats, kind="id", then=then), code=303)
+    return then_for(trip, who.person, seats, then, request.form.get("token", ""))
 
 
 def wait_for(trip, person, seats):
