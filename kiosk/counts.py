@@ -20,6 +20,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from peewee import SQL
+
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.models import CountCell
@@ -270,12 +272,40 @@ def day_cells(day, levels=()):
     ``levels`` names level metrics (``packs.on_hand``) whose earlier cells
     come along as ``history``, oldest first: where each level stood before.
     """
+    return _day_cells(day, levels, _day_cells_query(day, levels).tuples())
+
+
+def booking_day_cells(day, levels=()):
+    """Return day_cells(booking_day(day), levels): one statement while the day is open (the usual case).
+
+    The closed days from ``day`` on come along with the cells (UNION ALL); only
+    when ``day`` itself is closed is the day the books are on read again.
+    """
+    closed_days = (DayClose.select(DayClose.day, SQL("?", (_CLOSED,)), SQL("''"), SQL("0"))
+                   .where(DayClose.day >= day))
+    rows = list((_day_cells_query(day, levels) + closed_days).tuples())
+    closed = {_as_date(row[0]) for row in rows if row[1] == _CLOSED}
+    if day not in closed:
+        return _day_cells(day, levels, [row for row in rows if row[1] != _CLOSED])
+    while day in closed:
+        day += datetime.timedelta(days=1)
+    return day_cells(day, levels)
+
+
+_CLOSED = "*closed"  # never a metric name (see METRIC): marks a closed day's row
+
+
+def _day_cells_query(day, levels):
     query = (CountCell.select(CountCell.day, CountCell.metric, CountCell.dims, CountCell.value)
              .where(CountCell.day == day))
     for metric in levels:
         query = query + (CountCell.select(CountCell.day, CountCell.metric, CountCell.dims, CountCell.value)
                          .where(CountCell.metric == metric, CountCell.day < day))  # UNION ALL
-    rows = [(_as_date(cell_day), metric, dims, value) for cell_day, metric, dims, value in query.tuples()]
+    return query
+
+
+def _day_cells(day, levels, tuples):
+    rows = [(_as_date(cell_day), metric, dims, value) for cell_day, metric, dims, value in tuples]
     today = [(metric, dims, value) for cell_day, metric, dims, value in rows if cell_day == day]
     earlier = sorted(row for row in rows if row[0] != day)
     return DayCells(day, today, tuple(earlier), levels)

@@ -78,3 +78,20 @@ def test_the_local_day_follows_the_station_not_utc(app):
     assert clock.local_day(late_evening_in_leshan) == datetime.date(2027, 1, 20)
     just_after_midnight = datetime.datetime(2027, 1, 20, 16, 5)
     assert clock.local_day(just_after_midnight) == datetime.date(2027, 1, 21)
+
+
+def test_the_books_day_cells_are_the_days_own_until_it_is_closed_then_the_next_open_days(db, app):
+    from kiosk.models import DayClose
+    from tests.conftest import add_volunteer
+
+    add("registrations", direction="home", county="511102")
+    add("registrations", 2, day=DAY + datetime.timedelta(days=2), direction="home", county="511102")
+    cells = counts.booking_day_cells(DAY)
+    assert (cells.day, cells.total("registrations")) == (DAY, 1)
+
+    manager = add_volunteer(app, name="李站长", pin="135792", role="manager")
+    for closed in (DAY, DAY + datetime.timedelta(days=1)):
+        DayClose.create(day=closed, closed_by=manager, sheet="{}")
+    cells = counts.booking_day_cells(DAY, levels=("packs.on_hand",))
+    assert (cells.day, cells.total("registrations")) == (DAY + datetime.timedelta(days=2), 2)
+    assert cells.day == counts.booking_day(DAY)

@@ -46,9 +46,9 @@ from kiosk.models import Kiosk
 from kiosk.models import DayClose
 from kiosk.models import Volunteer
 from kiosk.printing import Ticket
+from kiosk.vouchers import Campaign
+from kiosk.vouchers import PackOffer
 from kiosk.vouchers import PackType
-from kiosk.vouchers.models import Campaign
-from kiosk.vouchers.models import PackOffer
 from kiosk.vouchers import Voucher
 
 SLIP_KIND = "day_report"  # the printer's ticket kind

@@ -90,7 +90,7 @@ def setup_steps(stock):
 def day_being_counted():
     """Return the day the console counts on and its cells, read once for the whole page."""
     if "console_cells" not in g:
-        g.console_cells = counts.day_cells(counts.booking_day(clock.local_day()), levels=(daybook.LEVEL,))
+        g.console_cells = counts.booking_day_cells(clock.local_day(), levels=(daybook.LEVEL,))
     return g.console_cells
 
 
