@@ -73,10 +73,18 @@ def registration_purge_index(migrator, db):
     db.execute_sql('DROP INDEX IF EXISTS "registration_created_at"')
 
 
+def booking_sealed_last4(migrator, db):
+    """Who booked a seat: the last four sealed under the week's key (kiosk.pii_keys), not in clear."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("booking", "person_last4_sealed", Booking.person_last4_sealed))
+
+
 MIGRATIONS = [
     ("0001_volunteer_screen_lockout_and_sessions", _volunteer_screen_lockout_and_sessions),
     ("campaign_people_forgotten", campaign_people_forgotten),
     ("registration_purge_index", registration_purge_index),
+    ("booking_sealed_last4", booking_sealed_last4),
 ]
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext
 from kiosk import clock
 from kiosk import htmx
 from kiosk import luggage
+from kiosk import pii_keys
 from kiosk import tokens
 from kiosk import web
 from kiosk.errors import DomainError
@@ -35,7 +36,7 @@ def rules():
 def keys():
     """Return the keys that sign this kiosk's tickets and hide phone digits."""
     config = current_app.config
-    return luggage.Keys(station_info.current().kiosk_id, config["SIGNING_KEY"], config["PII_KEY"])
+    return luggage.Keys(station_info.current().kiosk_id, config["SIGNING_KEY"], pii_keys.ring())
 
 
 def said(refusal):

@@ -43,7 +43,8 @@ MOST_PER_VISIT = 10
 def person_key():
     """Return the keyed hash of the person who registered in this visit, or None (anonymous)."""
     if "person_key" not in g:
-        g.person_key = vouchers.person_key_of(session.get(register.DONE_KEY))
+        person = session.get(register.PERSON_KEY) or {}
+        g.person_key = vouchers.person_keys_of(session.get(register.DONE_KEY), person.get("matches") or ())
     return g.person_key
 
 
