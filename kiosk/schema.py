@@ -18,6 +18,7 @@ from kiosk.models import CountCell
 from kiosk.models import database
 from kiosk.models import DayClose
 from kiosk.models import Kiosk
+from kiosk.models import PinDevice
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
 from kiosk.models import StationSetting
@@ -44,6 +45,7 @@ MODELS += [Trip, Booking, Seat]
 MODELS += [StationSetting]
 MODELS += help_domain.MODELS
 MODELS += [ClockWatch]
+MODELS += [PinDevice]
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)

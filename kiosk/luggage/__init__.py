@@ -453,7 +453,8 @@ def get(deposit_id):
     return deposit
 
 
-def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, manager_pin, reason, keys, now=None):
+def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, manager_pin, reason, keys, now=None,
+                 devices=()):
     """Hand back bags without their ticket: phone digits must fit, a manager approves with their PIN.
 
     A wrong PIN counts towards that manager's lockout (committed before the
@@ -468,7 +469,7 @@ def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, man
     ):
         raise DomainError(N_("Those phone digits do not match this ticket."))
     numbers = _bag_numbers(numbers, deposit)
-    manager = approve(manager_id, manager_pin, now)
+    manager = approve(manager_id, manager_pin, now, devices)
     with counts.write_transaction():
         sweep_overdue(now)
         closed = _release(LuggageDeposit.get_by_id(deposit.id), numbers, volunteer_id, "lost_ticket", now)
@@ -477,12 +478,12 @@ def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, man
     return LuggageDeposit.get_by_id(deposit.id)
 
 
-def approve(manager_id, pin, now=None):
+def approve(manager_id, pin, now=None, devices=()):
     """Return the station manager whose PIN this is, or refuse (wrong PINs count towards the lockout)."""
     person = volunteers.active_volunteer(manager_id)
     if person is None or person.role != "manager":
         raise volunteers.SignInRefused(N_("Choose the station manager who approves this."))
-    return volunteers.sign_in(manager_id, pin, now=now)
+    return volunteers.sign_in(manager_id, pin, now=now, devices=devices)
 
 
 def managers():

@@ -21,6 +21,7 @@ from kiosk.views import station_info
 from kiosk.views.printer import FIXES
 from kiosk.views.printer import printer_down
 from kiosk.views.printer import refuse_while_printer_down
+from kiosk.views.console import devices
 from kiosk.views.console import redirect_to
 from kiosk.views.console import volunteer_required
 
@@ -273,7 +274,8 @@ def release(deposit_id):
     reason = form.get("reason_text", "").strip() or form.get("reason", "")
     try:
         deposit = luggage.release_lost(deposit_id, form.getlist("bag"), form.get("phone", ""), g.volunteer.id,
-                                       form.get("manager_id", type=web.whole_number), form.get("pin", ""), reason, keys())
+                                       form.get("manager_id", type=web.whole_number), form.get("pin", ""), reason, keys(),
+                                       devices=devices())
     except DomainError as refusal:
         deposit = luggage.get(deposit_id)
         return page_or_partial("release", refusal.status,

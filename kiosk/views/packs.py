@@ -30,6 +30,7 @@ from kiosk.errors import NotFound
 from kiosk.models import Volunteer
 from kiosk.views import register
 from kiosk.views import station_info
+from kiosk.views.console import devices
 from kiosk.views.printer import printer_down
 from kiosk.views.printer import refuse_while_printer_down
 from kiosk.vouchers import ticket as voucher_ticket
@@ -202,7 +203,7 @@ def override_post(offer_id):
     """
     refuse_while_printer_down()
     volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=web.whole_number), request.form.get("pin", ""),
-                                   at=volunteers.SCREEN)
+                                   at=volunteers.SCREEN, devices=devices())
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
         offer_id,
