@@ -46,7 +46,7 @@ def create_app(test_config=None):
     app.config["VERSION"] = __version__
 
     clock.configure(app.config["TIMEZONE"])
-    pii_keys.configure(app.config["PII_KEY_DIR"], app.config["PII_KEY"])
+    pii_keys.configure(app.config["PII_KEY_DIR"], app.config["PII_KEY"], app.config["PII_RETENTION_DAYS"])
     tally_rules.check_configured(app.config["TALLY_SERVICES"])
     luggage.Rules.from_config(app.config)  # refuse a nonsense luggage set-up at start
     database.init_app(app)

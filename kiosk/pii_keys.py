@@ -17,6 +17,12 @@ removed. From then on every fingerprint of that week, wherever a copy
 survived (a row a purge missed, a copy of the database), is an HMAC under a key
 nobody has: a disk taken later holds nothing to brute-force.
 
+A kiosk upgraded from before the weekly keys holds fingerprints made with
+``PII_KEY`` alone. For the retention days after its first week key (the date
+in ``<directory>/since``) that key is also matched with, never stored under,
+so a repeat visit or a pack already taken is still recognised; after that no
+such fingerprint is left and it is dropped from the ring.
+
 At most retention ÷ 7 + 2 keys are alive. ``configure()`` is called once by
 create_app, as ``clock.configure`` is; the key files follow the clock the data
 is stamped with, so a period's rows and its key are purged by the same cutoff.
@@ -44,17 +50,19 @@ SECRET_BYTES = 32
 _NAME = re.compile(r"(\d{4}-\d{2}-\d{2})\.key")
 
 _lock = threading.Lock()
-_config = {"directory": None, "pii_key": None}
+_config = {"directory": None, "pii_key": None, "retention": datetime.timedelta(days=30)}
+SINCE = "since"  # the file holding the day this kiosk's first week key was made
 
 
 class Ring(tuple):
     """The keys alive now, as bytes, the current period's first: what fingerprints are made and matched under."""
 
 
-def configure(directory, pii_key):
-    """Set where the period keys live and the kiosk's PII_KEY they are mixed with (create_app, once)."""
+def configure(directory, pii_key, retention_days=30):
+    """Set where the period keys live, the kiosk's PII_KEY they are mixed with, and the retention (create_app)."""
     _config["directory"] = Path(directory)
     _config["pii_key"] = pii_key.encode() if isinstance(pii_key, str) else pii_key
+    _config["retention"] = datetime.timedelta(days=retention_days)
 
 
 def directory():
@@ -94,6 +102,9 @@ def _create(start):
         return existing
     with _lock:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        since = path.parent / SINCE
+        if not since.exists():
+            since.write_text(f"{start:%Y-%m-%d}\n")
         secret = secrets.token_bytes(SECRET_BYTES)
         temporary = path.with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -139,10 +150,20 @@ def ring(now=None, create=True):
     """
     if not create:
         return Ring(_derive(s, secret) for s, secret in live())
-    start = period_start(now or clock.now())
+    now = now or clock.now()
+    start = period_start(now)
     current = _create(start)
     others = [_derive(s, secret) for s, secret in live() if s != start]
-    return Ring([_derive(start, current), *others])
+    return Ring([_derive(start, current), *others, *_legacy(now)])
+
+
+def _legacy(now):
+    """PII_KEY alone, to match (never to store) fingerprints made before the weekly keys, while any can be left."""
+    try:
+        since = datetime.datetime.strptime((directory() / SINCE).read_text().strip(), "%Y-%m-%d")
+    except (OSError, ValueError):
+        return []
+    return [_config["pii_key"]] if now < since + PERIOD + _config["retention"] else []
 
 
 def destroy_before(cutoff):

@@ -61,9 +61,7 @@ def disk_copy(app, tmp_path, name):
 def number_found(database_copy, key_folder, pii_key, number=PHONE):
     """The attack: fingerprint a known number under every key on the disk, look for it in a database file."""
     pii_keys.configure(key_folder, pii_key)
-    ring = pii_keys.ring(create=False)
-    if not ring:
-        return False
+    ring = pii_keys.ring(create=False) + (pii_key,)  # every week key on the disk, and PII_KEY alone
     stored = database_copy.read_bytes()
     return any(h.encode() in stored for h in personal_data.fingerprint("phone", number, ring).matches)
 
@@ -80,7 +78,7 @@ def test_a_disk_taken_after_the_purge_cannot_match_a_known_number_even_in_an_old
     retention.purge_personal_data(RETENTION_DAYS, now=purge_day)
     taken = disk_copy(app, tmp_path, "after-purge")
 
-    assert list((taken / "pii-keys").iterdir()) == []  # the week's key is gone, overwritten first
+    assert list((taken / "pii-keys").glob("*.key")) == []  # the week's key is gone, overwritten first
     # The old copy of the database still holds the fingerprint: with today's disk nothing matches it.
     assert not number_found(kept / "kiosk.sqlite3", taken / "pii-keys", pii_key)
     assert not number_found(taken / "kiosk.sqlite3", taken / "pii-keys", pii_key)
@@ -117,8 +115,9 @@ def test_a_one_per_person_pack_taken_last_week_is_refused_this_week(app, db):
     vouchers.issue(offers["return"], vouchers.new_request_token(), person_key=keys, now=SUNDAY_NIGHT)
 
     draft, again = register_phone(MONDAY_AFTER)
+    last_weeks = vouchers.person_key_of(first.token)
     keys = vouchers.person_keys_of(again.token, draft.phone.matches)
-    assert keys[0] == draft.phone.hash and len(keys) == 2
+    assert keys[0] == draft.phone.hash != last_weeks and last_weeks in keys
     with pytest.raises(DomainError, match="one per person"):
         vouchers.issue(offers["return"], vouchers.new_request_token(), person_key=keys, now=MONDAY_AFTER)
 
@@ -135,7 +134,19 @@ def test_a_trip_booking_keeps_its_last_four_sealed_until_its_weeks_key_is_destro
 def test_key_files_are_the_owners_alone_and_a_week_has_one_key(app, db):
     first = pii_keys.ring(MONDAY)
     again = pii_keys.ring(MONDAY + datetime.timedelta(days=6, hours=21))
-    assert first == again and len(first) == 1
-    (path,) = (p for p in pii_keys.directory().iterdir())
+    assert first == again and len(pii_keys.live()) == 1
+    (path,) = pii_keys.directory().glob("*.key")
     assert path.name == "2027-01-18.key" and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert PHONE not in path.read_text()
+
+
+def test_fingerprints_from_before_the_weekly_keys_are_matched_until_the_retention_has_cleared_them(app, db):
+    draft = registration.choose_home(registration.start("home"), "511102", "511102")
+    draft = registration.add_phone(registration.answer_consent(draft, "yes"), PHONE, app.config["PII_KEY"])
+    registration.register(draft, now=MONDAY - datetime.timedelta(hours=1))  # made by the kiosk before its upgrade
+    _draft, receipt = register_phone(MONDAY)
+    assert receipt.repeat  # PII_KEY alone is still matched with
+    assert Registration.select().where(Registration.phone_hash == _draft.phone.hash).count() == 1
+    gone = MONDAY + datetime.timedelta(days=7 + RETENTION_DAYS)
+    assert len(pii_keys.ring(MONDAY)) == 2 and len(pii_keys.ring(gone)) == 2  # this week's and the first's
+    assert app.config["PII_KEY"].encode() not in pii_keys.ring(gone)
