@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import ServedApp  # noqa: E402
+from bench.harness import cookies_of  # noqa: E402
 from bench.harness import percentile  # noqa: E402
 from bench.harness import time_requests  # noqa: E402
 from bench.season_server import SEASON_NOW  # noqa: E402,F401
@@ -205,7 +206,7 @@ def sign_in(port, volunteer_id):
     response = conn.getresponse()
     response.read()
     conn.close()
-    return response.getheader("Set-Cookie").split(";", 1)[0]
+    return cookies_of(response)
 
 
 def statements(app, cookie, path, headers=None):
@@ -223,7 +224,8 @@ def statements(app, cookie, path, headers=None):
     try:
         client = app.test_client()
         if cookie:
-            client.set_cookie(*cookie.split("=", 1))
+            for one in cookie.split("; "):
+                client.set_cookie(*one.split("=", 1))
         client.get(path, headers=headers).close()  # warm: the pooled connection is opened here
         sent.clear()
         connects.clear()

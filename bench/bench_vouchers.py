@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import ServedApp  # noqa: E402
 from bench.harness import ServedHello  # noqa: E402
+from bench.harness import cookies_of  # noqa: E402
 from bench.harness import percentile  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 from bench.harness import summarise  # noqa: E402
@@ -101,7 +102,7 @@ def sign_in(port, volunteer_id):
     conn.request("POST", "/volunteer/sign-in", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
     response = conn.getresponse()
     response.read()
-    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    cookie = cookies_of(response)
     conn.close()
     return cookie
 

@@ -70,6 +70,14 @@ def time_requests(port, method, path, n, headers=None, body=None):
     return latencies, size
 
 
+def cookies_of(response):
+    """Return every cookie a response sets as one Cookie header value ("a=1; b=2").
+
+    A volunteer's sign-in sets the session and the device cookie (the PIN lock's).
+    """
+    return "; ".join(header.split(";", 1)[0] for header in response.msg.get_all("Set-Cookie") or ())
+
+
 def percentile(values, pct):
     """Return the pct-th percentile (nearest rank) of values."""
     ordered = sorted(values)
