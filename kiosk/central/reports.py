@@ -20,6 +20,7 @@ from kiosk import counts
 from kiosk import metrics
 from kiosk import regions
 from kiosk.central.models import Cell
+from kiosk.central.models import History
 from kiosk.central.models import Station
 from kiosk.central.scope import Scope
 from kiosk.errors import DomainError
@@ -216,7 +217,14 @@ def _sum_flows(result, flows, pairs, where):
 
 
 def _carry_levels(result, levels, where):
-    """Each level per station and day: the last value on or before the day, per kiosk and dimensions, summed."""
+    """Each level per station and day: the last value on or before the day, per kiosk and dimensions, summed.
+
+    A kiosk wiped or replaced (the same registered kiosk, a new database and
+    so a new history) counts its stock afresh: its old history's levels hold
+    until the day the new one begins and are not carried past it, so the
+    office never adds a shelf the old database counted to the one the new
+    database counts (see ``replaced_on``).
+    """
     if not levels:
         return
     query = (
@@ -225,17 +233,43 @@ def _carry_levels(result, levels, where):
         .order_by(Cell.day).tuples()
     )
     cells = [(h, code, metric, counts.decode_dims(dims), _date(day), value) for h, code, metric, dims, day, value in query]
+    ends = replaced_on()
     current, index = {}, 0
     for day in result.days:
         while index < len(cells) and cells[index][4] <= day:
             history, code, metric, dims, _day, value = cells[index]
             current[(history, code, metric, tuple(sorted(dims.items())))] = (dims, value)
             index += 1
-        for (_h, code, metric, _k), (dims, value) in current.items():
+        for (history, code, metric, _k), (dims, value) in current.items():
+            if history in ends and ends[history] <= day:
+                continue  # a replaced kiosk's old shelf: the new database counts it now
             bucket = result.levels.setdefault((code, day), {})
             for measure in levels:
                 if measure.source == metric and measure.takes(dims):
                     bucket[measure.key] = bucket.get(measure.key, 0) + value
+
+
+def replaced_on():
+    """{history id: the day a newer history of the same registered kiosk began} for replaced kiosks.
+
+    A history begins on its first counted day (or the day the office first
+    heard from it, for a database with nothing counted yet). Only kiosks with
+    more than one history are looked at: a handful of rows, then one index
+    seek per history.
+    """
+    twice = (History.select(History.registered).where(History.registered.is_null(False))
+             .group_by(History.registered).having(fn.COUNT(History.id) > 1))
+    begins = {}
+    for history in History.select().where(History.registered.in_(twice)):
+        first = Cell.select(fn.MIN(Cell.day)).where(Cell.history == history.id).scalar()
+        begun = _date(first) if first else history.first_seen_at.date()
+        begins.setdefault(history.registered_id, []).append((begun, history.id))
+    ends = {}
+    for histories in begins.values():
+        histories.sort()
+        for (_, older), (begun, _newer) in zip(histories, histories[1:]):
+            ends[older] = begun
+    return ends
 
 
 def _date(day):
