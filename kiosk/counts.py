@@ -87,6 +87,8 @@ METRICS = {
     "trips.safety_checkins": ("destination", "mode"),
     "trips.checkins_missed": ("destination", "mode"),  # a safety check-in that came late, once per window
     "trips.arrived": ("destination", "mode"),  # runs that arrived
+    "trips.waitlist_joined": ("destination", "mode"),  # people who joined a full trip's waiting list
+    "trips.waitlist_seated": ("destination", "mode"),  # people the desk gave freed seats from the list
     "jobs.viewed": ("sector", "locality"),
     "jobs.slips_printed": ("sector", "locality"),
     # The tip itself travels only sealed (kiosk.help.tips); this is how many, by kind of work.

@@ -28,6 +28,7 @@ from kiosk.tallies import Tally
 from kiosk.trips import Booking
 from kiosk.trips import Seat
 from kiosk.trips import Trip
+from kiosk.trips import WaitEntry
 from kiosk.vouchers import Campaign
 from kiosk.vouchers import PackOffer
 from kiosk.vouchers import PackType
@@ -40,7 +41,7 @@ MODELS = [
 ]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
-MODELS += [Trip, Booking, Seat]
+MODELS += [Trip, Booking, Seat, WaitEntry]
 MODELS += [StationSetting]
 MODELS += help_domain.MODELS
 MODELS += [ClockWatch]

@@ -41,8 +41,9 @@ from kiosk.printing import PrintJob
 from kiosk.trips.models import Booking
 from kiosk.trips.models import Seat
 from kiosk.trips.models import Trip
+from kiosk.trips.models import WaitEntry
 
-__all__ = ["Booking", "Seat", "Trip"]
+__all__ = ["Booking", "Seat", "Trip", "WaitEntry"]
 
 TOKEN_KIND = "T"
 PRINT_KIND = "seat"
@@ -355,9 +356,25 @@ def booked_seats(trip):
     return Seat.select().where(Seat.trip == trip.id).count()
 
 
-def seats_left(trip):
-    """Return how many seats are still free."""
+def free_seats(trip):
+    """Return how many seats nobody has booked (what the desk can give to the waiting list)."""
     return max(0, trip.seats - booked_seats(trip))
+
+
+def held_for_waiting_list(trip, except_for=None):
+    """Return how many seats the people on the trip's waiting list asked for: freed seats are theirs first.
+
+    ``except_for``: a person hash whose own place does not hold seats against them.
+    """
+    rows = WaitEntry.select(WaitEntry.seats).where(WaitEntry.trip == trip.id, WaitEntry.state == "waiting")
+    if except_for:
+        rows = rows.where(WaitEntry.person_hash != except_for)
+    return sum(e.seats for e in rows)
+
+
+def seats_left(trip):
+    """Return how many seats a worker can still book at the kiosk (free ones not held for the waiting list)."""
+    return max(0, free_seats(trip) - held_for_waiting_list(trip))
 
 
 def bookable(now=None):
@@ -422,39 +439,53 @@ def book(trip_id, person, seats, token, printer=None, now=None):
         if done is not None:
             return done
         trip = get(trip_id)
-        _check_bookable(trip, now)
-        mine = booking_of(trip, person.hash)
-        if mine is not None:
-            raise Conflict(N_("You already have %(seats)s seat(s) on this trip: seat %(numbers)s."),
-                           seats=mine.seats, numbers=seat_numbers_text(mine))
-        taken = sorted(s.number for s in Seat.select(Seat.number).where(Seat.trip == trip.id))
-        if trip.seats - len(taken) < seats:
-            left = trip.seats - len(taken)
-            if left <= 0:
-                raise TripFull(N_("This trip is full."))
-            raise TripFull(N_("Only %(left)s seat(s) left on this trip."), left=left)
-        free = [n for n in range(1, trip.seats + 1) if n not in set(taken)][:seats]
-        try:
-            booking = Booking.create(trip=trip.id, token=token, person_hash=person.hash, person_kind=person.kind,
-                                     person_last4=person.last4, person_initial=person.initial, seats=seats,
-                                     created_at=now)
-            for number in free:
-                Seat.create(trip=trip.id, booking=booking.id, number=number, code=_unused_code())
-        except IntegrityError:
-            raise Conflict(N_("Those seats were just taken. Please try again.")) from None
-        _count(trip, "trips.seats_booked", clock.local_day(now), seats)
-        if printer is not None:
-            send_to_printer(printer(booking, seats_of(booking)))
+        check_bookable(trip, now)
+        booking = take_seats(trip, person, seats, token, printer, now, held=held_for_waiting_list(trip, except_for=person.hash))
     printing.wake()
     return booking
 
 
-def _count(trip, metric, day, delta):
+def take_seats(trip, person, seats, token, printer, now, held=0):
+    """Give a person free seats on a trip and queue their tickets (inside the caller's write transaction).
+
+    Refuses a second booking of the same person and more seats than are
+    free beyond the ``held`` ones (TripFull); takes the person off the
+    trip's waiting list if they were on it; counts ``trips.seats_booked``.
+    """
+    mine = booking_of(trip, person.hash)
+    if mine is not None:
+        raise Conflict(N_("You already have %(seats)s seat(s) on this trip: seat %(numbers)s."),
+                       seats=mine.seats, numbers=seat_numbers_text(mine))
+    taken = sorted(s.number for s in Seat.select(Seat.number).where(Seat.trip == trip.id))
+    if trip.seats - len(taken) - held < seats:
+        left = max(0, trip.seats - len(taken) - held)
+        if left <= 0:
+            raise TripFull(N_("This trip is full."))
+        raise TripFull(N_("Only %(left)s seat(s) left on this trip."), left=left)
+    free = [n for n in range(1, trip.seats + 1) if n not in set(taken)][:seats]
+    try:
+        booking = Booking.create(trip=trip.id, token=token, person_hash=person.hash, person_kind=person.kind,
+                                 person_last4=person.last4, person_initial=person.initial, seats=seats,
+                                 created_at=now)
+        for number in free:
+            Seat.create(trip=trip.id, booking=booking.id, number=number, code=_unused_code())
+    except IntegrityError:
+        raise Conflict(N_("Those seats were just taken. Please try again.")) from None
+    WaitEntry.update(state="seated", booking=booking.id).where(
+        WaitEntry.trip == trip.id, WaitEntry.person_hash == person.hash, WaitEntry.state == "waiting").execute()
+    add_count(trip, "trips.seats_booked", clock.local_day(now), seats)
+    if printer is not None:
+        send_to_printer(printer(booking, seats_of(booking)))
+    return booking
+
+
+def add_count(trip, metric, day, delta):
     """Add to one of the trip's count cells, by destination province and mode (inside the caller's transaction)."""
     counts.add(metric, day, delta, destination=trip.destination_province, mode=trip.mode)
 
 
-def _check_bookable(trip, now):
+def check_bookable(trip, now):
+    """Refuse a trip a worker cannot book now: cancelled, left, or past its booking deadline."""
     if trip.state == "cancelled":
         raise Conflict(N_("This trip was cancelled."))
     if trip.state != "open" or trip.departs_at <= now:
@@ -578,8 +609,8 @@ def _board(trip, seat, volunteer_id, how, reason, now):
             raise Conflict(N_("Seat %(seat)s has already boarded (%(time)s)."), seat=again.number,
                            time=local_stamp(again.changed_at))
         if seat.state == "no_show" and trip.state == "departed":
-            _count(trip, "trips.no_show", clock.local_day(trip.departed_at), -1)
-        _count(trip, "trips.boarded", clock.local_day(now), 1)
+            add_count(trip, "trips.no_show", clock.local_day(trip.departed_at), -1)
+        add_count(trip, "trips.boarded", clock.local_day(now), 1)
         audit.record("trip_board", subject(trip.id), volunteer_id, reason=reason, detail=f"seat {seat.number} by {how}")
     return Seat.get_by_id(seat.id)
 
@@ -595,7 +626,7 @@ def mark_no_show(trip_id, seat_id, volunteer_id, now=None):
         if updated != 1:
             raise Conflict(N_("Seat %(seat)s has already boarded."), seat=seat.number)
         if trip.state == "departed":
-            _count(trip, "trips.no_show", clock.local_day(trip.departed_at), 1)
+            add_count(trip, "trips.no_show", clock.local_day(trip.departed_at), 1)
         audit.record("trip_no_show", subject(trip.id), volunteer_id, detail=f"seat {seat.number}")
     return Seat.get_by_id(seat.id)
 
@@ -647,8 +678,8 @@ def depart(trip_id, volunteer_id, now=None):
         missing.execute()
         no_shows = Seat.select().where(Seat.trip == trip.id, Seat.state == "no_show").count()
         day = clock.local_day(now)
-        _count(trip, "trips.run", day, 1)
-        _count(trip, "trips.no_show", day, no_shows)
+        add_count(trip, "trips.run", day, 1)
+        add_count(trip, "trips.no_show", day, no_shows)
         audit.record("trip_depart", subject(trip.id), volunteer_id, detail=f"{no_shows} no-show(s)")
     return Trip.get_by_id(trip.id)
 
@@ -661,7 +692,7 @@ def check_in_safe(trip_id, volunteer_id, now=None):
         if trip.state != "departed":
             raise Conflict(N_("Safety check-ins are for trips on the road."))
         Trip.update(last_check_in_at=now).where(Trip.id == trip.id).execute()
-        _count(trip, "trips.safety_checkins", clock.local_day(now), 1)
+        add_count(trip, "trips.safety_checkins", clock.local_day(now), 1)
         audit.record("trip_safe", subject(trip.id), volunteer_id)
     return Trip.get_by_id(trip.id)
 
@@ -674,7 +705,7 @@ def arrive(trip_id, volunteer_id, now=None):
         if trip.state != "departed":
             raise Conflict(N_("Only a trip on the road can arrive."))
         Trip.update(state="arrived", arrived_at=now, last_check_in_at=now).where(Trip.id == trip.id).execute()
-        _count(trip, "trips.arrived", clock.local_day(now), 1)
+        add_count(trip, "trips.arrived", clock.local_day(now), 1)
         audit.record("trip_arrive", subject(trip.id), volunteer_id)
     return Trip.get_by_id(trip.id)
 
@@ -706,7 +737,7 @@ def count_missed_check_ins(hours, now=None):
                       .where(Trip.id == trip.id, Trip.last_check_in_at == trip.last_check_in_at).execute())
             if marked:
                 due = trip.last_check_in_at + datetime.timedelta(hours=hours)
-                _count(trip, "trips.checkins_missed", clock.local_day(due), 1)
+                add_count(trip, "trips.checkins_missed", clock.local_day(due), 1)
                 counted += 1
     return counted
 
@@ -746,13 +777,15 @@ def manifest(trip, gettext=None):
 
 
 def purge_personal_fields(older_than_days, now=None):
-    """Clear who booked (hash, last four, initial) on trips that ended more than N days ago; return how many."""
+    """Clear who booked or waited (hash, last four, initial) on trips that ended more than N days ago; return how many."""
     if older_than_days < 0:
         raise DomainError(N_("The number of days cannot be negative."))
     now = now or clock.now()
     cutoff = now - datetime.timedelta(days=older_than_days)
     ended = Trip.select(Trip.id).where(Trip.departs_at < cutoff)
     with counts.write_transaction():
+        WaitEntry.update(person_hash=None, person_last4=None, person_initial=None, purged_at=now).where(
+            WaitEntry.trip.in_(ended), WaitEntry.purged_at.is_null()).execute()
         return (Booking.update(person_hash=None, person_last4=None, person_initial=None, purged_at=now)
                 .where(Booking.trip.in_(ended), Booking.purged_at.is_null()).execute())
 

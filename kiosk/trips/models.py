@@ -81,3 +81,29 @@ class Seat(BaseModel):
     class Meta:
         # A seat number is sold once: the database refuses a second, whatever the code above did.
         indexes = ((("trip", "number"), True),)
+
+
+class WaitEntry(BaseModel):
+    """A worker on a full trip's waiting list (identified like a booking: keyed hash and last four).
+
+    The worker has left the kiosk when a seat frees, so nothing is sent to
+    them: the volunteer at the desk sees the list in order with masked
+    contacts and gives the freed seats to the first one there, which books
+    them and prints the seat tickets at the desk (``state`` waiting → seated).
+    """
+
+    trip = ForeignKeyField(Trip, backref="waiting")
+    person_hash = CharField(max_length=64, null=True)
+    person_kind = CharField(max_length=8)  # document | phone
+    person_last4 = CharField(max_length=4, null=True)
+    person_initial = CharField(max_length=1, null=True)
+    seats = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    state = CharField(max_length=8, default="waiting")  # waiting | seated | removed
+    booking = ForeignKeyField(Booking, null=True, backref="from_waiting_list")
+    changed_by = ForeignKeyField(Volunteer, null=True, backref="waiting_changed")
+    purged_at = DateTimeField(null=True)
+
+    class Meta:
+        # One place per person per trip's list; purged rows (NULL hash) never collide.
+        indexes = ((("trip", "person_hash"), True),)

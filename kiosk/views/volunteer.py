@@ -138,10 +138,13 @@ def console_pages_are_not_kept(response):
 @bp.post("/scan")
 @volunteer_required()
 def scan():
-    """Send a scanned or typed code to the gift-pack desk or the luggage desk."""
+    """Send a scanned or typed code to the gift-pack desk, the luggage desk or its trip's boarding."""
     scanned = request.form.get("code", "")
-    if scan_codes.route(scanned) == "voucher":
+    kind = scan_codes.route(scanned)
+    if kind == "voucher":
         return redirect(url_for("pack_desk.scan"), code=307)  # same POST, same body
+    if kind == "seat":
+        return redirect(url_for("trips_console.scan"), code=307)
     return redirect(url_for("luggage.claim_page", code=scanned.strip()), code=303)
 
 
