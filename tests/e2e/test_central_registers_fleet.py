@@ -23,10 +23,11 @@ from kiosk.models import database as kiosk_db
 from tests.conftest import make_app
 from tests.e2e.conftest import LiveServer
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_central_reports import open_dashboard
 
 DAY = datetime.date(2027, 2, 12)
 PASSWORD = "correct horse battery"
-SIZES = {"1920x1080": {"width": 1920, "height": 1080}, "800x1280": {"width": 800, "height": 1280}}
+SIZES = {"1920x1080": {"width": 1920, "height": 1080}, "800x1280": {"width": 800, "height": 1280}}  # of test_central_reports
 DEPARTURES = [("440300", 5), ("440100", 2), ("440000", 1), ("330100", 3), ("310000", 2), ("500000", 1)]
 
 
@@ -59,21 +60,9 @@ def office(tmp_path_factory):
         yield server
 
 
-def open_dashboard(browser, office, user, size):
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN", has_touch=size != "1920x1080")
-    page = context.new_page()
-    url = f"{office.url}/?from=2027-02-06&to={DAY.isoformat()}"
-    page.goto(url)
-    page.fill("input[name=name]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#sign-in button[type=submit]")
-    page.wait_for_url(url)
-    return context, page
-
-
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_county_bureau_reads_departures_by_province_and_city(browser, office, size):
-    context, page = open_dashboard(browser, office, "市中区局", size)
+    context, page, problems = open_dashboard(browser, office, "市中区局", size)
     table = page.locator("#register-destinations")
     table.scroll_into_view_if_needed()
     rows = [" ".join(r.split()) for r in table.locator("tbody tr").all_inner_texts()]
@@ -87,12 +76,13 @@ def test_a_county_bureau_reads_departures_by_province_and_city(browser, office, 
         province.locator("th").evaluate("e => parseFloat(getComputedStyle(e).paddingLeft)")
     assert table.evaluate("t => t.getBoundingClientRect().right <= document.documentElement.clientWidth")
     page.locator("#register").screenshot(path=str(screenshot(page, f"central-register-cities-{size}")))
+    assert not problems
     context.close()
 
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_province_sees_each_kiosks_version_and_who_is_behind(browser, office, size):
-    context, page = open_dashboard(browser, office, "省厅", size)
+    context, page, problems = open_dashboard(browser, office, "省厅", size)
     kiosks = page.locator("#kiosk-table")
     kiosks.scroll_into_view_if_needed()
     expect(page.locator("#release-state")).to_contain_text("3 台服务机中有 1 台运行的版本低于当前版本 1.4.0")
@@ -110,4 +100,5 @@ def test_the_province_sees_each_kiosks_version_and_who_is_behind(browser, office
     box = behind.locator("td.version").bounding_box()  # seen without scrolling the table sideways
     assert box["x"] + box["width"] <= SIZES[size]["width"]
     page.locator("#sync-state").screenshot(path=str(screenshot(page, f"central-kiosk-versions-{size}")))
+    assert not problems
     context.close()
