@@ -193,3 +193,24 @@ def test_the_printed_manifest_uses_the_station_printers_own_width(tmp_path, prof
         assert get_profile(job.profile).dots == dots
         drawn = Image.open(io.BytesIO(printing.preview_png(job))).width  # the roll as the preview draws it
         assert drawn - dots == Image.open(io.BytesIO(printing.preview_png(job, profile="generic58"))).width - 384
+
+
+def test_a_trip_booked_after_registering_goes_under_the_registrations_number_and_its_last_four(app, client):
+    from tests.test_register_views import Worker
+
+    trip = define(app, destination="440100")
+    worker = Worker(client)
+    worker.tap("direction", direction="work")
+    worker.tap("county", code="511102")
+    worker.tap("destination", code="440000")
+    worker.tap("consent", answer="yes", then="phone")
+    worker.tap("phone", number="13800138000")
+    worker.confirm()
+    page = client.get(f"/trips/{trip.id}").get_data(as_text=True)
+    assert "8000" in page and "13800138000" not in page  # from the visit's session: the row keeps no last four
+    done = client.post(f"/trips/{trip.id}/book", data={"seats": "1", "token": trips.new_request_token()})
+    assert done.status_code == 303 and "/trips/booked/" in done.location
+    with app.app_context(), database.connection_context():
+        booking = trips.Booking.get()
+        assert "8000" not in (booking.person_last4_sealed or "") and booking.person_last4 is None
+        assert trips.masked_name(booking) == "Phone …8000"

@@ -143,7 +143,7 @@ def test_the_retention_purge_forgets_who_waited(db):
     waiting.join(trip.id, person("13900000002"), 1, now=NOW)
     trips.purge_personal_fields(30, now=datetime.datetime(2027, 3, 20))
     entry = trips.WaitEntry.get(trips.WaitEntry.trip == trip.id)
-    assert (entry.person_hash, entry.person_last4) == (None, None)
+    assert (entry.person_hash, entry.person_last4_sealed) == (None, None)
 
 
 # --- over HTTP: the kiosk's screens and the desk's list ---------------------------------------------
@@ -207,7 +207,7 @@ def test_the_desk_sees_the_list_masked_frees_a_booking_and_gives_the_seat_with_i
     assert given.status_code == 303
     with app.app_context(), database.connection_context():
         seated = trips.Booking.get(trips.Booking.trip == trip.id)
-        assert seated.person_last4 == "5678"
+        assert trips.last4_of(seated) == "5678" and seated.person_last4 is None  # sealed, not in clear
         assert trips.print_job(seated) is not None  # the seat ticket went to the desk's printer
     again = client.post(f"/volunteer/trips/waiting/{entry.id}/seat")
     assert again.status_code == 409 and "已不在候补名单上" in again.get_data(as_text=True)

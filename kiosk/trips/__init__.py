@@ -29,6 +29,7 @@ from kiosk import clock
 from kiosk import counts
 from kiosk import help as content
 from kiosk import personal_data
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import regions
 from kiosk import registration
@@ -72,6 +73,10 @@ class Person:
     kind: str  # document | phone
     last4: str
     initial: str | None = None
+    matches: tuple = ()  # the same number's hashes under every live key (kiosk.pii_keys), ``hash`` first
+
+    def __post_init__(self):
+        object.__setattr__(self, "matches", tuple(self.matches) or (self.hash,))
 
 
 @dataclass(frozen=True)
@@ -329,6 +334,7 @@ def traveller_of_registration(token):
     if row is None:
         return Traveller(None, None, 1)
     person = None
+    # The row keeps no last four (kiosk.registration): the view adds it from the visit's session.
     if row.document_hash:
         person = Person(row.document_hash, "document", row.document_last4 or "")
     elif row.phone_hash:
@@ -343,11 +349,11 @@ def person_of(kind, text, pii_key, today=None):
     if kind == "phone":
         number = personal_data.check_phone(text)
         fingerprint = personal_data.fingerprint("phone", number, pii_key)
-        return Person(fingerprint.hash, "phone", fingerprint.last4)
+        return Person(fingerprint.hash, "phone", fingerprint.last4, matches=fingerprint.matches)
     document = personal_data.check_id_number(text, today or clock.local_day())
     # The same namespace as registration's, so one person is one person across both.
     fingerprint = personal_data.fingerprint("document", document.number, pii_key)
-    return Person(fingerprint.hash, "document", fingerprint.last4)
+    return Person(fingerprint.hash, "document", fingerprint.last4, matches=fingerprint.matches)
 
 
 
@@ -364,11 +370,11 @@ def free_seats(trip):
 def held_for_waiting_list(trip, except_for=None):
     """Return how many seats the people on the trip's waiting list asked for: freed seats are theirs first.
 
-    ``except_for``: a person hash whose own place does not hold seats against them.
+    ``except_for``: a Person whose own place (under any live key) does not hold seats against them.
     """
     rows = WaitEntry.select(WaitEntry.seats).where(WaitEntry.trip == trip.id, WaitEntry.state == "waiting")
-    if except_for:
-        rows = rows.where(WaitEntry.person_hash != except_for)
+    if except_for is not None and except_for.hash:
+        rows = rows.where(WaitEntry.person_hash.not_in(except_for.matches))
     return sum(e.seats for e in rows)
 
 
@@ -403,11 +409,11 @@ def next_to_same_place(trip, seats=1, now=None):
     return None
 
 
-def booking_of(trip, person_hash):
-    """Return this person's booking on a trip, or None."""
-    if not person_hash:
+def booking_of(trip, person):
+    """Return this person's booking on a trip (booked under any key still alive), or None."""
+    if person is None or not person.hash:
         return None
-    return Booking.get_or_none(Booking.trip == trip.id, Booking.person_hash == person_hash)
+    return Booking.get_or_none(Booking.trip == trip.id, Booking.person_hash.in_(person.matches))
 
 
 # --- booking ----------------------------------------------------------------
@@ -440,7 +446,7 @@ def book(trip_id, person, seats, token, printer=None, now=None):
             return done
         trip = get(trip_id)
         check_bookable(trip, now)
-        booking = take_seats(trip, person, seats, token, printer, now, held=held_for_waiting_list(trip, except_for=person.hash))
+        booking = take_seats(trip, person, seats, token, printer, now, held=held_for_waiting_list(trip, except_for=person))
     printing.wake()
     return booking
 
@@ -452,7 +458,7 @@ def take_seats(trip, person, seats, token, printer, now, held=0):
     free beyond the ``held`` ones (TripFull); takes the person off the
     trip's waiting list if they were on it; counts ``trips.seats_booked``.
     """
-    mine = booking_of(trip, person.hash)
+    mine = booking_of(trip, person)
     if mine is not None:
         raise Conflict(N_("You already have %(seats)s seat(s) on this trip: seat %(numbers)s."),
                        seats=mine.seats, numbers=seat_numbers_text(mine))
@@ -465,14 +471,14 @@ def take_seats(trip, person, seats, token, printer, now, held=0):
     free = [n for n in range(1, trip.seats + 1) if n not in set(taken)][:seats]
     try:
         booking = Booking.create(trip=trip.id, token=token, person_hash=person.hash, person_kind=person.kind,
-                                 person_last4=person.last4, person_initial=person.initial, seats=seats,
-                                 created_at=now)
+                                 person_last4_sealed=pii_keys.seal(person.last4, now) if person.last4 else None,
+                                 person_initial=person.initial, seats=seats, created_at=now)
         for number in free:
             Seat.create(trip=trip.id, booking=booking.id, number=number, code=_unused_code())
     except IntegrityError:
         raise Conflict(N_("Those seats were just taken. Please try again.")) from None
     WaitEntry.update(state="seated", booking=booking.id).where(
-        WaitEntry.trip == trip.id, WaitEntry.person_hash == person.hash, WaitEntry.state == "waiting").execute()
+        WaitEntry.trip == trip.id, WaitEntry.person_hash.in_(person.matches), WaitEntry.state == "waiting").execute()
     add_count(trip, "trips.seats_booked", clock.local_day(now), seats)
     if printer is not None:
         send_to_printer(printer(booking, seats_of(booking)))
@@ -648,18 +654,26 @@ def head_count(trip):
     return HeadCount(len(rows), boarded, tuple(s for s in rows if s.state != "boarded"), trip.seats)
 
 
+def last4_of(booking):
+    """Return the last four a booking was made under, or None (none given, purged, or its week's key destroyed)."""
+    if booking.person_last4_sealed:
+        return pii_keys.unseal(booking.person_last4_sealed)
+    return getattr(booking, "person_last4", None) or None  # a booking made before the sealed column
+
+
 def masked_name(booking, gettext=None):
     """Return the name on the manifest: surname initial (if known) and the masked ID or phone.
 
     In words every thermal printer's GB font has (no ☎), in the reader's language.
     """
-    if booking.person_last4 is None:
+    last4 = last4_of(booking)
+    if last4 is None:
         return "—"
     _ = gettext or (lambda message, **params: message % params)
     if booking.person_kind == "document":
-        masked = _(N_("ID …%(last4)s"), last4=booking.person_last4)
+        masked = _(N_("ID …%(last4)s"), last4=last4)
     else:
-        masked = _(N_("Phone …%(last4)s"), last4=booking.person_last4)
+        masked = _(N_("Phone …%(last4)s"), last4=last4)
     return f"{booking.person_initial}* {masked}" if booking.person_initial else masked
 
 
@@ -784,9 +798,10 @@ def purge_personal_fields(older_than_days, now=None):
     cutoff = now - datetime.timedelta(days=older_than_days)
     ended = Trip.select(Trip.id).where(Trip.departs_at < cutoff)
     with counts.write_transaction():
-        WaitEntry.update(person_hash=None, person_last4=None, person_initial=None, purged_at=now).where(
+        WaitEntry.update(person_hash=None, person_last4_sealed=None, person_initial=None, purged_at=now).where(
             WaitEntry.trip.in_(ended), WaitEntry.purged_at.is_null()).execute()
-        return (Booking.update(person_hash=None, person_last4=None, person_initial=None, purged_at=now)
+        return (Booking.update(person_hash=None, person_last4=None, person_last4_sealed=None, person_initial=None,
+                               purged_at=now)
                 .where(Booking.trip.in_(ended), Booking.purged_at.is_null()).execute())
 
 

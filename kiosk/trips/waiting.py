@@ -22,6 +22,7 @@ from peewee import IntegrityError
 from kiosk import audit
 from kiosk import clock
 from kiosk import counts
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import trips
 from kiosk.errors import Conflict
@@ -52,11 +53,11 @@ def join(trip_id, person, seats, now=None):
     with counts.write_transaction():
         trip = trips.get(trip_id)
         trips.check_bookable(trip, now)
-        mine = trips.booking_of(trip, person.hash)
+        mine = trips.booking_of(trip, person)
         if mine is not None:
             raise Conflict(N_("You already have %(seats)s seat(s) on this trip: seat %(numbers)s."),
                            seats=mine.seats, numbers=trips.seat_numbers_text(mine))
-        waiting = WaitEntry.get_or_none(WaitEntry.trip == trip.id, WaitEntry.person_hash == person.hash)
+        waiting = WaitEntry.get_or_none(WaitEntry.trip == trip.id, WaitEntry.person_hash.in_(person.matches))
         if waiting is not None and waiting.state == "waiting":
             return waiting
         if waiting is not None:
@@ -65,7 +66,8 @@ def join(trip_id, person, seats, now=None):
             raise Conflict(N_("There are seats on this trip now: book them instead."))
         try:
             entry = WaitEntry.create(trip=trip.id, person_hash=person.hash, person_kind=person.kind,
-                                     person_last4=person.last4, person_initial=person.initial, seats=seats,
+                                     person_last4_sealed=pii_keys.seal(person.last4, now) if person.last4 else None,
+                                     person_initial=person.initial, seats=seats,
                                      created_at=now)
         except IntegrityError:
             raise Conflict(N_("You were on this trip's waiting list already; please ask a volunteer.")) from None
@@ -105,7 +107,7 @@ def seat(entry_id, volunteer_id, printer=None, now=None):
             raise Conflict(N_("This trip has already left."))
         if entry.state != "waiting" or entry.person_hash is None:
             raise Conflict(N_("This person is no longer on the waiting list."))
-        person = trips.Person(entry.person_hash, entry.person_kind, entry.person_last4 or "", entry.person_initial)
+        person = trips.Person(entry.person_hash, entry.person_kind, trips.last4_of(entry) or "", entry.person_initial)
         booking = trips.take_seats(trip, person, entry.seats, trips.new_request_token(), printer, now)
         WaitEntry.update(state="seated", booking=booking.id, changed_by=volunteer_id).where(
             WaitEntry.id == entry.id).execute()

@@ -25,6 +25,7 @@ from flask_babel import gettext
 
 from kiosk import clock
 from kiosk import htmx
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import tokens
 from kiosk import trips
@@ -69,6 +70,10 @@ def helpers():
 def traveller():
     """Return who is booking in this visit: the registration's person, or the one typed on the keypad."""
     found = trips.traveller_of_registration(session.get(register.DONE_KEY))
+    registered = session.get(register.PERSON_KEY)
+    if found.person is not None and registered and registered.get("hash") == found.person.hash:
+        # The registration row keeps no last four: the visit's session has it, and the other keys' hashes.
+        found = trips.Traveller(trips.Person(**registered), found.destination, found.party)
     typed = session.get(PERSON_KEY)
     if found.person is None and typed:
         found = trips.Traveller(trips.Person(**typed), found.destination, found.party)
@@ -128,7 +133,7 @@ def booking_context(trip, refusal=None):
     """Return what the booking screen shows."""
     who = traveller()
     left = trips.seats_left(trip)
-    mine = trips.booking_of(trip, who.person.hash) if who.person else None
+    mine = trips.booking_of(trip, who.person)
     return {
         "trip": trip,
         "left": left,
@@ -244,8 +249,8 @@ def who_card(trip_id):
     reading = idcard.take(request.form.get("seq", type=int))
     if reading is None:
         raise DomainError(N_("The card was not read. Please place it on the reader again."))
-    person = trips.person_of("id", reading.id_number, current_app.config["PII_KEY"])
-    session[PERSON_KEY] = {"hash": person.hash, "kind": person.kind, "last4": person.last4}
+    person = trips.person_of("id", reading.id_number, pii_keys.ring())
+    session[PERSON_KEY] = _person_state(person)
     return then_for(trip, person, request.form.get("seats", type=int) or 1, then_of(request.form),
                     request.form.get("token", ""))
 
@@ -257,15 +262,25 @@ def who_post(trip_id):
     kind = "phone" if request.form.get("kind") == "phone" else "id"
     seats = request.form.get("seats", type=int) or 1
     try:
-        person = trips.person_of(kind, request.form.get("number", ""), current_app.config["PII_KEY"])
+        person = trips.person_of(kind, request.form.get("number", ""), pii_keys.ring())
     except DomainError as refusal:
         speech.set_screen("trips.who")
         page = render_template("trips/who.html", trip=trip, kind=kind, seats=seats, then=then_of(request.form),
                                token=request.form.get("token", ""), refusal=said(refusal),
                                number=request.form.get("number", "")[:18], **reader_context(), **helpers())
         return make_response(page, 400)
-    session[PERSON_KEY] = {"hash": person.hash, "kind": person.kind, "last4": person.last4}
+    session[PERSON_KEY] = _person_state(person)
     return then_for(trip, person, seats, then_of(request.form), request.form.get("token", ""))
+
+
+def _person_state(person):
+    """What the session keeps of who books: hashes (under every live key), kind and last four, never the number."""
+    return {"hash": person.hash, "kind": person.kind, "last4": person.last4, "matches": list(person.matches)}
+
+
+def _person_state(person):
+    """What the session keeps of who books: hashes (under every live key), kind and last four, never the number."""
+    return {"hash": person.hash, "kind": person.kind, "last4": person.last4, "matches": list(person.matches)}
 
 
 @bp.get("/booked/<int:booking_id>")

@@ -300,7 +300,7 @@ def test_a_full_trip_takes_a_waiting_list_and_the_desk_gives_a_freed_seat_with_i
     assert "手机尾号0003" in page.locator(".bookings").inner_text()
     shot(page, "trips-waiting-seated-phone", full_page=True)
     with live_server.app.app_context(), database.connection_context():
-        seated = trips.booking_of(trips.get(trip.id), entry.person_hash)
+        seated = trips.Booking.get(trips.Booking.trip == trip.id, trips.Booking.person_hash == entry.person_hash)
         assert trips.seat_numbers_text(seated) == "2"
         assert trips.print_job(seated) is not None
 
