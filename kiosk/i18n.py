@@ -15,6 +15,7 @@ from flask_babel import format_date
 from flask_babel import format_time
 from flask_babel import get_locale
 
+from kiosk import metrics
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 
@@ -49,6 +50,9 @@ def init_app(app):
     app.add_template_filter(kiosk_time)
     app.add_template_filter(kiosk_date)
     app.add_template_filter(html_lang)
+    app.add_template_global(metric_label)
+    app.add_template_global(metric_unit)
+    app.add_template_global(metric_group)
     app.context_processor(language_context)
 
 
@@ -65,6 +69,22 @@ def kiosk_date(moment=None):
 def html_lang(code):
     """Return the BCP 47 tag for one of our language codes."""
     return HTML_LANG.get(code, code)
+
+
+def metric_label(key):
+    """The glossary's name of a count (kiosk.metrics) in the reader's language: 返乡登记, Arriving home."""
+    return metrics.label(key, str(get_locale()))
+
+
+def metric_unit(key):
+    """The glossary's unit of a count in the reader's language: 人, people."""
+    measure = metrics.get(key) or metrics.of_metric(key) or metrics.unknown(key)
+    return measure.unit_label(str(get_locale()))
+
+
+def metric_group(group):
+    """The glossary's name of a group of counts in the reader's language: 行李看护, Left luggage."""
+    return metrics.group_label(group, str(get_locale()))
 
 
 def language_context():

@@ -145,12 +145,25 @@ MEASURES = [
     _m("daybook.closed", "已日结天数", "Days closed by the station", "day"),
 ]
 
+# Figures the station's console and day report show beside the counted metrics:
+# worked out at the kiosk from its own records (stock at the day's start,
+# vouchers still open, bags on the shelves), never sent to the office. They
+# are named here so the kiosk has one word for every number it shows too.
+STATION_FIGURES = [
+    _m("packs.on_hand_start", "期初库存", "Gift packs in stock at the start", "pack", kind=LEVEL, group="packs"),
+    _m("vouchers.outstanding", "未领凭证", "Vouchers not yet collected", "voucher", kind=LEVEL, group="packs"),
+    _m("packs.free", "可发礼包", "Gift packs free to promise", "pack", kind=LEVEL, group="packs"),
+    _m("luggage.in_custody", "在寄行李", "Bags in custody", "item", kind=LEVEL, group="luggage"),
+    _m("luggage.tickets.in_custody", "在寄凭证", "Claim tickets open", "ticket", kind=LEVEL, group="luggage"),
+]
+
 BY_KEY = {m.key: m for m in MEASURES}
+_ALL = BY_KEY | {m.key: m for m in STATION_FIGURES}
 
 
 def get(key):
-    """Return the measure with this key, or None."""
-    return BY_KEY.get(key)
+    """Return the measure (or station figure) with this key, or None."""
+    return _ALL.get(key)
 
 
 def of_metric(metric):
@@ -165,8 +178,20 @@ def unknown(metric):
 
 def label(key, language="zh_Hans"):
     """The name of a measure or metric in a language."""
-    measure = BY_KEY.get(key) or of_metric(key) or unknown(key)
+    measure = _ALL.get(key) or of_metric(key) or unknown(key)
     return measure.label(language)
+
+
+def header(key, language="zh_Hans"):
+    """The name and unit of a measure or metric in a language: 返乡登记(人)."""
+    measure = _ALL.get(key) or of_metric(key) or unknown(key)
+    return measure.header(language)
+
+
+def group_label(group, language="zh_Hans"):
+    """The name of a group of measures in a language: 行李看护, Left luggage."""
+    zh, en = GROUPS[group]
+    return en if language == "en" else zh
 
 
 def headlines():

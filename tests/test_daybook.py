@@ -225,12 +225,15 @@ def test_slip_and_rows_say_the_same(offers, volunteer, manager):
     table = daybook.rows(sheet, lambda text, **params: text % params if params else text, "乐山站")
     ticket = daybook.slip(sheet, lambda text, **params: text % params if params else text, "乐山站")
 
-    assert ("Gift packs: 暖心小礼包", "On hand at end", 7) in table
+    # Counts carry the glossary's words (kiosk.metrics), the same as the console and the office.
+    assert ("Gift packs: 暖心小礼包", "礼包库存", 7) in table
     assert ("Gift packs: 暖心小礼包", "Stock check", "balanced") in table
-    assert ("On hand at end", "7") in ticket.lines
-    assert "—— People served ——" in ticket.lines
+    assert ("礼包库存", "7") in ticket.lines
+    assert "—— 服务人次 ——" in ticket.lines
     assert ("Day closed", "21:00 by 李站长") in ticket.lines
+    english = daybook.rows(sheet, lambda text, **params: text % params if params else text, "乐山站", "en")
+    assert ("Gift packs: 暖心小礼包", "Gift packs in stock", 7) in english
 
 
 def test_every_luggage_event_has_a_line_on_the_report():
-    assert list(daybook.LUGGAGE_LABELS) == [*luggage.EVENTS, "in_custody"]
+    assert list(daybook.LUGGAGE_FIGURES) == [*luggage.EVENTS, "in_custody"]

@@ -15,6 +15,7 @@ from kiosk.models import database
 from kiosk.printing import PrintJob
 from tests.conftest import add_volunteer
 from tests.conftest import htmx_headers
+from tests.test_metrics import visible_text
 
 
 def in_db(app, work):
@@ -59,8 +60,9 @@ def test_console_home_shows_todays_figures_stock_and_the_report_link(client, aut
     body = client.get("/volunteer/").get_data(as_text=True)
 
     assert 'id="today-served">3<' in body
-    assert "10 free of 10 on the shelf" not in body  # Chinese first
-    assert "暖心小礼包" in body and "可发 10 / 库存 10" in body
+    text = visible_text(body)
+    assert "Gift packs free to promise" not in text  # Chinese first, in the glossary's words
+    assert "暖心小礼包 可发礼包 10 / 礼包库存 10" in text
     assert "库存不足" in body  # 10 free, warning at 10
     assert f'href="/volunteer/day/{today}"' in body
 
@@ -110,8 +112,8 @@ def test_the_csv_opens_in_excel_with_chinese_headings(client, auth, volunteer, s
     assert text.startswith("\ufeff")
     table = list(csv.reader(io.StringIO(text[1:])))
     assert table[0][:3] == ["分类", "项目", "数值"] and len(table[0]) == 4
-    assert ["礼包：暖心小礼包", "期末库存", "10"] in table
-    assert ["行李寄存", "已寄存", "0", "0"] in table  # luggage: tickets and bags in their own columns, as numbers
+    assert ["礼包：暖心小礼包", "礼包库存", "10"] in table  # the glossary's words, as at the office
+    assert ["行李看护", "行李寄存", "0", "0"] in table  # luggage: tickets and bags in their own columns, as numbers
     assert ["服务人次", "茶水", "3"] in table
 
 

@@ -36,6 +36,8 @@ DAY = N_("Date")
 TOTAL = N_("Total")
 STATIONS = N_("Stations")
 REGISTER = N_("Return and departure register")
+CITY_NOT_GIVEN = N_("City not given")
+BY_CITY = N_("Of which, by city")
 LEVEL_NOTE = N_("Stock levels are the value on the last day of the period; they are never added up over days.")
 
 # The day sheet's fixed columns, then one per measure.
@@ -278,10 +280,22 @@ def _write_register(sheet, register, translate, title):
     _put(sheet, row, 1, translate(REGION_CODE)).font = Font(bold=True)
     _put(sheet, row, 2, translate(N_("Destination"))).font = Font(bold=True)
     _put(sheet, row, 3, metrics.get("registrations.work").header()).font = Font(bold=True)
-    for row, (code, name, people) in enumerate(register.destinations, start=row + 1):
-        _put(sheet, row, 1, _code_number(regions_code(code)))
-        _put(sheet, row, 2, name)
-        sheet.cell(row=row, column=3, value=people)
+    _put(sheet, row, 4, translate(BY_CITY)).font = Font(bold=True)
+    # A province's people in column C (a SUM of C adds up every departure once), the cities
+    # workers named in it below, their numbers in column D.
+    for line in register.destinations:
+        row += 1
+        _put(sheet, row, 1, _code_number(regions_code(line.code)))
+        _put(sheet, row, 2, line.name)
+        sheet.cell(row=row, column=3, value=line.people)
+        cities = list(line.cities) + ([("", translate(CITY_NOT_GIVEN), line.city_not_given)]
+                                      if line.cities and line.city_not_given else [])
+        for code, name, people in cities:
+            row += 1
+            if code:
+                _put(sheet, row, 1, _code_number(code))
+            _put(sheet, row, 2, f"{line.name} › {name}")
+            sheet.cell(row=row, column=4, value=people)
     sheet.freeze_panes = f"C{FIRST_ROW}"
 
 

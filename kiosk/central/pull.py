@@ -25,6 +25,7 @@ import itertools
 import json
 import logging
 import queue
+import re
 import socket
 import ssl
 import threading
@@ -36,6 +37,7 @@ from dataclasses import field
 from pathlib import Path
 
 from kiosk.central import ingest
+from kiosk.central import releases
 from kiosk.central.models import database
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
@@ -101,6 +103,7 @@ class Outcome:
     error: DomainError | None = None
     warnings: list = field(default_factory=list)
     attempts: int = 1
+    version: str = ""  # the app release the kiosk said it runs, "" when it did not say
 
     def message(self):
         """The error in English, for the command line and the log."""
@@ -382,7 +385,27 @@ def pull_one(kiosk, page_size, limits, db=None, start=None):
         if not batch["more"]:
             break
         batch = fetch(kiosk, received.cursor, page_size, limits, deadline)
+    outcome.version = running_version(kiosk, limits, deadline)
+    if outcome.version:
+        run(releases.reported, kiosk, outcome.version)
     return outcome
+
+
+VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
+
+
+def running_version(kiosk, limits, deadline):
+    """Ask the kiosk which app release it runs (GET /sync/release); "" when it cannot say.
+
+    Asked after its counts, within the same deadline: a kiosk too old to
+    answer, or one that runs out of time here, still delivered its counts.
+    """
+    try:
+        status, data = _get(kiosk, "/sync/release", limits, deadline)
+        version = json.loads(data).get("version", "") if status == 200 else ""
+    except (DomainError, OSError, ValueError, AttributeError):
+        return ""
+    return version if isinstance(version, str) and VERSION.fullmatch(version) else ""
 
 
 def _attempt(kiosk, page_size, limits, db, start=None):

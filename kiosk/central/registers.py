@@ -5,7 +5,11 @@ day, direction, home county and destination province, and (since this
 release) job intentions and people travelling along per home county too. A
 county bureau's register holds the people whose home is in its scope,
 wherever they registered: a worker from 市中区 coming home through 成都东站
-is in 市中区's 返乡台账. Town-level homes are not counted by the kiosks.
+is in 市中区's 返乡台账. A departure is counted under the destination city
+when the worker chose one on the screen (440300 深圳市), else under the
+province (440000): the register adds cities up to their province and keeps
+"city not given" apart. Town-level homes are not recorded at the kiosk (it
+offers counties only), so no register can show them.
 """
 
 import datetime
@@ -41,13 +45,51 @@ class HomeCounty:
 
 
 @dataclass
+class Destination:
+    """One destination province's line of the register, with the cities workers named."""
+
+    code: str  # six digits, or the word a kiosk sent for a place with no code
+    name: str
+    people: int = 0
+    cities: list = field(default_factory=list)  # (city code, name, people), most first
+
+    @property
+    def city_not_given(self):
+        """People leaving for this province who did not name a city."""
+        return self.people - sum(people for _, _, people in self.cities)
+
+    def __iter__(self):  # (code, name, people), as the register's destinations always were
+        return iter((self.code, self.name, self.people))
+
+    def __getitem__(self, index):
+        return (self.code, self.name, self.people)[index]
+
+
+def destination_lines(counted):
+    """Group {destination code: people} into Destination lines by province, most people first."""
+    lines, cities = {}, {}
+    for code, people in counted.items():
+        code = regions.six_digits(code) if code.isdigit() else code
+        province = code[:2] + "0000" if code.isdigit() else code
+        line = lines.setdefault(province, Destination(province, home_name(province)))
+        line.people += people
+        if province != code:
+            cities.setdefault(province, {})
+            cities[province][code] = cities[province].get(code, 0) + people
+    for province, found in cities.items():
+        lines[province].cities = sorted(((c, regions.find(c).name if regions.find(c) else c, n)
+                                         for c, n in found.items()), key=lambda d: (-d[2], d[0]))
+    return sorted(lines.values(), key=lambda d: (-d.people, d.code))
+
+
+@dataclass
 class Register:
     """A period's register within a scope."""
 
     start: datetime.date
     end: datetime.date
     counties: list  # HomeCounty, by code
-    destinations: list  # (code, name, people leaving for work)
+    destinations: list  # Destination: (code, name, people leaving for work), its cities inside
     intentions: dict  # code → people
     unattributed: int = 0  # intentions and companions counted before they carried a home county
 
@@ -109,7 +151,7 @@ def register(start, end, scope=Scope()):
         start,
         end,
         [counties[c] for c in sorted(counties)],
-        sorted(((c, home_name(regions.six_digits(c)), n) for c, n in destinations.items()), key=lambda d: (-d[2], d[0])),
+        destination_lines(destinations),
         {code: intentions[code] for code in metrics.INTENTIONS if code in intentions}
         | {code: n for code, n in intentions.items() if code not in metrics.INTENTIONS},
         unattributed,

@@ -8,6 +8,7 @@ from peewee import IntegrityError
 
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
+from kiosk.central.models import KioskSoftware
 from kiosk.central.models import Station
 from kiosk.central.models import utcnow
 from kiosk.central.models import write_transaction
@@ -108,6 +109,7 @@ class Status:
     last_attempt_at: datetime.datetime | None = None
     failures: int = 0
     kiosk: Kiosk | None = None
+    version: str = ""  # the app release it last said it runs (nightly pull or fleet update)
 
     @property
     def clock_off(self):
@@ -121,13 +123,14 @@ class Status:
 
 
 def statuses(stale_days, now=None):
-    """Return every registered kiosk's status, stale ones first (two queries in all)."""
+    """Return every registered kiosk's status, stale ones first (three queries in all)."""
     now = now or utcnow()
     limit = now - datetime.timedelta(days=stale_days)
     latest = {}
     histories = History.select(History, Station).join(Station).order_by(History.last_received_at, History.id)
     for history in histories:
         latest[history.registered_id] = history  # later rows replace earlier ones
+    versions = dict(KioskSoftware.select(KioskSoftware.kiosk, KioskSoftware.version).tuples())
     result = []
     for kiosk in Kiosk.select().order_by(Kiosk.name):
         history = latest.get(kiosk.id)
@@ -147,6 +150,7 @@ def statuses(stale_days, now=None):
                 last_attempt_at=kiosk.last_attempt_at,
                 failures=kiosk.failures,
                 kiosk=kiosk,
+                version=versions.get(kiosk.id, ""),
             )
         )
     return sorted(result, key=lambda s: (not s.stale, not s.error, s.name))

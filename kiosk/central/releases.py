@@ -12,6 +12,7 @@ rolls back, and says so the next night.
 
 import datetime
 import logging
+import re
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -145,6 +146,27 @@ def remember(kiosk, result):
             KioskSoftware.create(kiosk=kiosk.id, **values)
         else:
             KioskSoftware.update(values).where(KioskSoftware.id == row.id).execute()
+
+
+def reported(kiosk, version):
+    """Record the release a kiosk said it runs during the nightly pull; what ``fleet update`` did stays."""
+    with write_transaction():
+        updated = (KioskSoftware.update({KioskSoftware.version: version, KioskSoftware.checked_at: utcnow()})
+                   .where(KioskSoftware.kiosk == kiosk.id).execute())
+        if not updated:
+            KioskSoftware.create(kiosk=kiosk.id, version=version)
+
+
+def version_key(version):
+    """A version as something that sorts: 1.10.0 after 1.9.2 (numbers compared as numbers)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.+_-]", version))
+
+
+def behind(version, current):
+    """Whether a kiosk running ``version`` is behind the ``current`` release (a Release or None)."""
+    if not version or current is None or version == current.version:
+        return False
+    return version_key(version) < version_key(current.version)
 
 
 def versions():

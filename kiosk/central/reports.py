@@ -20,6 +20,7 @@ from kiosk import counts
 from kiosk import metrics
 from kiosk import regions
 from kiosk.central.models import Cell
+from kiosk.central.models import History
 from kiosk.central.models import Station
 from kiosk.central.scope import Scope
 from kiosk.errors import DomainError
@@ -195,28 +196,57 @@ def _stations(where):
 
 
 def _sum_flows(result, flows, pairs, where):
-    """One grouped query: a SUM(CASE …) per flow measure, per station and day."""
+    """One grouped query per station, day and metric: the metric's sum, and one sum per slice.
+
+    Grouping by (station, day, metric) follows the cell index on (day,
+    station, metric), so the database sums without sorting; a slice such as
+    direction=home is one ``SUM(CASE …)`` column whatever the number of
+    measures, and each measure takes its metric's column in Python.
+    """
     if not flows:
         return
     seen = {m for m, _ in pairs}
     flows = [m for m in flows if m.source in seen]  # the rest are zero: no column to compute
     if not flows:
         return
-    where &= Cell.metric.in_(sorted({m.source for m in flows}))
-    sums = []
-    for index, measure in enumerate(flows):
-        condition = Cell.metric == measure.source
-        if measure.match:  # the dimension texts in the slice; none matches nothing
-            texts = [d for m, d in pairs if m == measure.source and measure.takes(counts.decode_dims(d))]
-            condition &= Cell.dims.in_(texts) if texts else (Cell.id < 0)
-        sums.append(fn.SUM(Case(None, [(condition, Cell.value)], 0)).alias(f"c{index}"))
-    query = Cell.select(Station.code, Cell.day, *sums).join(Station).where(where).group_by(Station.code, Cell.day)
-    for code, day, *values in query.tuples():
-        result.flows[(code, _date(day))] = {m.key: int(v or 0) for m, v in zip(flows, values)}
+    sources = sorted({m.source for m in flows})
+    slices = sorted({m.match for m in flows if m.match})
+    columns = [fn.SUM(Cell.value)]
+    for match in slices:  # the dimension texts in the slice; none matches nothing
+        texts = [d for _m, d in pairs if all(counts.decode_dims(d).get(k) == v for k, v in match)]
+        columns.append(fn.SUM(Case(None, [(Cell.dims.in_(texts) if texts else (Cell.id < 0), Cell.value)], 0)))
+    if set(sources) != seen:  # some metrics are not summed here (levels, or a chart's two measures)
+        where &= Cell.metric.in_(sources)
+    query = (Cell.select(Cell.station, Cell.day, Cell.metric, *columns).join(Station).where(where)
+             .group_by(Cell.station, Cell.day, Cell.metric))
+    codes = dict(Station.select(Station.id, Station.code).tuples())
+    by_source = {}
+    for measure in flows:
+        by_source.setdefault(measure.source, []).append(
+            (measure.key, 1 + slices.index(measure.match) if measure.match else 0))
+    empty = dict.fromkeys(m.key for m in flows)
+    for station_id, day, metric, *sums in database_of(Cell).execute(query).fetchall():  # raw rows: no per-value conversion
+        where_ = (codes[station_id], _date(day))
+        bucket = result.flows.get(where_)
+        if bucket is None:
+            bucket = result.flows[where_] = dict.fromkeys(empty, 0)
+        for key, column in by_source.get(metric, ()):
+            bucket[key] += int(sums[column] or 0)
+
+
+def database_of(model):
+    return model._meta.database
 
 
 def _carry_levels(result, levels, where):
-    """Each level per station and day: the last value on or before the day, per kiosk and dimensions, summed."""
+    """Each level per station and day: the last value on or before the day, per kiosk and dimensions, summed.
+
+    A kiosk wiped or replaced (the same registered kiosk, a new database and
+    so a new history) counts its stock afresh: its old history's levels hold
+    until the day the new one begins and are not carried past it, so the
+    office never adds a shelf the old database counted to the one the new
+    database counts (see ``replaced_on``).
+    """
     if not levels:
         return
     query = (
@@ -225,17 +255,43 @@ def _carry_levels(result, levels, where):
         .order_by(Cell.day).tuples()
     )
     cells = [(h, code, metric, counts.decode_dims(dims), _date(day), value) for h, code, metric, dims, day, value in query]
+    ends = replaced_on()
     current, index = {}, 0
     for day in result.days:
         while index < len(cells) and cells[index][4] <= day:
             history, code, metric, dims, _day, value = cells[index]
             current[(history, code, metric, tuple(sorted(dims.items())))] = (dims, value)
             index += 1
-        for (_h, code, metric, _k), (dims, value) in current.items():
+        for (history, code, metric, _k), (dims, value) in current.items():
+            if history in ends and ends[history] <= day:
+                continue  # a replaced kiosk's old shelf: the new database counts it now
             bucket = result.levels.setdefault((code, day), {})
             for measure in levels:
                 if measure.source == metric and measure.takes(dims):
                     bucket[measure.key] = bucket.get(measure.key, 0) + value
+
+
+def replaced_on():
+    """{history id: the day a newer history of the same registered kiosk began} for replaced kiosks.
+
+    A history begins on its first counted day (or the day the office first
+    heard from it, for a database with nothing counted yet). Only kiosks with
+    more than one history are looked at: a handful of rows, then one index
+    seek per history.
+    """
+    twice = (History.select(History.registered).where(History.registered.is_null(False))
+             .group_by(History.registered).having(fn.COUNT(History.id) > 1))
+    begins = {}
+    for history in History.select().where(History.registered.in_(twice)):
+        first = Cell.select(fn.MIN(Cell.day)).where(Cell.history == history.id).scalar()
+        begun = _date(first) if first else history.first_seen_at.date()
+        begins.setdefault(history.registered_id, []).append((begun, history.id))
+    ends = {}
+    for histories in begins.values():
+        histories.sort()
+        for (_, older), (begun, _newer) in zip(histories, histories[1:]):
+            ends[older] = begun
+    return ends
 
 
 def _date(day):

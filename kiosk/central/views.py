@@ -25,6 +25,7 @@ from kiosk import web
 from kiosk.central import htmx
 from kiosk.central import exports
 from kiosk.central import registers
+from kiosk.central import releases
 from kiosk.central import registry
 from kiosk.central import reports
 from kiosk.central import schedule
@@ -133,7 +134,10 @@ def kiosk_context(scope, station=None):
         and (station is None or s.station_code == station)
     ]
     retries = {s.name: schedule.next_retry(s.kiosk, config) for s in statuses}
+    current = releases.newest()
     return {
+        "current_release": current,
+        "behind": {s.name for s in statuses if releases.behind(s.version, current)},
         "kiosks": statuses,
         "retries": retries,
         "warnings": [s for s in statuses if s.stale or s.error or s.clock_off],

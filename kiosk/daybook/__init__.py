@@ -36,6 +36,7 @@ from kiosk import audit
 from kiosk import clock
 from kiosk import counts
 from kiosk import luggage
+from kiosk import metrics
 from kiosk import tallies
 from kiosk import vouchers
 from kiosk.daybook.models import LateCorrection
@@ -340,45 +341,38 @@ def correct_late(day, service, people, reason, manager_id, allowed=tuple(tallies
 # --- paper and spreadsheet ----------------------------------------------------------------
 
 
-def rows(sheet, gettext, station_name=""):
+def rows(sheet, gettext, station_name="", language="zh_Hans"):
     """Return the sheet as (section, item, value) rows, in the reader's language.
 
     The same rows make the thermal slip and the CSV download, so the two
-    can never disagree. Luggage rows carry two numbers, (section, item,
-    tickets, bags), written to the CSV as separate columns.
+    can never disagree. Every count is named by the glossary (kiosk.metrics),
+    as on the console and at the office. Luggage rows carry two numbers,
+    (section, item, tickets, bags), written to the CSV as separate columns.
     """
     _ = gettext
+
+    def name(key):
+        return metrics.label(key, language)
+
     out = [(_("Day report"), _("Station"), station_name), (_("Day report"), _("Date"), sheet.day.isoformat())]
     if sheet.closed:
         when = clock.local_time(sheet.closed_at).strftime("%H:%M")
         out.append((_("Day report"), _("Day closed"), _("%(time)s by %(name)s", time=when, name=sheet.closed_by)))
     else:
         out.append((_("Day report"), _("Day closed"), _("not yet")))
-    section = _("Registrations")
-    out += [(section, _("Going home"), sheet.registrations.get("home", 0)),
-            (section, _("Going to work"), sheet.registrations.get("work", 0)),
-            (section, _("Repeat visits"), sheet.registrations.get("repeat", 0))]
+    section = metrics.group_label("registrations", language)
+    out += [(section, name(key), sheet.registrations.get(part, 0)) for part, key in REGISTRATION_FIGURES]
     for pack in sheet.packs:
         section = _("Gift packs: %(pack)s", pack=pack.name)
-        out += [
-            (section, _("On hand at start"), pack.start),
-            (section, _("Counted in"), pack.stock_in),
-            (section, _("Taken out"), pack.stock_out),
-            (section, _("Handed out"), pack.given),
-            (section, _("On hand at end"), pack.on_hand),
-            (section, _("Stock check"), _("balanced") if pack.difference == 0
-             else _("off by %(number)+d", number=pack.difference)),
-            (section, _("Vouchers issued"), pack.issued),
-            (section, _("Vouchers voided"), pack.voided),
-            (section, _("Vouchers expired"), pack.expired),
-            (section, _("Vouchers outstanding"), pack.reserved),
-            (section, _("Free to promise"), pack.free),
-        ]
-    section = _("Left luggage")
-    for event, label in LUGGAGE_LABELS.items():
+        out += [(section, name(key), getattr(pack, field)) for field, key in PACK_FIGURES[:5]]
+        out.append((section, _("Stock check"), _("balanced") if pack.difference == 0
+                    else _("off by %(number)+d", number=pack.difference)))
+        out += [(section, name(key), getattr(pack, field)) for field, key in PACK_FIGURES[5:]]
+    section = metrics.group_label("luggage", language)
+    for event, key in LUGGAGE_FIGURES.items():
         tickets, bags = sheet.luggage.get(event, (0, 0))
-        out.append((section, _(label), tickets, bags))  # two numbers: a spreadsheet sums them
-    section = _("People served")
+        out.append((section, name(key), tickets, bags))  # two numbers: a spreadsheet sums them
+    section = name("tallies")
     out += [(section, _(tallies.SERVICES.get(key, key)), people) for key, people in sheet.tallies]
     for c in sheet.corrections:
         out.append((_("Late corrections"), _(tallies.SERVICES.get(c.service, c.service)),
@@ -387,18 +381,33 @@ def rows(sheet, gettext, station_name=""):
     return out
 
 
-LUGGAGE_LABELS = {  # luggage.EVENTS, then what is still on the shelves
-    "checked_in": N_("Taken in"),
-    "claimed": N_("Claimed"),
-    "overdue": N_("Overdue"),
-    "lost_released": N_("Released without ticket"),
-    "in_custody": N_("Still in custody"),
+# What the day report shows, each named by its glossary key (kiosk.metrics), in the report's order.
+REGISTRATION_FIGURES = (("home", "registrations.home"), ("work", "registrations.work"),
+                        ("repeat", "registrations.repeat"))
+PACK_FIGURES = (  # PackBalance field → measure; the stock check goes after the first five
+    ("start", "packs.on_hand_start"),
+    ("stock_in", "packs.stock_in"),
+    ("stock_out", "packs.stock_out"),
+    ("given", "vouchers.redeemed"),
+    ("on_hand", "packs.on_hand"),
+    ("issued", "vouchers.issued"),
+    ("voided", "vouchers.voided"),
+    ("expired", "vouchers.expired"),
+    ("reserved", "vouchers.outstanding"),
+    ("free", "packs.free"),
+)
+LUGGAGE_FIGURES = {  # luggage.EVENTS, then what is still on the shelves: the bags' measure names the row
+    "checked_in": "luggage.checked_in",
+    "claimed": "luggage.claimed",
+    "overdue": "luggage.overdue",
+    "lost_released": "luggage.lost_released",
+    "in_custody": "luggage.in_custody",
 }
 
 
-def slip(sheet, gettext, station_name="", printed_at=None):
+def slip(sheet, gettext, station_name="", printed_at=None, language="zh_Hans"):
     """Return the thermal report slip of a day sheet (a printing.Ticket): the CSV's rows on paper."""
-    table = rows(sheet, gettext, station_name)
+    table = rows(sheet, gettext, station_name, language)
     lines, section = [], table[0][0]  # the first section (station, date, closed) needs no heading
     for heading, item, value, *bags in table:
         if heading != section:

@@ -421,16 +421,18 @@ def _seen_today(draft, day):
     return Registration.select().where(Registration.day == day, condition).exists()
 
 
-def count_places(direction, home, destination):
+def count_places(direction, home, destination, city=None):
     """Return the dimensions a registration is counted under (kiosk.simulate uses them too).
 
     ``home`` is the home county (or the province of a home outside Sichuan).
-    Only a worker leaving for work has a destination, and it is counted as
-    its province: a destination city chosen on the screen is not counted.
+    Only a worker leaving for work has a destination: the city chosen on the
+    screen when there is one (440300 深圳市, whose first two digits still
+    name the province), else the province (440000). The office's registers
+    add cities up to their province, so a city is never counted twice.
     """
     places = {"direction": direction, "county": home}
     if direction == "work":
-        places["destination"] = destination
+        places["destination"] = city or destination
     return places
 
 
@@ -440,7 +442,7 @@ def _count(row, day):
     A repeat visit goes to registrations.repeat and adds nothing else, so every
     other registration cell counts people.
     """
-    places = count_places(row.direction, row.home_code, row.destination_code)
+    places = count_places(row.direction, row.home_code, row.destination_code, row.destination_city_code)
     if row.visit == "repeat":
         counts.add("registrations.repeat", day, **places)
         return

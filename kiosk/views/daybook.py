@@ -9,6 +9,7 @@ from flask import current_app
 from flask import g
 from flask import render_template
 from flask import request
+from flask_babel import get_locale
 from flask_babel import gettext
 
 from kiosk import clock
@@ -53,7 +54,8 @@ def render_report(day, status=200):
         "corrected_later": daybook.corrections_for(day) if sheet.closed else [],
         "services": [(key, tallies.SERVICES[key]) for key in _services()],
         "labels": tallies.SERVICES,
-        "luggage_labels": daybook.LUGGAGE_LABELS,
+        "luggage_figures": daybook.LUGGAGE_FIGURES,
+        "pack_figures": daybook.PACK_FIGURES,
         "printed": printing.preview_data_uri(printed) if printed else None,
     }
     return render_template("daybook/report.html", **context), status
@@ -120,7 +122,7 @@ def report(day):
 def print_slip(day):
     """Send the day's report slip to the thermal printer and show what it will look like."""
     sheet = daybook.day_sheet(day, _services())
-    ticket = daybook.slip(sheet, gettext, _station_name())
+    ticket = daybook.slip(sheet, gettext, _station_name(), language=str(get_locale()))
     job = printing.submit(ticket, unprintable="replace")
     printing.wake()
     return redirect_to("daybook.report", day=sheet.day.isoformat(), printed=job.id)
@@ -135,7 +137,7 @@ def download(day):
     out.write("\ufeff")  # Excel and WPS read UTF-8 only with a byte-order mark
     writer = csv.writer(out)
     writer.writerow([gettext("Section"), gettext("Item"), gettext("Value"), gettext("Bags")])
-    writer.writerows(daybook.rows(sheet, gettext, _station_name()))  # numbers stay numbers; luggage adds bags
+    writer.writerows(daybook.rows(sheet, gettext, _station_name(), str(get_locale())))  # numbers stay numbers; luggage adds bags
     filename = f"nuantu-day-{sheet.day.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

@@ -33,7 +33,7 @@ def test_manager_sees_counts_change_prints_the_day_report_and_closes_the_day(pag
 
     served = page.locator("#today-served")
     expect(served).to_have_text("0")
-    expect(page.locator("#level-warm")).to_contain_text("可发 20 / 库存 20")
+    expect(page.locator("#level-warm")).to_contain_text("可发礼包 20 / 礼包库存 20")  # the glossary's words
     page.locator(".chip", has_text="3").tap()
     page.locator("#tally-tea_water").tap()
     expect(served).to_have_text("3")  # the overview follows the tally without a reload
