@@ -96,7 +96,8 @@ def test_going_to_work_records_home_county_destination_and_optional_details(app,
     (row,) = registrations(app)
     assert (row.home_code, row.destination_code, row.destination_city_code) == ("510116", "650000", "650100")
     assert (row.intentions, row.children, row.phone_last4, len(row.phone_hash)) == ("skills,fair", 2, None, 64)
-    assert today_total(app, direction="work", destination="650000") == 1
+    assert today_total(app, direction="work", destination="650100") == 1  # the city chosen (the office adds it to 650000)
+    assert today_total(app, direction="work", destination="650000") == 0
 
 
 def test_every_swap_is_one_step_element_within_the_size_budget(worker):
@@ -314,7 +315,8 @@ def test_the_privacy_notice_names_purpose_retention_and_the_station_hotline(tmp_
     worker.tap("direction", direction="home")
     worker.tap("county", code="511102")
     notice = worker.back_to("consent", then="phone").get_data(as_text=True)
-    assert "用途" in notice and "14天后一并删除" in notice and "加密指纹" in notice and "0833-12345" in notice
+    assert "用途" in notice and "14天后连同生成它的密钥一并删除" in notice and "加密指纹" in notice and "0833-12345" in notice
+    assert "后4位" not in notice  # a registration keeps no last four digits (only bookings and luggage do)
 
 
 def test_the_flow_works_in_english_too(client, worker):
