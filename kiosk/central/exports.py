@@ -279,7 +279,7 @@ def _write_register(sheet, register, translate, title):
     _put(sheet, row, 2, translate(N_("Destination"))).font = Font(bold=True)
     _put(sheet, row, 3, metrics.get("registrations.work").header()).font = Font(bold=True)
     for row, (code, name, people) in enumerate(register.destinations, start=row + 1):
-        _put(sheet, row, 1, _code_number(regions_code(code)))
+        _put(sheet, row, 1, _code_number(regions_code(code)) if code.isdigit() else None)  # 未定 has no code
         _put(sheet, row, 2, name)
         sheet.cell(row=row, column=3, value=people)
     sheet.freeze_panes = f"C{FIRST_ROW}"

@@ -9,6 +9,20 @@ from tests.e2e.test_vouchers import register_with_a_phone
 from tests.vouchers_factory import stock_station
 
 SHOTS = "/tmp/field-shots"
+SIZES = {"1024x600": (1024, 600), "1280x800": (1280, 800), "800x1280": (800, 1280)}
+
+
+def sized(page, size):
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": width, "height": height})
+
+
+def overflow(page):
+    """How far the page scrolls sideways and down, and how far <main> overflows: all 0 when it fits."""
+    return page.evaluate(
+        "[document.documentElement.scrollWidth - innerWidth, document.documentElement.scrollHeight - innerHeight,"
+        " document.querySelector('main').scrollHeight - document.querySelector('main').clientHeight]"
+    )
 
 
 @pytest.fixture
@@ -297,3 +311,34 @@ def test_the_five_worker_paths_in_taps_and_seconds(page, station, capsys):
             print(f"  {name:<40} {count:>2} taps  {count * SECONDS_PER_TAP:>5.1f} s")
     assert paths["register coming home (station county)"] <= 6 and paths["register leaving for work"] <= 6
     assert paths["no-ID pack, anonymous"] == 2
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_worker_not_yet_sure_where_to_work_says_so_and_is_registered_as_undecided(page, live_server, size):
+    from tests.e2e.test_registration import Taps
+    from tests.e2e.test_registration import saved
+    from tests.e2e.test_registration import step
+
+    sized(page, size)
+    page.goto(live_server.url)
+    taps = Taps(page)
+    taps.link("登记")
+    taps.button("返岗")
+    taps.button("乐山市 市中区")
+    step(page, "destination")
+    page.wait_for_timeout(350)  # the settle animation
+    unsure = page.locator("#destination-undecided")
+    assert unsure.inner_text().replace("\n", "") == "不确定/还没定"
+    box = unsure.bounding_box()
+    assert box["width"] >= 56 and box["height"] >= 56 and box["y"] + box["height"] <= SIZES[size][1]
+    assert overflow(page) == [0, 0, 0]
+    page.screenshot(path=f"{SHOTS}/destination-not-sure-{size}.png")
+    taps.button("不确定/还没定")
+    step(page, "summary")
+    assert "未定" in page.locator("section#summary").inner_text()
+    assert page.get_by_role("button", name="城市").count() == 0  # no city to choose in "not sure"
+    page.screenshot(path=f"{SHOTS}/summary-not-sure-{size}.png")
+    taps.button("确认登记")
+    step(page, "done")
+    assert taps.count == 5
+    assert saved(live_server) == [("work", "511102", "unsure")]
