@@ -342,3 +342,32 @@ def test_a_worker_not_yet_sure_where_to_work_says_so_and_is_registered_as_undeci
     step(page, "done")
     assert taps.count == 5
     assert saved(live_server) == [("work", "511102", "unsure")]
+
+
+@pytest.mark.parametrize("size", ["1024x600", "800x1280"])
+def test_find_work_and_learn_a_skill_have_icons_of_their_own(page, live_server, size):
+    """找工作 (the summary's job help, like the home screen's jobs) and 学技能 no longer share the wrench."""
+    from tests.e2e.test_registration import Taps
+    from tests.e2e.test_registration import step
+
+    def drawing(locator):
+        return locator.locator("svg.icon").first.inner_html()
+
+    sized(page, size)
+    page.goto(live_server.url)
+    taps = Taps(page)
+    taps.link("登记")
+    taps.button("返乡")
+    taps.button("乐山市 市中区")
+    step(page, "summary")
+    find_work = drawing(page.get_by_role("button", name="找工作"))
+    page.screenshot(path=f"{SHOTS}/summary-icons-{size}.png")
+    taps.button("找工作")
+    step(page, "intention")
+    page.wait_for_timeout(350)  # the settle animation
+    toggles = {label: drawing(page.locator("label.reg-toggle", has_text=label)) for label in ("学技能", "在家附近找工作", "招聘会信息")}
+    assert overflow(page) == [0, 0, 0]
+    page.screenshot(path=f"{SHOTS}/intention-icons-{size}.png")
+    assert find_work and all(toggles.values())
+    assert len({find_work, *toggles.values()}) == 4  # four choices, four pictures
+    assert drawing(page.locator("section#intention h1")) == find_work  # the step's title: 找工作's own picture
