@@ -371,3 +371,49 @@ def test_find_work_and_learn_a_skill_have_icons_of_their_own(page, live_server, 
     assert find_work and all(toggles.values())
     assert len({find_work, *toggles.values()}) == 4  # four choices, four pictures
     assert drawing(page.locator("section#intention h1")) == find_work  # the step's title: 找工作's own picture
+
+
+def _hours_around_now(opens_in, closes_in):
+    """Opening hours as "HH:MM-HH:MM", ``opens_in``/``closes_in`` hours from now, station-local, whole minutes."""
+    import datetime
+
+    now = clock.local_time().replace(second=0, microsecond=0)
+    at = [(now + datetime.timedelta(hours=h)).strftime("%H:%M") for h in (opens_in, closes_in)]
+    return "-".join(at)
+
+
+@pytest.mark.parametrize("when", ["open now", "closed now"])
+def test_luggage_pick_up_falls_while_the_station_is_open_and_the_worker_screen_agrees(page, new_page, serve, when):
+    """The worker's screen names the pick-up time the volunteer's check-in offers first; no choice falls after closing."""
+    import datetime
+
+    from kiosk import luggage
+    from kiosk import stations
+    from tests.conftest import add_volunteer
+    from tests.e2e.test_luggage import sign_in
+
+    hours = _hours_around_now(-2, 5) if when == "open now" else _hours_around_now(2, 9)
+    server = serve(STATION_HOURS=hours)
+    add_volunteer(server.app, name="王芳", pin="2468")
+    opening = stations.OpeningHours.parse(hours)
+
+    page.goto(server.url)  # the worker, at the kiosk
+    page.locator("#tile-luggage").tap()
+    page.locator("#luggage-info").wait_for()
+    assert page.locator("#luggage-hours").inner_text() == f"服务站开放时间：{opening}"
+    worker_says = page.locator("#luggage-due").inner_text()
+    assert overflow(page) == [0, 0, 0]
+    page.screenshot(path=f"{SHOTS}/luggage-worker-hours-{when.replace(' ', '-')}-1024x600.png")
+
+    desk = new_page({"width": 1280, "height": 800}, has_touch=True)  # the volunteer's tablet
+    sign_in(desk, server)
+    desk.goto(f"{server.url}/volunteer/luggage/check-in")
+    desk.get_by_role("heading", name="寄存行李").wait_for()
+    chips = desk.locator("input[name=due]")
+    offered = [datetime.datetime.fromisoformat(v) for v in chips.evaluate_all("inputs => inputs.map(i => i.value)")]
+    default = desk.locator("input[name=due]:checked").locator("xpath=..").inner_text()
+    assert worker_says == f"请在 {default} 前取回"
+    assert offered and all(opening.is_open(moment) for moment in offered)
+    assert max(offered) == luggage.next_closing(luggage.Rules.from_config(server.app.config), clock.now())
+    assert overflow(desk)[0] == 0
+    desk.screenshot(path=f"{SHOTS}/luggage-check-in-hours-{when.replace(' ', '-')}-1280x800.png")
