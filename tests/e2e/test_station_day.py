@@ -17,6 +17,19 @@ def sized(page, size):
     page.set_viewport_size({"width": width, "height": height})
 
 
+def start_registering(page, server, size, direction):
+    """At the given screen size: 登记, the direction, the station's own county; return the Taps so far."""
+    from tests.e2e.test_registration import Taps
+
+    sized(page, size)
+    page.goto(server.url)
+    taps = Taps(page)
+    taps.link("登记")
+    taps.button(direction)
+    taps.button("乐山市 市中区")
+    return taps
+
+
 def overflow(page):
     """How far the page scrolls sideways and down, and how far <main> overflows: all 0 when it fits."""
     return page.evaluate(
@@ -315,16 +328,10 @@ def test_the_five_worker_paths_in_taps_and_seconds(page, station, capsys):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_worker_not_yet_sure_where_to_work_says_so_and_is_registered_as_undecided(page, live_server, size):
-    from tests.e2e.test_registration import Taps
     from tests.e2e.test_registration import saved
     from tests.e2e.test_registration import step
 
-    sized(page, size)
-    page.goto(live_server.url)
-    taps = Taps(page)
-    taps.link("登记")
-    taps.button("返岗")
-    taps.button("乐山市 市中区")
+    taps = start_registering(page, live_server, size, "返岗")
     step(page, "destination")
     page.wait_for_timeout(350)  # the settle animation
     unsure = page.locator("#destination-undecided")
@@ -347,18 +354,12 @@ def test_a_worker_not_yet_sure_where_to_work_says_so_and_is_registered_as_undeci
 @pytest.mark.parametrize("size", ["1024x600", "800x1280"])
 def test_find_work_and_learn_a_skill_have_icons_of_their_own(page, live_server, size):
     """找工作 (the summary's job help, like the home screen's jobs) and 学技能 no longer share the wrench."""
-    from tests.e2e.test_registration import Taps
     from tests.e2e.test_registration import step
 
     def drawing(locator):
         return locator.locator("svg.icon").first.inner_html()
 
-    sized(page, size)
-    page.goto(live_server.url)
-    taps = Taps(page)
-    taps.link("登记")
-    taps.button("返乡")
-    taps.button("乐山市 市中区")
+    taps = start_registering(page, live_server, size, "返乡")
     step(page, "summary")
     find_work = drawing(page.get_by_role("button", name="找工作"))
     page.screenshot(path=f"{SHOTS}/summary-icons-{size}.png")
