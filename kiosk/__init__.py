@@ -14,6 +14,7 @@ from kiosk import database
 from kiosk import help as help_domain
 from kiosk import i18n
 from kiosk import luggage
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import schema
 from kiosk import stations
@@ -45,6 +46,7 @@ def create_app(test_config=None):
     app.config["VERSION"] = __version__
 
     clock.configure(app.config["TIMEZONE"])
+    pii_keys.configure(app.config["PII_KEY_DIR"], app.config["PII_KEY"], app.config["PII_RETENTION_DAYS"])
     tally_rules.check_configured(app.config["TALLY_SERVICES"])
     luggage.Rules.from_config(app.config)  # refuse a nonsense luggage set-up at start
     database.init_app(app)

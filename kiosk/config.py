@@ -27,6 +27,8 @@ def defaults(instance_path):
     instance = Path(instance_path)
     return {
         "DATABASE_URL": f"sqlite:///{instance / 'kiosk.sqlite3'}",
+        # One key file a week for phone/ID fingerprints, destroyed by the retention purge (kiosk.pii_keys).
+        "PII_KEY_DIR": str(instance / "pii-keys"),
         "PRINTER_URL": f"preview://{instance / 'prints'}",
         # A profile name from kiosk/printing/profiles.py, optionally with
         # overrides: "generic58?cutter=yes". Seconds before a send gives up.

@@ -11,6 +11,13 @@ A closed day's cells are final (a manager closed it and printed its report):
 day instead, so the report on paper and the central office's numbers stay
 what they were when the day was closed.
 
+A day from a clock in doubt (``kiosk.clock``: it jumped, or went back) is
+not trusted either: while the kiosk is in "check the clock", a cell dated
+after the last day the clock was trusted, or dated the doubtful clock's own
+today, is held on that last trusted day (``held_day``). Nothing is counted on
+a day a year ahead, nor on a day the clock went back to; a manager's
+confirmation ends the hold, and what was held stays on the trusted day.
+
 Dimensions are short codes only (direction, county code, pack type…), never
 personal data: only the keys in ``DIMENSIONS`` are accepted, each with a value
 pattern that a phone or ID number cannot match.
@@ -20,6 +27,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from kiosk import clock
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.models import CountCell
@@ -87,6 +95,8 @@ METRICS = {
     "trips.safety_checkins": ("destination", "mode"),
     "trips.checkins_missed": ("destination", "mode"),  # a safety check-in that came late, once per window
     "trips.arrived": ("destination", "mode"),  # runs that arrived
+    "trips.waitlist_joined": ("destination", "mode"),  # people who joined a full trip's waiting list
+    "trips.waitlist_seated": ("destination", "mode"),  # people the desk gave freed seats from the list
     "jobs.viewed": ("sector", "locality"),
     "jobs.slips_printed": ("sector", "locality"),
     # The tip itself travels only sealed (kiosk.help.tips); this is how many, by kind of work.
@@ -174,14 +184,26 @@ def booking_day(day):
     return day
 
 
+def held_day(day):
+    """Return the day a cell dated ``day`` is written under: held on the last trusted day while the clock is in doubt."""
+    doubt = clock.suspect()
+    if doubt is None:
+        return day
+    trusted = clock.local_day(doubt.latest_seen)
+    if day > trusted or day == clock.local_day():
+        return trusted
+    return day
+
+
 def add(metric, day, delta=1, **dims):
     """Add delta to a cell and stamp it with a new sequence; return the new value.
 
     Must run inside the caller's write transaction. A cell never goes below
-    zero. A change dated to a closed day is booked on the next open day.
+    zero. A change dated to a closed day is booked on the next open day, one
+    dated by a clock in doubt on the last trusted day.
     """
     check_metric(metric)
-    day = booking_day(day)
+    day = booking_day(held_day(day))
     key = encode_dims(dims)
     cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
     value = (cell.value if cell else 0) + delta
@@ -201,7 +223,7 @@ def put(metric, day, value, **dims):
     transaction. A level dated to a closed day is booked on the next open day.
     """
     check_metric(metric)
-    day = booking_day(day)
+    day = booking_day(held_day(day))
     key = encode_dims(dims)
     if value < 0:
         raise DomainError(N_("A count cannot go below zero."))

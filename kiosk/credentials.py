@@ -92,5 +92,10 @@ def _locked(until, now):
     return until is not None and until > now
 
 
+def minutes_left(until, now):
+    """Return whole minutes (at least 1) until a lock ends."""
+    return _minutes_left(until, now)
+
+
 def _minutes_left(until, now):
     return max(1, round((until - now).total_seconds() / 60))

@@ -139,6 +139,8 @@ MEASURES = [
     _m("trips.safety_checkins", "平安报告", "Safety check-ins", "report", group="trips"),
     _m("trips.checkins_missed", "平安报告逾期", "Safety check-ins overdue", "report", group="trips"),
     _m("trips.arrived", "到达班次", "Trips arrived", "run", group="trips"),
+    _m("trips.waitlist_joined", "候补登记", "Joined a full trip's waiting list", "person", group="trips"),
+    _m("trips.waitlist_seated", "候补补上", "Given seats from the waiting list", "person", group="trips"),
     # 1 on a day a station manager closed the day's books.
     _m("daybook.closed", "已日结天数", "Days closed by the station", "day"),
 ]

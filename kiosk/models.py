@@ -116,6 +116,24 @@ class Volunteer(BaseModel):
         return cls.select().where(cls.active == True).order_by(cls.name)  # noqa: E712
 
 
+class PinDevice(BaseModel):
+    """Wrong PINs typed on one device (a browser's device cookie, or an address), per path (kiosk.volunteers).
+
+    Counted apart from the person's own lock, so one device cannot go through
+    the whole roster's PINs five at a time.
+    """
+
+    device = CharField(max_length=80)  # "cookie:<id>" or "addr:<ip>"
+    path = CharField(max_length=16)  # console | screen
+    failed_attempts = IntegerField(default=0)
+    window_start = DateTimeField(null=True)  # failures older than the window are forgotten
+    locked_until = DateTimeField(null=True)
+    locks = IntegerField(default=0)  # locks in a row: each lasts twice the one before
+
+    class Meta:
+        indexes = ((("device", "path"), True),)
+
+
 class ClockWatch(BaseModel):
     """One row: the latest time this kiosk has seen, and whether its clock is in doubt (kiosk.clock)."""
 

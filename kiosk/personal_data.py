@@ -1,9 +1,11 @@
-"""Phone and ID numbers: checked, then kept only as a keyed hash and the last four.
+"""Phone and ID numbers: checked, then kept only as a keyed hash (and the last four where needed).
 
 Nothing here stores anything. ``fingerprint`` turns a checked number into an
-HMAC-SHA256 with the deployment's PII_KEY (passed in by the caller, never read
-from Flask here): the same number on the same kiosk gives the same hash, so a
-repeat visit is recognised, but the number cannot be read back.
+HMAC-SHA256 under the key the caller passes (never read from Flask here): at
+the kiosk that is the ``kiosk.pii_keys`` ring, the current week's key to store
+under and every key still alive to match with, so the same number gives a hash
+that is recognised for as long as the retention keeps it, and nothing once the
+week's key is destroyed. The number cannot be read back.
 
 ID numbers follow GB 11643-1999: six region digits, the birth date, three
 sequence digits and a check character (ISO 7064 MOD 11-2, 10 written X).
@@ -38,10 +40,27 @@ KINDS = ("resident_id", "permit", "foreign_pr", "other")
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """What is stored of a personal number: a keyed hash and the last four characters."""
+    """What is kept of a personal number: a keyed hash and the last four characters.
+
+    ``matches`` are its hashes under every key still alive (the current one
+    first), so a number stored under last week's key is still recognised.
+    """
 
     hash: str
     last4: str
+    matches: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "matches", tuple(self.matches) or (self.hash,))
+
+    def to_state(self):
+        """Return a JSON-able list for a session (hashes and last four only)."""
+        return [self.hash, self.last4, list(self.matches)]
+
+    @classmethod
+    def from_state(cls, state):
+        """Return the Fingerprint of ``to_state`` (a list of two from before the key ring is accepted)."""
+        return cls(*state)
 
 
 @dataclass(frozen=True)
@@ -53,12 +72,18 @@ class Document:
 
 
 def fingerprint(purpose, value, key):
-    """Return the keyed hash and last four of a checked value; purpose keeps phone and ID apart."""
-    if not key:
+    """Return the keyed hash and last four of a checked value; purpose keeps phone and ID apart.
+
+    ``key`` is one key (text or bytes) or a ``pii_keys.Ring`` (a tuple of keys,
+    the one to store under first): then ``matches`` holds the hash under each.
+    """
+    keys = tuple(key) if isinstance(key, tuple) else (key,)
+    if not keys or not all(keys):
         raise ValueError("a PII key is required")
-    key_bytes = key.encode() if isinstance(key, str) else key
-    digest = hmac.new(key_bytes, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
-    return Fingerprint(hash=digest, last4=value[-4:])
+    message = f"{purpose}:{value}".encode()
+    digests = tuple(hmac.new(k.encode() if isinstance(k, str) else k, message, hashlib.sha256).hexdigest()
+                    for k in keys)
+    return Fingerprint(hash=digests[0], last4=value[-4:], matches=digests)
 
 
 def _clean(text):

@@ -18,6 +18,7 @@ from kiosk.models import CountCell
 from kiosk.models import database
 from kiosk.models import DayClose
 from kiosk.models import Kiosk
+from kiosk.models import PinDevice
 from kiosk.models import SchemaMigration
 from kiosk.models import Station
 from kiosk.models import StationSetting
@@ -28,6 +29,7 @@ from kiosk.tallies import Tally
 from kiosk.trips import Booking
 from kiosk.trips import Seat
 from kiosk.trips import Trip
+from kiosk.trips import WaitEntry
 from kiosk.vouchers import Campaign
 from kiosk.vouchers import PackOffer
 from kiosk.vouchers import PackType
@@ -40,10 +42,11 @@ MODELS = [
 ]
 MODELS += [PackType, StockMove, Campaign, PackOffer, Voucher]
 MODELS += [DayClose, LateCorrection]
-MODELS += [Trip, Booking, Seat]
+MODELS += [Trip, Booking, Seat, WaitEntry]
 MODELS += [StationSetting]
 MODELS += help_domain.MODELS
 MODELS += [ClockWatch]
+MODELS += [PinDevice]
 
 # (name, function(migrator, database)) in the order they must run. New
 # tables and new indexes declared on a model need none: create_tables(safe=True)
@@ -73,10 +76,18 @@ def registration_purge_index(migrator, db):
     db.execute_sql('DROP INDEX IF EXISTS "registration_created_at"')
 
 
+def booking_sealed_last4(migrator, db):
+    """Who booked a seat: the last four sealed under the week's key (kiosk.pii_keys), not in clear."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("booking", "person_last4_sealed", Booking.person_last4_sealed))
+
+
 MIGRATIONS = [
     ("0001_volunteer_screen_lockout_and_sessions", _volunteer_screen_lockout_and_sessions),
     ("campaign_people_forgotten", campaign_people_forgotten),
     ("registration_purge_index", registration_purge_index),
+    ("booking_sealed_last4", booking_sealed_last4),
 ]
 
 

@@ -112,3 +112,55 @@ def test_no_day_closes_and_no_purge_runs_on_a_clock_in_doubt(db):
         daybook.close_day(clock.local_day() - datetime.timedelta(days=1), manager)
     retention.purge_expired(30, 30, now=T0 + datetime.timedelta(days=365))
     assert Registration.get().phone_hash is not None  # a year ahead would have purged it early
+
+
+def fake_clock(monkeypatch, wall):
+    """Set the kiosk's wall clock to ``wall`` (what the doubtful clock says)."""
+    monkeypatch.setattr(clock, "now", lambda: wall)
+
+
+@pytest.mark.parametrize("jump", [datetime.timedelta(days=365), datetime.timedelta(days=-3)])
+def test_counts_on_a_clock_in_doubt_are_held_on_the_last_trusted_day(db, monkeypatch, jump):
+    from kiosk import counts
+    from kiosk import registration
+    from tests.test_registration import going_to_work
+
+    trusted_day = clock.local_day(T0)
+    fake_clock(monkeypatch, T0)
+    clock.observe(T0, mono=100.0)
+    wrong = T0 + jump
+    fake_clock(monkeypatch, wrong)
+    assert not clock.observe(wrong, mono=160.0)
+    registration.register(going_to_work(), now=wrong)
+    assert counts.total("registrations", trusted_day) == 1
+    assert counts.total("registrations", clock.local_day(wrong)) == 0
+    assert Registration.get().day == clock.local_day(wrong)  # the record keeps what the clock said
+
+
+def test_counts_go_on_the_confirmed_day_once_a_manager_confirms_the_clock(db, monkeypatch):
+    from kiosk import counts
+    from kiosk import registration
+    from tests.test_registration import going_to_work
+
+    clock.observe(T0, mono=100.0)
+    later = T0 + datetime.timedelta(days=2)
+    fake_clock(monkeypatch, later)
+    clock.observe(later, mono=160.0)
+    registration.register(going_to_work(), now=later)  # held on the trusted day
+    clock.confirm(manager_id=1, wall=later, mono=170.0)
+    registration.register(going_to_work(), now=later)
+    assert counts.total("registrations", clock.local_day(T0)) == 1
+    assert counts.total("registrations", clock.local_day(later)) == 1
+
+
+def test_a_day_a_volunteer_chooses_before_the_trusted_day_is_not_moved(db, monkeypatch):
+    from kiosk import counts
+
+    clock.observe(T0, mono=100.0)
+    ahead = T0 + datetime.timedelta(days=365)
+    fake_clock(monkeypatch, ahead)
+    clock.observe(ahead, mono=160.0)
+    yesterday = clock.local_day(T0) - datetime.timedelta(days=1)
+    with counts.write_transaction():
+        counts.add("registrations.repeat", yesterday, direction="home", county="511102")
+    assert counts.total("registrations.repeat", yesterday) == 1

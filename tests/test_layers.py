@@ -17,7 +17,7 @@ KIOSK = Path(__file__).resolve().parent.parent / "kiosk"
 # Shared by every domain; they import no domain, no view, no printing.
 FOUNDATIONS = {
     "audit", "cli_options", "clock", "config", "counts", "credentials", "database", "errors", "i18n",
-    "keys", "metrics", "models", "personal_data", "regions", "release_file", "serial_line", "stations", "tokens", "web",
+    "keys", "metrics", "models", "personal_data", "pii_keys", "regions", "release_file", "serial_line", "stations", "tokens", "web",
 }
 # One package per domain: its __init__ is the use cases, beside models, tickets, cli.
 DOMAINS = {

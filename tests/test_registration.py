@@ -106,16 +106,17 @@ def test_saving_the_same_draft_twice_stores_and_counts_it_once(db):
     assert counts.total("registrations", DAY) == 1
 
 
-def test_only_fingerprints_and_last_four_are_stored_never_the_number(db, app, tmp_path):
+def test_only_fingerprints_are_stored_never_the_number_nor_its_last_four(db, app, tmp_path):
     draft = registration.add_id_number(with_phone(coming_home()), "11010519491231002X", KEY, today=DAY)
-    registration.register(draft, now=MORNING)
+    receipt = registration.register(draft, now=MORNING)
     row = Registration.get()
-    assert (row.phone_last4, row.document_last4, row.document_kind) == ("8000", "002X", "resident_id")
+    assert (row.phone_last4, row.document_last4, row.document_kind) == (None, None, "resident_id")
+    assert len(row.phone_hash) == len(row.document_hash) == 64
+    assert (receipt.phone_last4, receipt.document_last4) == ("8000", "002X")  # shown once, from the draft
     assert row.consented_at == MORNING
     database.execute_sql("PRAGMA wal_checkpoint(FULL)")
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
     assert b"13800138000" not in stored and b"11010519491231002X" not in stored
-    assert b"8000" in stored
 
 
 def test_intentions_and_companions_are_counted_for_the_day(db):
@@ -233,7 +234,7 @@ def test_purge_clears_old_fingerprints_but_keeps_rows_and_counts(db):
     old, recent = Registration.select().order_by(Registration.created_at)
     assert (old.phone_hash, old.phone_last4, old.document_hash, old.purged_at) == (None, None, None, MORNING)
     assert old.direction == "home" and old.home_code == STATION_COUNTY
-    assert recent.phone_last4 == "8000" and recent.purged_at is None
+    assert recent.phone_hash is not None and recent.purged_at is None
     assert counts.total("registrations", DAY - datetime.timedelta(days=40)) == 1
     assert registration.purge_personal_fields(30, now=MORNING) == 0
     with pytest.raises(DomainError):

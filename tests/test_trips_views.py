@@ -1,6 +1,7 @@
 """Trips over HTTP and the command line: bad input gets a message and changes nothing, never a 500."""
 
 import datetime
+import io
 
 import pytest
 
@@ -150,3 +151,66 @@ def test_the_command_line_adds_lists_and_cancels_trips(app, runner):
     assert "cancelled" in runner.invoke(args=["trips", "list"]).output
     again = runner.invoke(args=["trips", "cancel", "1", "--reason", "改期"])
     assert again.exit_code != 0 and "already cancelled" in again.output
+
+
+def booked_trip(app, bookings=2):
+    trip = define(app, seats=10)
+    for n in range(bookings):
+        app.test_client().post(f"/trips/{trip.id}/who", data={"kind": "phone", "number": f"1391234567{n}", "seats": "1",
+                                                              "token": trips.new_request_token()})
+    return trip
+
+
+def test_the_manifest_spreadsheet_lists_seat_masked_name_and_state_and_opens_in_excel(app, client, auth):
+    trip = booked_trip(app)
+    assert client.get(f"/volunteer/trips/{trip.id}/manifest.csv").status_code in (302, 303)
+    auth.sign_in(add_volunteer(app))
+    answer = client.get(f"/volunteer/trips/{trip.id}/manifest.csv")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
+    assert answer.data.startswith("\ufeff".encode())  # Excel reads UTF-8 Chinese only with the BOM
+    rows = [line.split(",") for line in answer.data.decode("utf-8-sig").splitlines()]
+    assert rows[1] == ["座位", "预约人", "状态"]
+    assert rows[2:] == [["1", "手机尾号5670", "未上车"], ["2", "手机尾号5671", "未上车"]]
+    assert "13912345670" not in answer.data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("profile, dots", [("generic80", 576), ("generic58", 384)])
+def test_the_printed_manifest_uses_the_station_printers_own_width(tmp_path, profile, dots):
+    """The kiosk has one printer: the manifest fills an 80 mm roll, and is not cut off on a 58 mm one."""
+    from PIL import Image
+
+    from kiosk import printing
+    from kiosk.printing.profiles import get_profile
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, PRINTER_PROFILE=profile)
+    trip = booked_trip(app)
+    client = app.test_client()
+    client.post("/volunteer/sign-in", data={"volunteer_id": add_volunteer(app), "pin": "2468"})
+    assert client.post(f"/volunteer/trips/{trip.id}/manifest/print").status_code == 303
+    with app.app_context(), database.connection_context():
+        job = printing.PrintJob.get(printing.PrintJob.kind == "manifest")
+        assert get_profile(job.profile).dots == dots
+        drawn = Image.open(io.BytesIO(printing.preview_png(job))).width  # the roll as the preview draws it
+        assert drawn - dots == Image.open(io.BytesIO(printing.preview_png(job, profile="generic58"))).width - 384
+
+
+def test_a_trip_booked_after_registering_goes_under_the_registrations_number_and_its_last_four(app, client):
+    from tests.test_register_views import Worker
+
+    trip = define(app, destination="440100")
+    worker = Worker(client)
+    worker.tap("direction", direction="work")
+    worker.tap("county", code="511102")
+    worker.tap("destination", code="440000")
+    worker.tap("consent", answer="yes", then="phone")
+    worker.tap("phone", number="13800138000")
+    worker.confirm()
+    page = client.get(f"/trips/{trip.id}").get_data(as_text=True)
+    assert "8000" in page and "13800138000" not in page  # from the visit's session: the row keeps no last four
+    done = client.post(f"/trips/{trip.id}/book", data={"seats": "1", "token": trips.new_request_token()})
+    assert done.status_code == 303 and "/trips/booked/" in done.location
+    with app.app_context(), database.connection_context():
+        booking = trips.Booking.get()
+        assert "8000" not in (booking.person_last4_sealed or "") and booking.person_last4 is None
+        assert trips.masked_name(booking) == "Phone …8000"

@@ -217,3 +217,98 @@ def test_console_and_luggage_pages_are_never_cached(app, client, auth, path):
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def browser_at(app, address):
+    """A test client whose requests come from this address (a tablet on the station's network)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def roster(app, count=3):
+    return [add_volunteer(app, name=f"志愿者{i}", pin=f"97531{i}") for i in range(count)]
+
+
+def wrong_pins_across(post, people, total):
+    """Type ``total`` wrong PINs, four per person at most, so no one person's own lock is reached."""
+    for n in range(total):
+        response = post(people[n // 4], "000009")
+        assert response.status_code == 403
+    return response
+
+
+def test_going_through_the_roster_on_one_device_locks_that_device_not_the_people(app):
+    people = roster(app)
+    tablet = browser_at(app, "192.168.8.21")
+
+    def post(person, pin):
+        return tablet.post("/volunteer/sign-in", data={"volunteer_id": person, "pin": pin})
+
+    wrong_pins_across(post, people, volunteers.DEVICE_MAX_FAILURES["cookie"])
+    refused = post(people[2], "975312")  # the right PIN, but this tablet is locked
+    assert refused.status_code == 403 and "设备" in refused.get_data(as_text=True)
+    other_tablet = browser_at(app, "192.168.8.22")
+    answer = other_tablet.post("/volunteer/sign-in", data={"volunteer_id": people[2], "pin": "975312"})
+    assert answer.status_code == 303  # the person is not locked, only the device
+
+
+def test_a_browser_that_drops_its_device_cookie_still_counts_on_its_address(app):
+    people = roster(app, count=8)
+
+    def post(person, pin):  # a fresh client each time: no device cookie kept
+        fresh = browser_at(app, "192.168.8.30")
+        return fresh.post("/volunteer/sign-in", data={"volunteer_id": person, "pin": pin})
+
+    wrong_pins_across(post, people, volunteers.DEVICE_MAX_FAILURES["addr"])
+    assert post(people[0], "975310").status_code == 403
+    elsewhere = browser_at(app, "192.168.8.31")
+    assert elsewhere.post("/volunteer/sign-in", data={"volunteer_id": people[0], "pin": "975310"}).status_code == 303
+
+
+def test_a_device_locked_at_the_worker_screen_still_lets_a_manager_into_the_console_and_they_lift_it(app):
+    people = roster(app)
+    manager = add_volunteer(app, name="陈站长", pin="864213", role="manager")
+    kiosk = ("cookie:kiosk-screen", "addr:127.0.0.1")
+    start = datetime.datetime(2027, 1, 20, 8, 0)
+    with app.app_context(), database.connection_context():
+        for n in range(volunteers.DEVICE_MAX_FAILURES["cookie"]):
+            with pytest.raises(volunteers.SignInRefused):
+                volunteers.sign_in(people[n // 4], "000009", now=start, at=volunteers.SCREEN, devices=kiosk)
+        with pytest.raises(volunteers.SignInRefused, match="device"):
+            volunteers.sign_in(manager, "864213", now=start, at=volunteers.SCREEN, devices=kiosk)
+        assert volunteers.sign_in(manager, "864213", now=start, at=volunteers.CONSOLE, devices=kiosk).id == manager
+        # Signing in at the console lifted this device's locks: the screen works again.
+        assert volunteers.sign_in(manager, "864213", now=start, at=volunteers.SCREEN, devices=kiosk).id == manager
+
+
+def test_each_device_lock_in_a_row_lasts_twice_as_long(app):
+    people = roster(app, count=6)
+    tablet = ("cookie:tablet", "addr:192.168.8.40")
+    start = datetime.datetime(2027, 1, 20, 8, 0)
+    limit = volunteers.DEVICE_MAX_FAILURES["cookie"]
+    with app.app_context(), database.connection_context():
+        for n in range(limit):
+            with pytest.raises(volunteers.SignInRefused):
+                volunteers.sign_in(people[n // 4], "000009", now=start, devices=tablet)
+        assert volunteers.device_locked_minutes(tablet, volunteers.CONSOLE, start) == 15
+        again = start + datetime.timedelta(minutes=16)
+        for n in range(limit):
+            with pytest.raises(volunteers.SignInRefused):
+                volunteers.sign_in(people[3 + n // 4 % 3], "000009", now=again, devices=tablet)
+        assert volunteers.device_locked_minutes(tablet, volunteers.CONSOLE, again) == 30
+        assert volunteers.device_locked_minutes(tablet, volunteers.SCREEN, again) == 0
+
+
+def test_the_cli_lifts_every_device_lock(app, runner):
+    people = roster(app)
+    tablet = browser_at(app, "192.168.8.50")
+
+    def post(person, pin):
+        return tablet.post("/volunteer/sign-in", data={"volunteer_id": person, "pin": pin})
+
+    wrong_pins_across(post, people, volunteers.DEVICE_MAX_FAILURES["cookie"])
+    assert post(people[2], "975312").status_code == 403
+    result = runner.invoke(args=["volunteers", "unlock-devices"])
+    assert result.exit_code == 0 and "unlocked 1 device path(s)" in result.output
+    assert post(people[2], "975312").status_code == 303

@@ -14,8 +14,8 @@ still scan their ticket; past that the station's unclaimed-property rules apply
 and the bags leave only by the manager-approved lost-ticket path.
 
 Personal data: no name, no phone number. The phone's last four digits are
-kept only as an HMAC with the kiosk's PII key, and that hash is erased the
-moment the last bag leaves.
+kept only as an HMAC under the week's key (kiosk.pii_keys, destroyed by the
+retention purge), and that hash is erased the moment the last bag leaves.
 """
 
 import datetime
@@ -106,7 +106,7 @@ class Keys:
 
     kiosk_id: str
     signing_key: str
-    pii_key: str
+    pii_key: object  # a pii_keys.Ring at the kiosk: this week's key first, then the older live ones
 
 
 def subject(code):
@@ -115,8 +115,14 @@ def subject(code):
 
 
 def phone_digest(last4, pii_key):
-    """Return the keyed hash of a phone's last four digits (never stored in clear)."""
+    """Return the keyed hash of a phone's last four digits (never stored in clear), under the key to store with."""
     return personal_data.fingerprint("luggage-phone-last4", last4, pii_key).hash
+
+
+def phone_matches(stored, last4, pii_key):
+    """True if a stored phone hash is of these digits under any key still alive."""
+    digests = personal_data.fingerprint("luggage-phone-last4", last4, pii_key).matches
+    return any(hmac.compare_digest(stored, digest) for digest in digests)
 
 
 def clean_last4(text):
@@ -434,7 +440,6 @@ def find_lost(day, kind, phone_last4, keys):
     if not isinstance(day, datetime.date):
         raise DomainError(N_("Choose the day the bags were left."))
     last4 = clean_last4(phone_last4)
-    digest = phone_digest(last4, keys.pii_key) if last4 else None
     query = (
         LuggageDeposit.open()
         .join(LuggageBag)
@@ -446,7 +451,7 @@ def find_lost(day, kind, phone_last4, keys):
     for deposit in query:
         if deposit.phone_hash is None:
             matches.append(LostMatch(deposit, phone_matched=False))
-        elif digest is not None and hmac.compare_digest(deposit.phone_hash, digest):
+        elif last4 and phone_matches(deposit.phone_hash, last4, keys.pii_key):
             matches.append(LostMatch(deposit, phone_matched=True))
     return matches
 
@@ -459,7 +464,8 @@ def get(deposit_id):
     return deposit
 
 
-def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, manager_pin, reason, keys, now=None):
+def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, manager_pin, reason, keys, now=None,
+                 devices=()):
     """Hand back bags without their ticket: phone digits must fit, a manager approves with their PIN.
 
     A wrong PIN counts towards that manager's lockout (committed before the
@@ -470,11 +476,11 @@ def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, man
     deposit = get(deposit_id)
     last4 = clean_last4(phone_last4)
     if deposit.phone_hash is not None and not (
-        last4 and hmac.compare_digest(deposit.phone_hash, phone_digest(last4, keys.pii_key))
+        last4 and phone_matches(deposit.phone_hash, last4, keys.pii_key)
     ):
         raise DomainError(N_("Those phone digits do not match this ticket."))
     numbers = _bag_numbers(numbers, deposit)
-    manager = approve(manager_id, manager_pin, now)
+    manager = approve(manager_id, manager_pin, now, devices)
     with counts.write_transaction():
         sweep_overdue(now)
         closed = _release(LuggageDeposit.get_by_id(deposit.id), numbers, volunteer_id, "lost_ticket", now)
@@ -483,12 +489,12 @@ def release_lost(deposit_id, numbers, phone_last4, volunteer_id, manager_id, man
     return LuggageDeposit.get_by_id(deposit.id)
 
 
-def approve(manager_id, pin, now=None):
+def approve(manager_id, pin, now=None, devices=()):
     """Return the station manager whose PIN this is, or refuse (wrong PINs count towards the lockout)."""
     person = volunteers.active_volunteer(manager_id)
     if person is None or person.role != "manager":
         raise volunteers.SignInRefused(N_("Choose the station manager who approves this."))
-    return volunteers.sign_in(manager_id, pin, now=now)
+    return volunteers.sign_in(manager_id, pin, now=now, devices=devices)
 
 
 def managers():

@@ -94,9 +94,9 @@ class Draft:
             "ok": self.consent,
         }
         if self.phone:
-            state["ph"] = [self.phone.hash, self.phone.last4]
+            state["ph"] = self.phone.to_state()
         if self.document:
-            state["doc"] = [self.document.hash, self.document.last4, self.document_kind]
+            state["doc"] = [*self.document.to_state(), self.document_kind]
         return state
 
     @classmethod
@@ -105,11 +105,11 @@ class Draft:
         if not isinstance(state, dict):
             return None
         try:
-            phone = personal_data.Fingerprint(*state["ph"]) if state.get("ph") else None
+            phone = personal_data.Fingerprint.from_state(state["ph"]) if state.get("ph") else None
             document, kind = None, None
             if state.get("doc"):
-                digest, last4, kind = state["doc"]
-                document = personal_data.Fingerprint(digest, last4)
+                *fingerprint, kind = state["doc"]
+                document = personal_data.Fingerprint.from_state(fingerprint)
             draft = cls(
                 token=str(state["t"]),
                 direction=state["d"],
@@ -208,14 +208,16 @@ class CardReading:
     home: str | None
 
     def to_state(self):
-        return {"h": self.document.hash, "l4": self.document.last4, "k": self.kind, "home": self.home}
+        return {"h": self.document.hash, "l4": self.document.last4, "m": list(self.document.matches),
+                "k": self.kind, "home": self.home}
 
     @classmethod
     def from_state(cls, state):
         if not isinstance(state, dict):
             return None
         try:
-            return cls(personal_data.Fingerprint(str(state["h"]), str(state["l4"])), str(state["k"]), state.get("home"))
+            fingerprint = personal_data.Fingerprint(str(state["h"]), str(state["l4"]), tuple(state.get("m") or ()))
+            return cls(fingerprint, str(state["k"]), state.get("home"))
         except KeyError:
             return None
 
@@ -363,7 +365,7 @@ def register(draft, now=None):
     with counts.write_transaction():
         saved = Registration.by_token(draft.token)
         if saved is not None:
-            return _receipt(saved)
+            return _receipt(saved, draft)
         kiosk = Kiosk.current()
         if kiosk is None:
             raise DomainError(N_("This kiosk is not set up yet. Please ask a volunteer."))
@@ -382,15 +384,15 @@ def register(draft, now=None):
             children=draft.children,
             elderly=draft.elderly,
             visit=visit,
+            # The hashes only: the last four has no use once the person has seen it on the screen
+            # (a trip booked in this visit takes it from the session, kiosk.views.register).
             phone_hash=draft.phone.hash if draft.phone else None,
-            phone_last4=draft.phone.last4 if draft.phone else None,
             document_kind=draft.document_kind if draft.document else None,
             document_hash=draft.document.hash if draft.document else None,
-            document_last4=draft.document.last4 if draft.document else None,
             consented_at=now if (draft.phone or draft.document) else None,
         )
         _count(row, day)
-    return _receipt(row)
+    return _receipt(row, draft)
 
 
 def receipt(token):
@@ -413,10 +415,11 @@ def _recheck(draft):
 
 def _seen_today(draft, day):
     matches = []
+    # Under every key still alive: a day can straddle the start of a new key's week.
     if draft.phone:
-        matches.append(Registration.phone_hash == draft.phone.hash)
+        matches.append(Registration.phone_hash.in_(draft.phone.matches))
     if draft.document:
-        matches.append(Registration.document_hash == draft.document.hash)
+        matches.append(Registration.document_hash.in_(draft.document.matches))
     if not matches:
         return False  # an anonymous registration cannot be recognised: it counts as a person
     condition = matches[0] if len(matches) == 1 else matches[0] | matches[1]
@@ -457,16 +460,28 @@ def _count(row, day):
             counts.add(f"registrations.{kind}", day, number, **person)
 
 
-def _receipt(row):
+def _receipt(row, draft=None):
+    """The Receipt of a saved row; the last fours come from the draft just saved (the row has none)."""
     return Receipt(
         token=row.token,
         direction=row.direction,
         home=row.home_code,
         destination=row.destination_code,
         visit=row.visit,
-        phone_last4=row.phone_last4,
-        document_last4=row.document_last4,
+        phone_last4=draft.phone.last4 if draft and draft.phone else row.phone_last4,
+        document_last4=draft.document.last4 if draft and draft.document else row.document_last4,
     )
+
+
+def person_of_draft(draft):
+    """Return (fingerprint, kind) a visit's other steps know the person by: the ID's, else the phone's, or None."""
+    if draft is None:
+        return None
+    if draft.document:
+        return draft.document, "document"
+    if draft.phone:
+        return draft.phone, "phone"
+    return None
 
 
 def _not_on_list():

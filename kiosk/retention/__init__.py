@@ -10,6 +10,7 @@ import logging
 from kiosk import clock
 from kiosk import counts
 from kiosk import luggage
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import registration
 from kiosk import trips
@@ -44,11 +45,18 @@ def purge_personal_data(older_than_days, now=None):
 
     A registration's fingerprints and the person key its vouchers carry (the
     same HMAC, for the quota) go together: none outlives the retention days.
+    Then the key of every week that ended before the cutoff is destroyed
+    (``kiosk.pii_keys``): whatever copy of that week's fingerprints survived
+    anywhere can no longer be matched to a number.
     """
     now = now or clock.now()
+    cutoff = now - datetime.timedelta(days=older_than_days)
     cleared = registration.purge_personal_fields(older_than_days, now=now)
-    keys = vouchers.forget_people(now - datetime.timedelta(days=older_than_days))
+    keys = vouchers.forget_people(cutoff)
     cleared += trips.purge_personal_fields(older_than_days, now=now)  # who booked a seat, on the manifest
+    destroyed = pii_keys.destroy_before(cutoff)
+    if destroyed:
+        log.info("destroyed the fingerprint keys of the weeks starting %s", ", ".join(f"{d:%Y-%m-%d}" for d in destroyed))
     if cleared or keys:
         # The old versions of the pages still sit in the WAL until a checkpoint:
         # copy them home (secure_delete zeroes the freed bytes) and empty the WAL.

@@ -1,4 +1,4 @@
-"""The console's one scan box: is this a gift-pack voucher or a luggage ticket?
+"""The console's one scan box: is this a gift-pack voucher, a luggage ticket or a trip's seat ticket?
 
 A keyboard-wedge scanner types the QR payload, whose kind is in its second
 field; a person types the short code printed under it, which is looked up
@@ -12,13 +12,14 @@ from kiosk import tokens
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.luggage import LuggageDeposit
+from kiosk.trips import Seat
 from kiosk.vouchers import Voucher
 
-_KIND_OF_PAYLOAD = re.compile(r"^NT1\.([VL])\.")
+_KIND_OF_PAYLOAD = re.compile(r"^NT1\.([VLT])\.")
 
 
 def route(scanned):
-    """Return "voucher" or "luggage" for what was scanned or typed, or raise DomainError."""
+    """Return "voucher", "luggage" or "seat" for what was scanned or typed, or raise DomainError."""
     text = tokens.last_scan(scanned)
     match = _KIND_OF_PAYLOAD.match(text)
     if match:
@@ -29,4 +30,6 @@ def route(scanned):
             return "voucher"
         if LuggageDeposit.select().where(LuggageDeposit.code == code).exists():
             return "luggage"
-    raise DomainError(N_("No voucher or luggage ticket has this code. Check it and try again."))
+        if Seat.select().where(Seat.code == code).exists():
+            return "seat"
+    raise DomainError(N_("No voucher, luggage or seat ticket has this code. Check it and try again."))

@@ -36,12 +36,18 @@
     });
   }
 
+  // The server answers within 15 s; a request still open after this long will never be
+  // answered (a dropped connection, a proxy): give up on it and ask again.
+  var GIVE_UP_MS = 25000;
+
   function wait() {
     if (stopped) { return; }
-    controller = new AbortController();
-    fetch(listener.dataset.waitUrl + "?after=" + after, { signal: controller.signal, cache: "no-store" })
+    var mine = controller = new AbortController();
+    var giveUp = setTimeout(function () { mine.abort(); }, GIVE_UP_MS);
+    fetch(listener.dataset.waitUrl + "?after=" + after, { signal: mine.signal, cache: "no-store" })
       .then(function (response) { return response.status === 200 ? response.json() : null; })
       .then(function (event) {
+        clearTimeout(giveUp);
         if (event) {
           after = event.seq;
           if (event.kind === "read") {
@@ -51,7 +57,7 @@
         }
         setTimeout(wait, event ? 0 : 100);
       })
-      .catch(function () { if (!stopped) { setTimeout(wait, 1000); } });
+      .catch(function () { clearTimeout(giveUp); if (!stopped) { setTimeout(wait, 1000); } });
   }
 
   window.addEventListener("pagehide", function () { stopped = true; if (controller) { controller.abort(); } });

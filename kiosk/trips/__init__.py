@@ -29,6 +29,7 @@ from kiosk import clock
 from kiosk import counts
 from kiosk import help as content
 from kiosk import personal_data
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import regions
 from kiosk import registration
@@ -41,8 +42,9 @@ from kiosk.printing import PrintJob
 from kiosk.trips.models import Booking
 from kiosk.trips.models import Seat
 from kiosk.trips.models import Trip
+from kiosk.trips.models import WaitEntry
 
-__all__ = ["Booking", "Seat", "Trip"]
+__all__ = ["Booking", "Seat", "Trip", "WaitEntry"]
 
 TOKEN_KIND = "T"
 PRINT_KIND = "seat"
@@ -71,6 +73,10 @@ class Person:
     kind: str  # document | phone
     last4: str
     initial: str | None = None
+    matches: tuple = ()  # the same number's hashes under every live key (kiosk.pii_keys), ``hash`` first
+
+    def __post_init__(self):
+        object.__setattr__(self, "matches", tuple(self.matches) or (self.hash,))
 
 
 @dataclass(frozen=True)
@@ -328,6 +334,7 @@ def traveller_of_registration(token):
     if row is None:
         return Traveller(None, None, 1)
     person = None
+    # The row keeps no last four (kiosk.registration): the view adds it from the visit's session.
     if row.document_hash:
         person = Person(row.document_hash, "document", row.document_last4 or "")
     elif row.phone_hash:
@@ -342,11 +349,11 @@ def person_of(kind, text, pii_key, today=None):
     if kind == "phone":
         number = personal_data.check_phone(text)
         fingerprint = personal_data.fingerprint("phone", number, pii_key)
-        return Person(fingerprint.hash, "phone", fingerprint.last4)
+        return Person(fingerprint.hash, "phone", fingerprint.last4, matches=fingerprint.matches)
     document = personal_data.check_id_number(text, today or clock.local_day())
     # The same namespace as registration's, so one person is one person across both.
     fingerprint = personal_data.fingerprint("document", document.number, pii_key)
-    return Person(fingerprint.hash, "document", fingerprint.last4)
+    return Person(fingerprint.hash, "document", fingerprint.last4, matches=fingerprint.matches)
 
 
 
@@ -355,9 +362,25 @@ def booked_seats(trip):
     return Seat.select().where(Seat.trip == trip.id).count()
 
 
-def seats_left(trip):
-    """Return how many seats are still free."""
+def free_seats(trip):
+    """Return how many seats nobody has booked (what the desk can give to the waiting list)."""
     return max(0, trip.seats - booked_seats(trip))
+
+
+def held_for_waiting_list(trip, except_for=None):
+    """Return how many seats the people on the trip's waiting list asked for: freed seats are theirs first.
+
+    ``except_for``: a Person whose own place (under any live key) does not hold seats against them.
+    """
+    rows = WaitEntry.select(WaitEntry.seats).where(WaitEntry.trip == trip.id, WaitEntry.state == "waiting")
+    if except_for is not None and except_for.hash:
+        rows = rows.where(WaitEntry.person_hash.not_in(except_for.matches))
+    return sum(e.seats for e in rows)
+
+
+def seats_left(trip):
+    """Return how many seats a worker can still book at the kiosk (free ones not held for the waiting list)."""
+    return max(0, free_seats(trip) - held_for_waiting_list(trip))
 
 
 def bookable(now=None):
@@ -386,11 +409,11 @@ def next_to_same_place(trip, seats=1, now=None):
     return None
 
 
-def booking_of(trip, person_hash):
-    """Return this person's booking on a trip, or None."""
-    if not person_hash:
+def booking_of(trip, person):
+    """Return this person's booking on a trip (booked under any key still alive), or None."""
+    if person is None or not person.hash:
         return None
-    return Booking.get_or_none(Booking.trip == trip.id, Booking.person_hash == person_hash)
+    return Booking.get_or_none(Booking.trip == trip.id, Booking.person_hash.in_(person.matches))
 
 
 # --- booking ----------------------------------------------------------------
@@ -422,39 +445,53 @@ def book(trip_id, person, seats, token, printer=None, now=None):
         if done is not None:
             return done
         trip = get(trip_id)
-        _check_bookable(trip, now)
-        mine = booking_of(trip, person.hash)
-        if mine is not None:
-            raise Conflict(N_("You already have %(seats)s seat(s) on this trip: seat %(numbers)s."),
-                           seats=mine.seats, numbers=seat_numbers_text(mine))
-        taken = sorted(s.number for s in Seat.select(Seat.number).where(Seat.trip == trip.id))
-        if trip.seats - len(taken) < seats:
-            left = trip.seats - len(taken)
-            if left <= 0:
-                raise TripFull(N_("This trip is full."))
-            raise TripFull(N_("Only %(left)s seat(s) left on this trip."), left=left)
-        free = [n for n in range(1, trip.seats + 1) if n not in set(taken)][:seats]
-        try:
-            booking = Booking.create(trip=trip.id, token=token, person_hash=person.hash, person_kind=person.kind,
-                                     person_last4=person.last4, person_initial=person.initial, seats=seats,
-                                     created_at=now)
-            for number in free:
-                Seat.create(trip=trip.id, booking=booking.id, number=number, code=_unused_code())
-        except IntegrityError:
-            raise Conflict(N_("Those seats were just taken. Please try again.")) from None
-        _count(trip, "trips.seats_booked", clock.local_day(now), seats)
-        if printer is not None:
-            send_to_printer(printer(booking, seats_of(booking)))
+        check_bookable(trip, now)
+        booking = take_seats(trip, person, seats, token, printer, now, held=held_for_waiting_list(trip, except_for=person))
     printing.wake()
     return booking
 
 
-def _count(trip, metric, day, delta):
+def take_seats(trip, person, seats, token, printer, now, held=0):
+    """Give a person free seats on a trip and queue their tickets (inside the caller's write transaction).
+
+    Refuses a second booking of the same person and more seats than are
+    free beyond the ``held`` ones (TripFull); takes the person off the
+    trip's waiting list if they were on it; counts ``trips.seats_booked``.
+    """
+    mine = booking_of(trip, person)
+    if mine is not None:
+        raise Conflict(N_("You already have %(seats)s seat(s) on this trip: seat %(numbers)s."),
+                       seats=mine.seats, numbers=seat_numbers_text(mine))
+    taken = sorted(s.number for s in Seat.select(Seat.number).where(Seat.trip == trip.id))
+    if trip.seats - len(taken) - held < seats:
+        left = max(0, trip.seats - len(taken) - held)
+        if left <= 0:
+            raise TripFull(N_("This trip is full."))
+        raise TripFull(N_("Only %(left)s seat(s) left on this trip."), left=left)
+    free = [n for n in range(1, trip.seats + 1) if n not in set(taken)][:seats]
+    try:
+        booking = Booking.create(trip=trip.id, token=token, person_hash=person.hash, person_kind=person.kind,
+                                 person_last4_sealed=pii_keys.seal(person.last4, now) if person.last4 else None,
+                                 person_initial=person.initial, seats=seats, created_at=now)
+        for number in free:
+            Seat.create(trip=trip.id, booking=booking.id, number=number, code=_unused_code())
+    except IntegrityError:
+        raise Conflict(N_("Those seats were just taken. Please try again.")) from None
+    WaitEntry.update(state="seated", booking=booking.id).where(
+        WaitEntry.trip == trip.id, WaitEntry.person_hash.in_(person.matches), WaitEntry.state == "waiting").execute()
+    add_count(trip, "trips.seats_booked", clock.local_day(now), seats)
+    if printer is not None:
+        send_to_printer(printer(booking, seats_of(booking)))
+    return booking
+
+
+def add_count(trip, metric, day, delta):
     """Add to one of the trip's count cells, by destination province and mode (inside the caller's transaction)."""
     counts.add(metric, day, delta, destination=trip.destination_province, mode=trip.mode)
 
 
-def _check_bookable(trip, now):
+def check_bookable(trip, now):
+    """Refuse a trip a worker cannot book now: cancelled, left, or past its booking deadline."""
     if trip.state == "cancelled":
         raise Conflict(N_("This trip was cancelled."))
     if trip.state != "open" or trip.departs_at <= now:
@@ -578,8 +615,8 @@ def _board(trip, seat, volunteer_id, how, reason, now):
             raise Conflict(N_("Seat %(seat)s has already boarded (%(time)s)."), seat=again.number,
                            time=local_stamp(again.changed_at))
         if seat.state == "no_show" and trip.state == "departed":
-            _count(trip, "trips.no_show", clock.local_day(trip.departed_at), -1)
-        _count(trip, "trips.boarded", clock.local_day(now), 1)
+            add_count(trip, "trips.no_show", clock.local_day(trip.departed_at), -1)
+        add_count(trip, "trips.boarded", clock.local_day(now), 1)
         audit.record("trip_board", subject(trip.id), volunteer_id, reason=reason, detail=f"seat {seat.number} by {how}")
     return Seat.get_by_id(seat.id)
 
@@ -595,7 +632,7 @@ def mark_no_show(trip_id, seat_id, volunteer_id, now=None):
         if updated != 1:
             raise Conflict(N_("Seat %(seat)s has already boarded."), seat=seat.number)
         if trip.state == "departed":
-            _count(trip, "trips.no_show", clock.local_day(trip.departed_at), 1)
+            add_count(trip, "trips.no_show", clock.local_day(trip.departed_at), 1)
         audit.record("trip_no_show", subject(trip.id), volunteer_id, detail=f"seat {seat.number}")
     return Seat.get_by_id(seat.id)
 
@@ -617,18 +654,26 @@ def head_count(trip):
     return HeadCount(len(rows), boarded, tuple(s for s in rows if s.state != "boarded"), trip.seats)
 
 
+def last4_of(booking):
+    """Return the last four a booking was made under, or None (none given, purged, or its week's key destroyed)."""
+    if booking.person_last4_sealed:
+        return pii_keys.unseal(booking.person_last4_sealed)
+    return getattr(booking, "person_last4", None) or None  # a booking made before the sealed column
+
+
 def masked_name(booking, gettext=None):
     """Return the name on the manifest: surname initial (if known) and the masked ID or phone.
 
     In words every thermal printer's GB font has (no ☎), in the reader's language.
     """
-    if booking.person_last4 is None:
+    last4 = last4_of(booking)
+    if last4 is None:
         return "—"
     _ = gettext or (lambda message, **params: message % params)
     if booking.person_kind == "document":
-        masked = _(N_("ID …%(last4)s"), last4=booking.person_last4)
+        masked = _(N_("ID …%(last4)s"), last4=last4)
     else:
-        masked = _(N_("Phone …%(last4)s"), last4=booking.person_last4)
+        masked = _(N_("Phone …%(last4)s"), last4=last4)
     return f"{booking.person_initial}* {masked}" if booking.person_initial else masked
 
 
@@ -647,8 +692,8 @@ def depart(trip_id, volunteer_id, now=None):
         missing.execute()
         no_shows = Seat.select().where(Seat.trip == trip.id, Seat.state == "no_show").count()
         day = clock.local_day(now)
-        _count(trip, "trips.run", day, 1)
-        _count(trip, "trips.no_show", day, no_shows)
+        add_count(trip, "trips.run", day, 1)
+        add_count(trip, "trips.no_show", day, no_shows)
         audit.record("trip_depart", subject(trip.id), volunteer_id, detail=f"{no_shows} no-show(s)")
     return Trip.get_by_id(trip.id)
 
@@ -661,7 +706,7 @@ def check_in_safe(trip_id, volunteer_id, now=None):
         if trip.state != "departed":
             raise Conflict(N_("Safety check-ins are for trips on the road."))
         Trip.update(last_check_in_at=now).where(Trip.id == trip.id).execute()
-        _count(trip, "trips.safety_checkins", clock.local_day(now), 1)
+        add_count(trip, "trips.safety_checkins", clock.local_day(now), 1)
         audit.record("trip_safe", subject(trip.id), volunteer_id)
     return Trip.get_by_id(trip.id)
 
@@ -674,7 +719,7 @@ def arrive(trip_id, volunteer_id, now=None):
         if trip.state != "departed":
             raise Conflict(N_("Only a trip on the road can arrive."))
         Trip.update(state="arrived", arrived_at=now, last_check_in_at=now).where(Trip.id == trip.id).execute()
-        _count(trip, "trips.arrived", clock.local_day(now), 1)
+        add_count(trip, "trips.arrived", clock.local_day(now), 1)
         audit.record("trip_arrive", subject(trip.id), volunteer_id)
     return Trip.get_by_id(trip.id)
 
@@ -706,7 +751,7 @@ def count_missed_check_ins(hours, now=None):
                       .where(Trip.id == trip.id, Trip.last_check_in_at == trip.last_check_in_at).execute())
             if marked:
                 due = trip.last_check_in_at + datetime.timedelta(hours=hours)
-                _count(trip, "trips.checkins_missed", clock.local_day(due), 1)
+                add_count(trip, "trips.checkins_missed", clock.local_day(due), 1)
                 counted += 1
     return counted
 
@@ -746,14 +791,17 @@ def manifest(trip, gettext=None):
 
 
 def purge_personal_fields(older_than_days, now=None):
-    """Clear who booked (hash, last four, initial) on trips that ended more than N days ago; return how many."""
+    """Clear who booked or waited (hash, last four, initial) on trips that ended more than N days ago; return how many."""
     if older_than_days < 0:
         raise DomainError(N_("The number of days cannot be negative."))
     now = now or clock.now()
     cutoff = now - datetime.timedelta(days=older_than_days)
     ended = Trip.select(Trip.id).where(Trip.departs_at < cutoff)
     with counts.write_transaction():
-        return (Booking.update(person_hash=None, person_last4=None, person_initial=None, purged_at=now)
+        WaitEntry.update(person_hash=None, person_last4_sealed=None, person_initial=None, purged_at=now).where(
+            WaitEntry.trip.in_(ended), WaitEntry.purged_at.is_null()).execute()
+        return (Booking.update(person_hash=None, person_last4=None, person_last4_sealed=None, person_initial=None,
+                               purged_at=now)
                 .where(Booking.trip.in_(ended), Booking.purged_at.is_null()).execute())
 
 

@@ -4,6 +4,7 @@ from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
 from peewee import IntegerField
+from peewee import TextField
 
 from kiosk.models import BaseModel
 from kiosk.models import utcnow
@@ -45,8 +46,10 @@ class Booking(BaseModel):
     """A worker's booking of one or more seats on a trip (themselves and the people travelling along).
 
     Who booked is kept only as a keyed hash of their ID number or phone and
-    its last four characters (plus a surname initial when an ID card reader
-    supplied one), for the escort's manifest; the retention purge clears them.
+    its last four characters sealed under the week's key (kiosk.pii_keys; plus a
+    surname initial when an ID card reader supplied one), for the escort's
+    manifest; the retention purge clears them and destroys the week's key.
+    ``person_last4`` is only read, for bookings made before the keys.
     """
 
     trip = ForeignKeyField(Trip, backref="bookings")
@@ -54,6 +57,7 @@ class Booking(BaseModel):
     person_hash = CharField(max_length=64, null=True)
     person_kind = CharField(max_length=8)  # document | phone
     person_last4 = CharField(max_length=4, null=True)
+    person_last4_sealed = TextField(null=True)
     person_initial = CharField(max_length=1, null=True)
     seats = IntegerField()
     created_at = DateTimeField(default=utcnow)
@@ -81,3 +85,29 @@ class Seat(BaseModel):
     class Meta:
         # A seat number is sold once: the database refuses a second, whatever the code above did.
         indexes = ((("trip", "number"), True),)
+
+
+class WaitEntry(BaseModel):
+    """A worker on a full trip's waiting list (identified like a booking: keyed hash and the last four sealed).
+
+    The worker has left the kiosk when a seat frees, so nothing is sent to
+    them: the volunteer at the desk sees the list in order with masked
+    contacts and gives the freed seats to the first one there, which books
+    them and prints the seat tickets at the desk (``state`` waiting → seated).
+    """
+
+    trip = ForeignKeyField(Trip, backref="waiting")
+    person_hash = CharField(max_length=64, null=True)
+    person_kind = CharField(max_length=8)  # document | phone
+    person_last4_sealed = TextField(null=True)  # under the week's key (kiosk.pii_keys)
+    person_initial = CharField(max_length=1, null=True)
+    seats = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    state = CharField(max_length=8, default="waiting")  # waiting | seated | removed
+    booking = ForeignKeyField(Booking, null=True, backref="from_waiting_list")
+    changed_by = ForeignKeyField(Volunteer, null=True, backref="waiting_changed")
+    purged_at = DateTimeField(null=True)
+
+    class Meta:
+        # One place per person per trip's list; purged rows (NULL hash) never collide.
+        indexes = ((("trip", "person_hash"), True),)

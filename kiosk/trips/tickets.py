@@ -4,9 +4,10 @@ Text is in the worker's language (the caller passes a gettext bound to it).
 A seat ticket carries the trip, departure place and time, the seat number,
 the escort's phone and the seat's own signed QR for boarding; nothing about
 the person. The manifest (seat, masked name, state) is for the escort only:
-printed on the 80 mm printer or downloaded as a PDF, never synced.
+printed on the station's printer, or downloaded as a PDF or a CSV spreadsheet, never synced.
 """
 
+import csv
 import io
 
 from PIL import Image
@@ -87,3 +88,21 @@ def manifest_pdf(trip, gettext):
     out = io.BytesIO()
     image.save(out, format="PDF", resolution=203.0, title="manifest")
     return out.getvalue()
+
+
+def manifest_csv(trip, gettext):
+    """Return the manifest as a CSV spreadsheet (UTF-8 with a BOM, so Excel and WPS read the Chinese).
+
+    The kiosk has no openpyxl (only the central office installs it), so the
+    escort's spreadsheet is a CSV: it opens in the same apps and sorts and
+    ticks off the same way.
+    """
+    _ = gettext
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_(N_("Trip")), trip_title(trip, gettext), _(N_("Departs")), trips.local_stamp(trip.departs_at),
+                     _(N_("Leaves from")), trip.departure_place])
+    writer.writerow([_(N_("Seat")), _(N_("Booked by")), _(N_("State"))])
+    for row in trips.manifest(trip, gettext):
+        writer.writerow([row.seat, row.name, _(STATES[row.state])])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -6,10 +6,15 @@ view module for them, so the views have no import cycle.
 """
 
 import functools
+import secrets
 
+from flask import current_app
 from flask import g
+from flask import request
 from flask import session
 from flask import url_for
+from itsdangerous import BadSignature
+from itsdangerous import Signer
 
 from kiosk import htmx
 from kiosk import volunteers
@@ -20,6 +25,38 @@ SESSION_KEYS = ("volunteer_id", "volunteer_epoch", "volunteer_seen")
 # Ids of the elements that refresh themselves (hx-trigger "every …"); htmx names
 # the element in HX-Trigger. Their requests must not keep an idle console open.
 SELF_REFRESHING = frozenset({"statusbar", "overview", "printer-panel", "board-count"})
+
+
+DEVICE_COOKIE = "nuantu_device"
+DEVICE_COOKIE_DAYS = 400
+
+
+def _device_signer():
+    return Signer(current_app.secret_key, salt="nuantu-device")
+
+
+def devices():
+    """Return the keys wrong PINs on this device count against: its device cookie's, and its address's.
+
+    The cookie is one this kiosk signed (a made-up one is no device, so a new
+    one is given); a browser that drops it still counts on its address — the
+    kiosk's own screen on 127.0.0.1, each tablet on its own.
+    """
+    try:
+        device = _device_signer().unsign(request.cookies.get(DEVICE_COOKIE, "")).decode()
+    except (BadSignature, UnicodeDecodeError):
+        device = secrets.token_hex(16)
+        g.new_device_cookie = _device_signer().sign(device).decode()
+    return (f"cookie:{device}", f"addr:{request.remote_addr or 'unknown'}")
+
+
+def keep_device_cookie(response):
+    """Give a browser the device cookie ``devices()`` made for it (after_request)."""
+    cookie = g.get("new_device_cookie")
+    if cookie:
+        response.set_cookie(DEVICE_COOKIE, cookie, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+    return response
 
 
 def redirect_to(endpoint, **values):

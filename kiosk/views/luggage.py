@@ -12,6 +12,7 @@ from flask_babel import gettext
 from kiosk import clock
 from kiosk import htmx
 from kiosk import luggage
+from kiosk import pii_keys
 from kiosk import tokens
 from kiosk import web
 from kiosk.errors import DomainError
@@ -20,6 +21,7 @@ from kiosk.views import station_info
 from kiosk.views.printer import FIXES
 from kiosk.views.printer import printer_down
 from kiosk.views.printer import refuse_while_printer_down
+from kiosk.views.console import devices
 from kiosk.views.console import redirect_to
 from kiosk.views.console import volunteer_required
 
@@ -35,7 +37,7 @@ def rules():
 def keys():
     """Return the keys that sign this kiosk's tickets and hide phone digits."""
     config = current_app.config
-    return luggage.Keys(station_info.current().kiosk_id, config["SIGNING_KEY"], config["PII_KEY"])
+    return luggage.Keys(station_info.current().kiosk_id, config["SIGNING_KEY"], pii_keys.ring())
 
 
 def said(refusal):
@@ -272,7 +274,8 @@ def release(deposit_id):
     reason = form.get("reason_text", "").strip() or form.get("reason", "")
     try:
         deposit = luggage.release_lost(deposit_id, form.getlist("bag"), form.get("phone", ""), g.volunteer.id,
-                                       form.get("manager_id", type=web.whole_number), form.get("pin", ""), reason, keys())
+                                       form.get("manager_id", type=web.whole_number), form.get("pin", ""), reason, keys(),
+                                       devices=devices())
     except DomainError as refusal:
         deposit = luggage.get(deposit_id)
         return page_or_partial("release", refusal.status,

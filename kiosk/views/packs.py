@@ -30,6 +30,7 @@ from kiosk.errors import NotFound
 from kiosk.models import Volunteer
 from kiosk.views import register
 from kiosk.views import station_info
+from kiosk.views.console import devices
 from kiosk.views.printer import printer_down
 from kiosk.views.printer import refuse_while_printer_down
 from kiosk.vouchers import ticket as voucher_ticket
@@ -43,7 +44,8 @@ MOST_PER_VISIT = 10
 def person_key():
     """Return the keyed hash of the person who registered in this visit, or None (anonymous)."""
     if "person_key" not in g:
-        g.person_key = vouchers.person_key_of(session.get(register.DONE_KEY))
+        person = session.get(register.PERSON_KEY) or {}
+        g.person_key = vouchers.person_keys_of(session.get(register.DONE_KEY), person.get("matches") or ())
     return g.person_key
 
 
@@ -201,7 +203,7 @@ def override_post(offer_id):
     """
     refuse_while_printer_down()
     volunteer = volunteers.sign_in(request.form.get("volunteer_id", type=web.whole_number), request.form.get("pin", ""),
-                                   at=volunteers.SCREEN)
+                                   at=volunteers.SCREEN, devices=devices())
     decision = vouchers.Override(volunteer.id, request.form.get("reason", ""))
     voucher = vouchers.issue(
         offer_id,

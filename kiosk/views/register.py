@@ -12,6 +12,7 @@ from flask import request
 from flask import session
 
 from kiosk import htmx
+from kiosk import pii_keys
 from kiosk import regions
 from kiosk import registration
 from kiosk import vouchers
@@ -26,6 +27,9 @@ bp = Blueprint("register", __name__, url_prefix="/register")
 
 DRAFT_KEY = "registration"
 DONE_KEY = "registration_done"
+# Who registered in this visit (hashes under every live key, kind, last four), for the gift-pack
+# quota and a trip booked next: the registration row keeps no last four (kiosk.registration).
+PERSON_KEY = "registration_person"
 CARD_KEY = "registration_card"  # a card read before the direction was chosen: fingerprint and home only
 
 
@@ -47,6 +51,7 @@ def show(step):
 def direction():
     """Start a new registration in the chosen direction."""
     session.pop(DONE_KEY, None)
+    session.pop(PERSON_KEY, None)
     card = CardReading.from_state(session.get(CARD_KEY))
     draft = registration.start(request.form.get("direction"), card)
     session.pop(CARD_KEY, None)
@@ -157,6 +162,11 @@ def confirm():
         receipt = registration.register(draft)
         session.pop(DRAFT_KEY, None)
         session[DONE_KEY] = receipt.token
+        person = registration.person_of_draft(draft)
+        if person is not None:
+            fingerprint, kind = person
+            session[PERSON_KEY] = {"hash": fingerprint.hash, "kind": kind, "last4": fingerprint.last4,
+                                   "matches": list(fingerprint.matches)}
     return _show("done", None, receipt=receipt)
 
 
@@ -182,7 +192,8 @@ def _form(name, default=""):
 
 
 def _pii_key():
-    return current_app.config["PII_KEY"]
+    """The keys a number is fingerprinted under: this week's, and every older one still alive."""
+    return pii_keys.ring()
 
 
 def _station_county():

@@ -25,12 +25,14 @@ from flask_babel import gettext
 
 from kiosk import clock
 from kiosk import htmx
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import tokens
 from kiosk import trips
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.trips import tickets as trip_tickets
+from kiosk.trips import waiting
 from kiosk.views import idcard
 from kiosk.views import register
 from kiosk.views import speech
@@ -42,8 +44,10 @@ console = Blueprint("trips_console", __name__, url_prefix="/volunteer/trips")
 
 TRIP_STATES = {"open": N_("Booking open"), "departed": N_("On the road"), "arrived": N_("Arrived"),
                "cancelled": N_("Cancelled")}
+RELEASE_REASONS = (N_("They phoned: not travelling"), N_("They asked at the desk"), N_("Booked twice"))
 PERSON_KEY = "trip_person"  # who books, typed on the keypad in this visit: hash, kind, last four
 BOOKED_KEY = "trip_bookings"  # bookings made in this visit: only they may be shown again
+WAITING_KEY = "trip_waiting"  # waiting-list places taken in this visit: only they may be shown again
 
 
 def keys():
@@ -66,6 +70,10 @@ def helpers():
 def traveller():
     """Return who is booking in this visit: the registration's person, or the one typed on the keypad."""
     found = trips.traveller_of_registration(session.get(register.DONE_KEY))
+    registered = session.get(register.PERSON_KEY)
+    if found.person is not None and registered and registered.get("hash") == found.person.hash:
+        # The registration row keeps no last four: the visit's session has it, and the other keys' hashes.
+        found = trips.Traveller(trips.Person(**registered), found.destination, found.party)
     typed = session.get(PERSON_KEY)
     if found.person is None and typed:
         found = trips.Traveller(trips.Person(**typed), found.destination, found.party)
@@ -125,7 +133,7 @@ def booking_context(trip, refusal=None):
     """Return what the booking screen shows."""
     who = traveller()
     left = trips.seats_left(trip)
-    mine = trips.booking_of(trip, who.person.hash) if who.person else None
+    mine = trips.booking_of(trip, who.person)
     return {
         "trip": trip,
         "left": left,
@@ -138,18 +146,64 @@ def booking_context(trip, refusal=None):
         "stuck": printer_stuck(),
         "token": trips.new_request_token(),
         "refusal": refusal,
+        "most_seats": trips.MOST_SEATS_PER_BOOKING,
     }
 
 
 @bp.post("/<int:trip_id>/book")
 def book(trip_id):
     """Book the seats chosen for the person of this visit and print their tickets; or ask who they are."""
-    trip = trips.get(trip_id)
+    return for_this_visit(trips.get(trip_id), "book")
+
+
+@bp.post("/<int:trip_id>/wait")
+def wait(trip_id):
+    """Put the person of this visit on a full trip's waiting list; or ask who they are first."""
+    return for_this_visit(trips.get(trip_id), "wait")
+
+
+def for_this_visit(trip, then):
+    """Book or join the waiting list for the person of this visit; without one, ask who they are first."""
     seats = request.form.get("seats", type=int) or 1
     who = traveller()
     if who.person is None:
-        return redirect(url_for("trips.who", trip_id=trip.id, seats=seats, kind="id"), code=303)
-    return book_for(trip, who.person, seats, request.form.get("token", ""))
+        return redirect(url_for("trips.who", trip_id=trip.id, seats=seats, kind="id", then=then), code=303)
+    return then_for(trip, who.person, seats, then, request.form.get("token", ""))
+
+
+def wait_for(trip, person, seats):
+    """Join the waiting list and show the place on it, or the booking screen again with the refusal."""
+    try:
+        entry = waiting.join(trip.id, person, seats)
+    except DomainError as refusal:
+        speech.set_screen("trips.trip")
+        context = booking_context(trips.get(trip.id), refusal=said(refusal))
+        return make_response(render_template("trips/book.html", **context, **helpers()), refusal.status)
+    session[WAITING_KEY] = (session.get(WAITING_KEY, []) + [entry.id])[-10:]
+    return redirect(url_for("trips.waiting_place", entry_id=entry.id), code=303)
+
+
+def then_for(trip, person, seats, then, token):
+    """After the who-are-you step: book, or join the waiting list."""
+    if then == "wait":
+        return wait_for(trip, person, seats)
+    return book_for(trip, person, seats, token)
+
+
+def made_in_this_visit(model, row_id, key):
+    """Return the booking or waiting-list place with this id if this visit made it, else answer 404."""
+    row = model.get_or_none(model.id == row_id) if row_id in session.get(key, []) else None
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/waiting/<int:entry_id>")
+def waiting_place(entry_id):
+    """Show the worker their place on the waiting list and what happens next (they will not be called)."""
+    entry = made_in_this_visit(trips.WaitEntry, entry_id, WAITING_KEY)
+    return render_template("trips/waiting.html", entry=entry, trip=entry.trip, place=waiting.place_of(entry),
+                           **helpers())
 
 
 def book_for(trip, person, seats, token):
@@ -173,9 +227,14 @@ def book_for(trip, person, seats, token):
 def who(trip_id):
     """Ask for an ID number or phone on the keypad, after the privacy notice, to put the booking under."""
     kind = "phone" if request.args.get("kind") == "phone" else "id"
-    return render_template("trips/who.html", trip=trips.get(trip_id), kind=kind,
+    return render_template("trips/who.html", trip=trips.get(trip_id), kind=kind, then=then_of(request.args),
                            seats=request.args.get("seats", type=int) or 1, token=trips.new_request_token(),
                            refusal=None, number="", **reader_context(), **helpers())
+
+
+def then_of(values):
+    """What the who-are-you step leads to: "wait" (the waiting list) or "book"."""
+    return "wait" if values.get("then") == "wait" else "book"
 
 
 def reader_context():
@@ -190,9 +249,10 @@ def who_card(trip_id):
     reading = idcard.take(request.form.get("seq", type=int))
     if reading is None:
         raise DomainError(N_("The card was not read. Please place it on the reader again."))
-    person = trips.person_of("id", reading.id_number, current_app.config["PII_KEY"])
-    session[PERSON_KEY] = {"hash": person.hash, "kind": person.kind, "last4": person.last4}
-    return book_for(trip, person, request.form.get("seats", type=int) or 1, request.form.get("token", ""))
+    person = trips.person_of("id", reading.id_number, pii_keys.ring())
+    session[PERSON_KEY] = _person_state(person)
+    return then_for(trip, person, request.form.get("seats", type=int) or 1, then_of(request.form),
+                    request.form.get("token", ""))
 
 
 @bp.post("/<int:trip_id>/who")
@@ -202,25 +262,31 @@ def who_post(trip_id):
     kind = "phone" if request.form.get("kind") == "phone" else "id"
     seats = request.form.get("seats", type=int) or 1
     try:
-        person = trips.person_of(kind, request.form.get("number", ""), current_app.config["PII_KEY"])
+        person = trips.person_of(kind, request.form.get("number", ""), pii_keys.ring())
     except DomainError as refusal:
         speech.set_screen("trips.who")
-        page = render_template("trips/who.html", trip=trip, kind=kind, seats=seats,
+        page = render_template("trips/who.html", trip=trip, kind=kind, seats=seats, then=then_of(request.form),
                                token=request.form.get("token", ""), refusal=said(refusal),
                                number=request.form.get("number", "")[:18], **reader_context(), **helpers())
         return make_response(page, 400)
-    session[PERSON_KEY] = {"hash": person.hash, "kind": person.kind, "last4": person.last4}
-    return book_for(trip, person, seats, request.form.get("token", ""))
+    session[PERSON_KEY] = _person_state(person)
+    return then_for(trip, person, seats, then_of(request.form), request.form.get("token", ""))
+
+
+def _person_state(person):
+    """What the session keeps of who books: hashes (under every live key), kind and last four, never the number."""
+    return {"hash": person.hash, "kind": person.kind, "last4": person.last4, "matches": list(person.matches)}
+
+
+def _person_state(person):
+    """What the session keeps of who books: hashes (under every live key), kind and last four, never the number."""
+    return {"hash": person.hash, "kind": person.kind, "last4": person.last4, "matches": list(person.matches)}
 
 
 @bp.get("/booked/<int:booking_id>")
 def booked(booking_id):
     """Show the seats just booked, what to do next, and the tickets as they print."""
-    if booking_id not in session.get(BOOKED_KEY, []):
-        abort(404)
-    booking = trips.Booking.get_or_none(trips.Booking.id == booking_id)
-    if booking is None:
-        abort(404)
+    booking = made_in_this_visit(trips.Booking, booking_id, BOOKED_KEY)
     printing.wake()
     job = trips.print_job(booking)
     previews = []
@@ -298,7 +364,8 @@ def detail(trip_id):
                            seat_text={b.id: trips.seat_numbers_text(b) for b in bookings},
                            masked=masked, due=trips.check_in_due(trip, check_in_hours()),
                            late=trip.id in {t.id for t in trips.overdue(check_in_hours())},
-                           reasons=trips.REPRINT_REASONS, **helpers())
+                           reasons=trips.REPRINT_REASONS, waiting=waiting.waiting(trip), left=trips.free_seats(trip),
+                           release_reasons=RELEASE_REASONS, **helpers())
 
 
 def back_to_detail(trip_id):
@@ -345,6 +412,35 @@ def reprint(booking_id):
     return back_to_detail(booking.trip_id)
 
 
+@console.post("/waiting/<int:entry_id>/seat")
+@volunteer_required()
+def seat_waiting(entry_id):
+    """Give a waiting person the freed seats and print their tickets at the desk."""
+    info = station_info.current()
+    signing = keys()
+    if printer_stuck():
+        raise DomainError(N_("The printer is not working: fix it first, then give the seats (they need their tickets)."))
+    booking = waiting.seat(entry_id, g.volunteer.id,
+                           printer=lambda b, rows: trip_tickets.seat_tickets(b, rows, info, signing, gettext))
+    return back_to_detail(booking.trip_id)
+
+
+@console.post("/waiting/<int:entry_id>/remove")
+@volunteer_required()
+def remove_waiting(entry_id):
+    """Take someone off the waiting list (found another way, or asked)."""
+    entry = waiting.remove(entry_id, g.volunteer.id)
+    return back_to_detail(entry.trip_id)
+
+
+@console.post("/bookings/<int:booking_id>/release")
+@volunteer_required(role="manager")
+def release(booking_id):
+    """Take back a booking whose people will not travel, freeing its seats for the waiting list (manager)."""
+    trip = waiting.release_booking(booking_id, request.form.get("reason", ""), g.volunteer.id)
+    return back_to_detail(trip.id)
+
+
 @console.post("/<int:trip_id>/manifest/print")
 @volunteer_required()
 def print_manifest(trip_id):
@@ -365,12 +461,27 @@ def manifest_pdf(trip_id):
                       "Content-Disposition": f'attachment; filename="manifest-{trip.id}-{day}.pdf"'}
 
 
+@console.get("/<int:trip_id>/manifest.csv")
+@volunteer_required()
+def manifest_csv(trip_id):
+    """Download the manifest as a spreadsheet (CSV) for the escort."""
+    trip = trips.get(trip_id)
+    day = clock.local_time(trip.departs_at).strftime("%Y%m%d-%H%M")
+    return trip_tickets.manifest_csv(trip, gettext), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="manifest-{trip.id}-{day}.csv"'}
+
+
 # --- boarding ---------------------------------------------------------------------
 
 
-def boarding(trip, status=200, result=None, refusal=None):
-    """Answer with the boarding panel (head count, result of the last scan, who is missing)."""
+def boarding(trip, status=200, result=None, refusal=None, scanned=None, scanned_code=""):
+    """Answer with the boarding panel (head count, result of the last scan, who is missing).
+
+    ``scanned``: a seat whose ticket was scanned elsewhere (the console home), shown with a Board button.
+    """
     context = {"trip": trip, "count": trips.head_count(trip), "result": result, "refusal": refusal,
+               "scanned": scanned, "scanned_code": scanned_code,
                "reasons": trips.MANUAL_REASONS, "masked": masked, **helpers()}
     template = "trips/_boarding.html" if htmx else "trips/board.html"
     return make_response(render_template(template, **context), status)
@@ -402,6 +513,19 @@ def board_scan(trip_id):
     """Board the seat of a scanned or typed ticket; refuse another trip's, a cancelled or a used one."""
     code = request.form.get("code", "")
     return boarding_action(trip_id, lambda trip: trips.board_by_scan(trip.id, code, g.volunteer.id, keys()).seat)
+
+
+@console.post("/scan")
+@volunteer_required()
+def scan():
+    """A seat ticket scanned in the console home's box: open its trip's boarding with that seat, one tap to board.
+
+    Not boarded at once: a ticket shown at the desk the day before (is my trip
+    still on?) must not count the person as on the bus.
+    """
+    code = request.form.get("code", "")
+    seat = trips.find_seat(code, keys())
+    return boarding(trips.get(seat.trip_id), scanned=seat, scanned_code=tokens.display_code(seat.code))
 
 
 @console.post("/<int:trip_id>/seats/<int:seat_id>/board")

@@ -21,6 +21,8 @@ from kiosk import volunteers
 from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.models import Volunteer
+from kiosk.views.console import devices
+from kiosk.views.console import keep_device_cookie
 from kiosk.views.console import redirect_to
 from kiosk.views.console import SELF_REFRESHING
 from kiosk.views.console import sign_out_session
@@ -104,7 +106,7 @@ def sign_in_post():
     """Check the PIN; open the console, or show why not on the pad."""
     volunteer_id = request.form.get("volunteer_id", type=web.whole_number)
     try:
-        person = volunteers.sign_in(volunteer_id, request.form.get("pin", ""))
+        person = volunteers.sign_in(volunteer_id, request.form.get("pin", ""), devices=devices())
     except volunteers.SignInRefused as refusal:
         person = volunteers.active_volunteer(volunteer_id)
         if person is None:
@@ -116,6 +118,9 @@ def sign_in_post():
     session["volunteer_epoch"] = person.session_epoch
     session["volunteer_seen"] = time.time()
     return redirect_to("volunteer.index")
+
+
+bp.after_app_request(keep_device_cookie)
 
 
 @bp.post("/sign-out")
@@ -138,10 +143,13 @@ def console_pages_are_not_kept(response):
 @bp.post("/scan")
 @volunteer_required()
 def scan():
-    """Send a scanned or typed code to the gift-pack desk or the luggage desk."""
+    """Send a scanned or typed code to the gift-pack desk, the luggage desk or its trip's boarding."""
     scanned = request.form.get("code", "")
-    if scan_codes.route(scanned) == "voucher":
+    kind = scan_codes.route(scanned)
+    if kind == "voucher":
         return redirect(url_for("pack_desk.scan"), code=307)  # same POST, same body
+    if kind == "seat":
+        return redirect(url_for("trips_console.scan"), code=307)
     return redirect(url_for("luggage.claim_page", code=scanned.strip()), code=303)
 
 

@@ -57,6 +57,14 @@ def volunteers_unlock(who):
     click.echo(f"unlocked {person.name} (id {person.id})")
 
 
+@volunteers_group.command("unlock-devices")
+def volunteers_unlock_devices():
+    """Lift the PIN locks of every device (the kiosk's screen, tablets) that had too many wrong PINs."""
+    with database.connection_context():
+        count = volunteers.unlock_devices()
+    click.echo(f"unlocked {count} device path(s)")
+
+
 @volunteers_group.command("set-pin")
 @click.argument("who")
 @click.option("--pin", prompt="New PIN", hide_input=True, confirmation_prompt=True,

@@ -325,6 +325,7 @@ def quota_refusal(item, person_key, today):
     do not count: the person never got the pack).
     """
     pack = item.pack_type
+    person_key = _person_keys(person_key)
     if person_key is None:
         if pack.no_id_needed:
             return None
@@ -332,7 +333,7 @@ def quota_refusal(item, person_key, today):
     last = (
         Voucher.select(Voucher.day)
         .where(
-            Voucher.person_key == person_key,
+            Voucher.person_key.in_(person_key),  # under every key still alive: last week's vouchers count
             Voucher.pack_type == item.pack_type_id,
             Voucher.campaign == item.campaign_id,
             Voucher.state.in_(("issued", "redeemed")),
@@ -353,6 +354,25 @@ def quota_refusal(item, person_key, today):
         return DomainError(N_("You got %(pack)s on %(day)s. You can get another from %(next)s."),
                            pack=pack.name, day=last.day.isoformat(), next=next_day.isoformat())
     return None
+
+
+def _person_keys(person_key):
+    """Return a person key (one hex HMAC, or the same person's under each live key, current first) as a tuple."""
+    if person_key is None:
+        return None
+    found = (person_key,) if isinstance(person_key, str) else tuple(person_key)
+    if not found or not all(isinstance(k, str) and re.fullmatch(r"[0-9a-f]{64}", k) for k in found):
+        raise ValueError("person_key must be the registration's hex HMAC")
+    return found
+
+
+def person_keys_of(registration_token, matches=()):
+    """Return the person keys of a saved registration: its own hash, then ``matches`` (the same
+    number under the other live keys, from the visit's session) if they are that person's; or None."""
+    own = person_key_of(registration_token)
+    if own is None:
+        return None
+    return (own, *(m for m in matches if m != own)) if own in matches else own
 
 
 def person_key_of(registration_token):
@@ -397,8 +417,7 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
     """
     if not isinstance(request_token, str) or not re.fullmatch(r"[0-9a-f]{32}", request_token):
         raise DomainError(N_("This page has expired. Please start again."))
-    if person_key is not None and not re.fullmatch(r"[0-9a-f]{64}", str(person_key)):
-        raise ValueError("person_key must be the registration's hex HMAC")
+    person_key = _person_keys(person_key)
     if not isinstance(valid_days, int) or not 0 <= valid_days <= MAX_VALID_DAYS:
         raise ValueError(f"valid_days must be 0..{MAX_VALID_DAYS}")
     if override is not None:
@@ -432,7 +451,7 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
             day=today,
             issued_at=now,
             expires=min(today + datetime.timedelta(days=valid_days), item.campaign.ends),
-            person_key=person_key,
+            person_key=person_key[0] if person_key else None,  # the hash under this week's key
             registration_token=registration_token,
             overridden_by=override.volunteer_id if override and refused else None,
         )

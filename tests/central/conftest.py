@@ -266,3 +266,15 @@ def seed_regions(kiosks, tmp_path, day=DAY):
             pull.import_bundle(bundle)
         tokens[code] = token
     return tokens
+
+
+@pytest.fixture(autouse=True)
+def quick_office_passwords(request, monkeypatch):
+    """Hash office passwords at scrypt N=2**14 in tests not about the hash itself.
+
+    Today's cost (N=2**17, 128 MiB) takes about half a second per hash on a quiet
+    core and several seconds on a loaded CI machine; a test that checks the cost
+    says so with ``@pytest.mark.real_password_cost``.
+    """
+    if request.node.get_closest_marker("real_password_cost") is None:
+        monkeypatch.setattr(users, "PASSWORD_METHOD", "scrypt:16384:8:1")

@@ -124,6 +124,7 @@ def test_the_lock_ends_after_fifteen_minutes(central):
     assert users.sign_in(OFFICE_USER, PASSWORD, now=start + datetime.timedelta(minutes=16)).name == OFFICE_USER
 
 
+@pytest.mark.real_password_cost
 def test_passwords_are_stored_only_as_scrypt_hashes_at_owasps_cost_and_short_ones_are_refused(central):
     users.add(OFFICE_USER, PASSWORD)
     stored = OfficeUser.by_name(OFFICE_USER).password_hash
@@ -199,6 +200,7 @@ class TestWithCsrfProtection:
         assert client.post("/sign-in", data=data, headers=same_site).status_code == 303
 
 
+@pytest.mark.real_password_cost
 def test_an_old_password_hash_still_signs_in_and_is_replaced_at_todays_cost(central):
     from kiosk import credentials
 

@@ -1,6 +1,7 @@
 """Return-to-work trips in a real Chromium: a worker books from the end of 返岗 registration at the
 kiosk's 1024×600, an escort boards by scan and by the phone camera at 360×740, the console shows an
-overdue safety check-in."""
+overdue safety check-in, a full trip's waiting list worked at the desk, a seat ticket scanned on the console
+home."""
 
 import dataclasses
 import datetime
@@ -98,6 +99,11 @@ def test_a_worker_books_two_seats_in_at_most_eight_taps_from_the_end_of_registra
     page.locator("#booked-done").tap()  # the visit ends: the next person starts with nobody's number
     page.locator("#tile-trip").tap()
     page.locator(f"#trip-{trip.id}").tap()
+    # Wait for the booking screen itself: asking at once would ask the list page (a tap does not wait for
+    # the navigation it starts), and a test ending mid-navigation left context.close() hanging in CI.
+    page.locator("#trip-book").wait_for()
+    page.wait_for_load_state("load")
+    assert page.locator("#book-submit").is_visible()
     assert page.locator("#booking-under").count() == 0
     with live_server.app.app_context(), database.connection_context():
         assert trips.head_count(trips.get(trip.id)).booked == 2
@@ -246,3 +252,81 @@ def test_the_worker_screens_fit_every_screen_without_scrolling(live_server, page
             }""")
             assert fits[0] <= 0 and fits[1] <= 0, f"{name} at {size_name}: {fits[0]}px down, {fits[1]}px across"
             shot(page, f"trips-{name}-{size_name}")
+
+
+def test_a_full_trip_takes_a_waiting_list_and_the_desk_gives_a_freed_seat_with_its_ticket(live_server, page):
+    add_volunteer(live_server.app, name="陈站长", pin="135790", role="manager")
+    trip = define_trip(live_server.app, seats=2)
+    book_directly(live_server.app, trip, "13911110001", 1)
+    _, leaving = book_directly(live_server.app, trip, "13922220002", 1)
+    # At the kiosk: the trip is full; the worker joins the waiting list with their phone.
+    page.goto(f"{live_server.url}/trips/{trip.id}")
+    page.locator("#trip-full").wait_for()
+    page.locator("label.seat-count", has_text="1").tap()
+    shot(page, "trips-full-waiting-list")
+    page.locator("#wait-submit").tap()
+    page.locator("#trip-who").wait_for()
+    page.locator("#switch-kind").tap()
+    page.locator("#trip-who").wait_for()
+    assert "登记候补 1 个座位" in page.locator("#who-submit").inner_text()
+    for key in "13933330003":
+        page.locator(f'.keypad [data-key="{key}"]').tap()
+    page.locator("#who-submit").tap()
+    page.locator("#trip-waiting").wait_for()
+    assert page.locator("#waiting-place").inner_text() == "1"
+    shot(page, "trips-waiting-place")
+    fits = page.evaluate("() => document.querySelector('main').scrollHeight - document.querySelector('main').clientHeight")
+    assert fits <= 0, f"{fits}px to scroll at 1024×600"
+    page.locator("#waiting-done").tap()
+    page.locator("#tile-trip").wait_for()
+
+    # At the desk, on a phone: a booking is taken back, the seat goes to the first on the list.
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, name="陈站长", pin="135790")
+    page.goto(f"{live_server.url}/volunteer/trips/{trip.id}")
+    page.locator("#waiting-list").wait_for()
+    assert "手机尾号0003" in page.locator("#waiting-list").inner_text()
+    with live_server.app.app_context(), database.connection_context():
+        entry = trips.WaitEntry.get(trips.WaitEntry.trip == trip.id)
+    assert page.locator(f"#seat-waiting-{entry.id}").is_disabled()  # no free seat yet
+    page.locator(f"#release-{leaving.id}").tap()
+    page.locator(f"#release-confirm-{leaving.id}").tap()
+    page.locator(f"#booking-{leaving.id}").wait_for(state="detached")
+    shot(page, "trips-waiting-list-phone", full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{overflow}px sideways scroll at 360 wide"
+    page.locator(f"#seat-waiting-{entry.id}").tap()
+    page.locator("#waiting-list").wait_for(state="detached")
+    assert "手机尾号0003" in page.locator(".bookings").inner_text()
+    shot(page, "trips-waiting-seated-phone", full_page=True)
+    with live_server.app.app_context(), database.connection_context():
+        seated = trips.Booking.get(trips.Booking.trip == trip.id, trips.Booking.person_hash == entry.person_hash)
+        assert trips.seat_numbers_text(seated) == "2"
+        assert trips.print_job(seated) is not None
+
+
+def test_a_seat_ticket_scanned_on_the_console_home_opens_its_boarding_and_boards_with_one_tap(live_server, page):
+    add_volunteer(live_server.app)
+    trip = define_trip(live_server.app)
+    codes, _ = book_directly(live_server.app, trip, "13911110001", 1)
+    sign_in(page, live_server)
+    for size in (VIEWPORTS["kiosk"], PHONE):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/volunteer/")
+        page.locator("body[data-scan-ready]").wait_for(state="attached")
+        page.locator("#console-scan").fill(codes[0])
+        page.locator("#console-scan").press("Enter")
+        page.locator("#scanned-seat").wait_for()
+        assert "1 号座" in page.locator("#scanned-seat").inner_text()
+        assert "手机尾号0001" in page.locator("#scanned-seat").inner_text()
+        shot(page, f"trips-console-scan-{size['width']}")
+        if size is PHONE:
+            page.locator("#board-scanned").tap()
+            page.locator("#scan-result", has_text="1 号座 已上车").wait_for()
+            assert page.locator("#board-count").inner_text().startswith("1/1")
+            shot(page, "trips-console-scan-boarded-phone")
+    page.goto(f"{live_server.url}/volunteer/")
+    page.locator("#console-scan").fill(codes[0])
+    page.locator("#console-scan").press("Enter")
+    page.locator("#scanned-seat").wait_for()
+    assert page.locator("#board-scanned").count() == 0  # already on board: nothing to tap
