@@ -89,12 +89,14 @@ def defaults(instance_path):
         "VOLUNTEER_IDLE_SECONDS": 300,
         # Service tallies shown on the console, in order (keys of kiosk.tallies.SERVICES).
         "TALLY_SERVICES": ["guidance", "tea_water", "medicine", "care", "transport_info", "road_rescue", "protective"],
+        # The station's opening hours, station-local "HH:MM-HH:MM" (a closing at or before the
+        # opening is past midnight; null: open day and night). Luggage pick-up times fall
+        # inside them, and the next closing is the default pick-up on the worker's screen too.
+        "STATION_HOURS": "07:00-22:00",
         # Left luggage: shelf/rack name → how many bags it holds (the station's capacity).
         "LUGGAGE_SHELVES": {"A": 12, "B": 12, "C": 8},
         # Most bags on one claim ticket.
         "LUGGAGE_MAX_BAGS": 6,
-        # Station-local closing time: the default pick-up time ("HH:MM"; null if open all night).
-        "LUGGAGE_CLOSING_TIME": "21:00",
         # Longest pick-up time offered at check-in, in hours from now.
         "LUGGAGE_MAX_HOURS": 24,
         # Reprints later than this after check-in need a station manager.

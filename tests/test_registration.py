@@ -188,6 +188,22 @@ def test_changing_the_destination_province_drops_the_city(db):
     assert registration.choose_destination(draft, "330000").city is None
 
 
+def test_a_worker_not_yet_sure_where_to_work_is_registered_and_counted_as_undecided(db):
+    from kiosk import regions
+
+    draft = going_to_work(destination=regions.UNDECIDED)
+    assert Draft.from_state(draft.to_state()) == draft  # survives the session cookie's recheck
+    with pytest.raises(DomainError):
+        registration.choose_city(draft, "440300")  # no city to choose in "not sure yet"
+    registration.register(draft, now=MORNING)
+    assert Registration.get().destination_code == regions.UNDECIDED
+    assert counts.value("registrations", DAY, direction="work", county="511123", destination=regions.UNDECIDED) == 1
+    assert regions.label(regions.UNDECIDED) == "未定"
+    for forged in ("unsur", "Unsure ", "undecided", "000000"):
+        with pytest.raises(DomainError):
+            registration.choose_destination(going_to_work(), forged)
+
+
 def test_a_draft_survives_the_session_and_a_forged_one_is_ignored(db):
     draft = registration.add_id_number(with_phone(going_to_work()), "11010519491231002X", KEY, today=DAY)
     assert Draft.from_state(draft.to_state()) == draft

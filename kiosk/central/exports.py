@@ -285,7 +285,7 @@ def _write_register(sheet, register, translate, title):
     # workers named in it below, their numbers in column D.
     for line in register.destinations:
         row += 1
-        _put(sheet, row, 1, _code_number(regions_code(line.code)))
+        _put(sheet, row, 1, _code_number(regions_code(line.code)) if line.code.isdigit() else None)  # 未定 has no code
         _put(sheet, row, 2, line.name)
         sheet.cell(row=row, column=3, value=line.people)
         cities = list(line.cities) + ([("", translate(CITY_NOT_GIVEN), line.city_not_given)]

@@ -29,6 +29,7 @@ from kiosk import clock
 from kiosk import counts
 from kiosk import personal_data
 from kiosk import printing
+from kiosk import stations
 from kiosk import tokens
 from kiosk import volunteers
 from kiosk.errors import Conflict
@@ -70,7 +71,7 @@ class Rules:
 
     shelves: dict
     max_bags: int = 6
-    closing_time: datetime.time | None = datetime.time(21, 0)
+    hours: stations.OpeningHours | None = stations.OpeningHours(datetime.time(7, 0), datetime.time(22, 0))
     max_hours: int = 24
     reprint_minutes: int = 15
     unclaimed_days: int = 30
@@ -87,11 +88,12 @@ class Rules:
         max_bags = config["LUGGAGE_MAX_BAGS"]
         if not isinstance(max_bags, int) or not 1 <= max_bags <= HIGHEST_MAX_BAGS:
             raise ValueError(f"LUGGAGE_MAX_BAGS must be 1..{HIGHEST_MAX_BAGS}")
-        closing = config["LUGGAGE_CLOSING_TIME"]
+        if "LUGGAGE_CLOSING_TIME" in config:
+            raise ValueError("LUGGAGE_CLOSING_TIME is replaced by the station's opening hours: STATION_HOURS = \"07:00-22:00\"")
         return cls(
             shelves=dict(shelves),
             max_bags=max_bags,
-            closing_time=datetime.time.fromisoformat(closing) if closing else None,
+            hours=stations.opening_hours(config),
             max_hours=int(config["LUGGAGE_MAX_HOURS"]),
             reprint_minutes=int(config["LUGGAGE_REPRINT_MINUTES"]),
             unclaimed_days=int(config["LUGGAGE_UNCLAIMED_DAYS"]),
@@ -140,31 +142,37 @@ def local_stamp(moment):
 
 
 def next_closing(rules, now):
-    """Return the next closing moment after now (naive UTC), or None if the station never closes."""
-    if rules.closing_time is None:
+    """Return the closing the bags are due by at the latest (naive UTC), or None if the station never closes.
+
+    While the station is closed that is the end of its next opening: the same moment the
+    worker's screen names and the check-in offers as its default.
+    """
+    if rules.hours is None:
         return None
-    local_now = clock.local_time(now)
-    for days in (0, 1):
-        day = local_now.date() + datetime.timedelta(days=days)
-        closing = datetime.datetime.combine(day, rules.closing_time, tzinfo=clock.zone())
-        if closing > local_now:
-            return closing.astimezone(datetime.UTC).replace(tzinfo=None)
-    return None
+    return rules.hours.next_closing(rules.hours.next_opening(now))
+
+
+def _pickup_start(rules, now):
+    """When pick-up times count from: now, or the next opening while the station is closed."""
+    return now if rules.hours is None else rules.hours.next_opening(now)
 
 
 def pickup_choices(rules, now=None):
     """Return [(due moment, is_default)] offered at check-in, earliest first.
 
-    The default is the station's closing time, or the configured limit when
-    closing is further away than that (or the station never closes).
+    The default is the station's next closing time, or the configured limit when
+    closing is further away than that (or the station never closes). Every choice
+    falls while the station is open: a check-in while it is closed counts the
+    hours (and the limit) from its next opening.
     """
     now = now or clock.now()
-    latest = now + datetime.timedelta(hours=rules.max_hours)
+    start = _pickup_start(rules, now)
+    latest = _round_up(start + datetime.timedelta(hours=rules.max_hours))
     closing = next_closing(rules, now)
-    default = closing if closing is not None and closing <= latest else _round_up(latest)
+    default = closing if closing is not None and closing <= latest else latest
     moments = {default}
     for hours in (1, 2, 4):
-        moment = _round_up(now + datetime.timedelta(hours=hours))
+        moment = _round_up(start + datetime.timedelta(hours=hours))
         if moment < default:
             moments.add(moment)
     return [(moment, moment == default) for moment in sorted(moments)]
@@ -190,8 +198,11 @@ def check_due(due_at, rules, now):
         due_at = due_at.astimezone(datetime.UTC).replace(tzinfo=None)
     if due_at <= now:
         raise DomainError(N_("That pick-up time has already passed. Please choose again."))
-    if due_at > now + datetime.timedelta(hours=rules.max_hours) + DUE_SLACK:
+    if due_at > _pickup_start(rules, now) + datetime.timedelta(hours=rules.max_hours) + DUE_SLACK:
         raise DomainError(N_("Bags can be left for at most %(hours)s hours."), hours=rules.max_hours)
+    if rules.hours is not None and not rules.hours.is_open(due_at):
+        raise DomainError(N_("The station is closed then (open %(hours)s). Please choose another pick-up time."),
+                          hours=str(rules.hours))
     return due_at
 
 

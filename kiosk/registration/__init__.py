@@ -270,12 +270,17 @@ def choose_home_province(draft, code):
 
 
 def choose_destination(draft, code):
-    """Record the province a worker is leaving to work in; a different province drops the city."""
+    """Record the province a worker is leaving to work in (or regions.UNDECIDED); a different one drops the city."""
     require(draft, "destination")
-    if code not in {p.code for p in regions.provinces()}:
+    if code not in _destinations():
         raise _not_on_list()
     city = draft.city if code == draft.destination else None
     return replace(draft, destination=code, city=city)
+
+
+def _destinations():
+    """Every destination a worker may choose: a province, or not decided yet."""
+    return {p.code for p in regions.provinces()} | {regions.UNDECIDED}
 
 
 def choose_city(draft, code):
@@ -401,7 +406,7 @@ def _recheck(draft):
     home_ok = regions.home_county(draft.home) is not None or (
         draft.home_is_province and regions.find(draft.home) is not None and draft.home != regions.HOME_PROVINCE
     )
-    destination_ok = draft.direction == "home" or draft.destination in {p.code for p in regions.provinces()}
+    destination_ok = draft.direction == "home" or draft.destination in _destinations()
     if not (home_ok and destination_ok and set(draft.intentions) <= set(INTENTIONS)):
         raise _not_on_list()
     if (draft.phone or draft.document) and not draft.consent:

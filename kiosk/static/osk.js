@@ -1,10 +1,33 @@
 // The kiosk's on-screen keyboard: the console reached from the kiosk's 志愿者
 // button needs names, reasons and notes, and the kiosk has no keyboard.
 // simple-keyboard 3.8.192 with the pinyin candidates of simple-keyboard-layouts
-// 3.4.265 (both vendored, offline): type "wang", tap 王. 中/EN switches between
+// 3.4.265 (both vendored, offline): type "wang", tap 王; common words too (pinyin-phrases-1,
+// from jieba's and pypinyin's MIT data): type "zhengjian", tap 证件. 中/EN switches between
 // pinyin and plain letters. Scan boxes are left to the scanner (scan.js).
 // Shown only where <body data-osk="true"> (requests from the kiosk itself).
 import chinese from "./vendor/simple-keyboard-layouts-3.4.265/chinese.js";
+import phrases from "./vendor/pinyin-phrases-1/phrases.js";
+
+// Single characters first (what names are typed with), then common words for the same
+// pinyin ("xian": 现 先 … 西安); a longer pinyin ("zhengjian") is a word only: 证件.
+// simple-keyboard offers the candidates of the longest key the typed text ends with.
+const candidates = { ...chinese.layoutCandidates };
+for (const [key, words] of Object.entries(phrases)) {
+  candidates[key] = candidates[key] ? `${candidates[key]} ${words}` : words;
+}
+const LONGEST_KEY = Math.max(...Object.keys(candidates).map((key) => key.length));
+
+// The library's own rule (the longest key the text before the caret ends with, any case),
+// by looking each ending up: simple-keyboard 3.8.192 builds a RegExp for every key on every
+// key press, 30 ms with 6,000 keys on a busy 2-core machine instead of 1.
+function inputCandidates(input) {
+  const before = (input.substring(0, this.getCaretPositionEnd() || 0) || input).toLowerCase();
+  for (let length = Math.min(LONGEST_KEY, before.length); length > 0; length -= 1) {
+    const key = before.slice(-length);
+    if (Object.hasOwn(candidates, key)) { return { candidateKey: key, candidateValue: candidates[key] }; }
+  }
+  return {};
+}
 
 const body = document.body;
 if (body.dataset.osk === "true" && window.SimpleKeyboard) {
@@ -42,7 +65,7 @@ if (body.dataset.osk === "true" && window.SimpleKeyboard) {
     disableCaretPositioning: true,
     layout: plain,
     layoutName: "default",
-    layoutCandidates: chinese.layoutCandidates,
+    layoutCandidates: candidates,
     enableLayoutCandidates: true,
     layoutCandidatesPageSize: 9,
     display: labels,
@@ -77,7 +100,10 @@ if (body.dataset.osk === "true" && window.SimpleKeyboard) {
   }
 
   function show(el) {
-    if (!keyboard) { keyboard = make(); }
+    if (!keyboard) {
+      keyboard = make();
+      keyboard.getInputCandidates = inputCandidates;
+    }
     target = el;
     keyboard.setInput(el.value);
     // PINs are digits: plain keys, no pinyin candidates.

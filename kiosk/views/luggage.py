@@ -292,5 +292,7 @@ def release(deposit_id):
 def about():
     """Tell a worker how left luggage works here and to see a volunteer (no check-in on the kiosk)."""
     station_rules = rules()
+    # The pick-up the volunteer's check-in will offer first: the two screens never disagree.
+    due = next(moment for moment, is_default in luggage.pickup_choices(station_rules) if is_default)
     return render_template("screen/luggage.html", room=luggage.room_left(station_rules), printer_down=printer_down(),
-                           closing=station_rules.closing_time, max_bags=station_rules.max_bags)
+                           hours=station_rules.hours, due=pickup_label(due), max_bags=station_rules.max_bags)

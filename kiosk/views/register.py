@@ -238,6 +238,7 @@ def _context(step, draft):
         common = _common_destinations()
         context["provinces"] = regions.destination_provinces(common)
         context["common"] = common
+        context["undecided"] = regions.UNDECIDED
     elif step == "city":
         context["province"] = regions.find(draft.destination)
         context["cities"] = regions.cities(draft.destination)

@@ -11,6 +11,7 @@ from kiosk.central import scope as scopes
 from kiosk.central import users
 from kiosk.central.models import database as central_db
 from kiosk.errors import DomainError
+from tests.central.conftest import DAY
 from tests.central.conftest import PASSWORD
 from tests.central.conftest import OfficeAuth
 from tests.central.conftest import seed_regions
@@ -137,3 +138,31 @@ def test_a_spreadsheet_too_large_to_open_is_refused_with_what_to_do(offices, mon
     monkeypatch.setattr(exports, "MAX_ROWS", 10)
     response = offices["510000"].get("/export.xlsx", query_string=WEEK)
     assert response.status_code == 400 and "请缩短日期范围" in text(response)
+
+
+def test_a_worker_who_has_not_decided_where_to_work_is_counted_and_shown_as_undecided(central_app, kiosks, tmp_path):
+    """不确定/还没定 at the kiosk travels as its own destination and reads 未定 at the office, page and spreadsheet."""
+    from kiosk import regions
+    from kiosk.central import pull
+    from kiosk.central import registry
+
+    token = "token-leshan-kyzx-0123456789abcdef"
+    kiosk = kiosks("k-leshan", SYNC_TOKEN=token, STATION="leshan-kyzx", STATION_NAME="乐山客运中心站", STATION_COUNTY="511102")
+    kiosk.count("registrations", DAY, 2, direction="work", county="511102", destination=regions.UNDECIDED)
+    kiosk.count("registrations", DAY, 1, direction="work", county="511102", destination="440000")
+    kiosk.bundle(tmp_path / "leshan.json")
+    kiosk.stop()
+    with central_app.app_context(), central_db.connection_context():
+        registry.register("乐山客运中心站 1号机", "-", token)
+        pull.import_bundle(tmp_path / "leshan.json")
+        users.add("市中区局", PASSWORD, role="viewer", scope="511102")
+    client = central_app.test_client()
+    assert OfficeAuth(client).sign_in("市中区局").status_code == 303
+    day = {"from": DAY.isoformat(), "to": DAY.isoformat()}
+    destinations = text(client.get("/", query_string=day)).split('id="register-destinations"')[1].split("</table>")[0]
+    assert "未定" in destinations and "unsure" not in destinations
+    assert destinations.index("未定") < destinations.index("广东")  # 2 undecided before 1 to Guangdong
+    book = load_workbook(io.BytesIO(client.get("/export.xlsx", query_string=day).get_data()))
+    rows = [[c.value for c in row] for sheet in book for row in sheet.iter_rows()]
+    undecided = [row for row in rows if "未定" in row]
+    assert undecided and undecided[0][:3] == [None, "未定", 2]

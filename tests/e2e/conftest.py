@@ -140,6 +140,35 @@ def leave_before_closing(page):
             continue
 
 
+@pytest.fixture
+def new_page(browser, request):
+    """Open another browser window (a volunteer's tablet beside the kiosk) in a context of its own.
+
+    Every context it opened is closed after the test, passed or failed (a failed one leaves a
+    screenshot), so a failing test does not leave a tablet open for the rest of its module.
+    """
+    contexts = []
+
+    def open_page(viewport, **options):
+        options.setdefault("locale", "zh-CN")
+        context = browser.new_context(viewport=viewport, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    report = getattr(request.node, "rep_call", None)
+    for number, context in enumerate(contexts, start=1):
+        if report is not None and report.failed and context.pages:
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+            context.pages[-1].screenshot(path=str(ARTIFACTS / f"{name}-window{number}.png"), full_page=True)
+        for page in context.pages:
+            leave_before_closing(page)
+        context.close()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield

@@ -41,10 +41,9 @@ def take_warm_pack(page, url, suffix=""):
     return page.locator("#ticket-preview").get_attribute("data-payload")
 
 
-def open_desk(browser, url, name="王芳", pin="2468"):
-    """Sign a volunteer in on a tablet and open the gift-pack desk."""
-    desk = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN").new_page()
-    desk.set_default_timeout(10_000)
+def open_desk(new_page, url, name="王芳", pin="2468"):
+    """Sign a volunteer in on a tablet (a window from the new_page fixture) and open the gift-pack desk."""
+    desk = new_page(TABLET, has_touch=True)
     desk.goto(f"{url}/volunteer/")
     desk.get_by_role("link", name=name).tap()
     tap_pin(desk, pin)
@@ -75,7 +74,7 @@ def register_with_a_phone(page, server):
     page.get_by_role("heading", name="领取礼包").wait_for()
 
 
-def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out(browser, page, station):
+def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out(new_page, page, station):
     register_with_a_phone(page, station)
     assert page.locator("#pack-return").get_by_role("button", name="领取").is_visible()  # registered: ID-only pack too
     page.locator("#pack-return").get_by_role("button", name="领取").tap()
@@ -86,7 +85,7 @@ def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out
     assert page.locator("#ticket-preview img").evaluate("img => img.complete && img.naturalWidth > 300")
     assert payload.split(".")[2] == page.locator("#voucher-code").inner_text().replace("-", "")
 
-    desk = open_desk(browser, station.url)
+    desk = open_desk(new_page, station.url)
     counts = desk.locator("#counts-return")
     assert counts.locator('[data-count="issued"]').inner_text() == "1"
     assert counts.locator('[data-count="reserved"]').inner_text() == "1"
@@ -111,7 +110,6 @@ def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out
     assert "由王芳发放" in card.inner_text()
     assert counts.locator('[data-count="redeemed"]').inner_text() == "1"
     screenshot(desk, "desk-second-scan-refused")
-    desk.context.close()
 
     # The same phone registers again later: the pack is one per person in the campaign.
     page.locator("#reset-form").evaluate("form => form.submit()")
@@ -120,10 +118,10 @@ def test_a_registered_worker_takes_a_pack_and_a_volunteer_scans_and_hands_it_out
     assert "每人限领一份" in page.locator("#pack-return").inner_text()
 
 
-def test_a_typed_code_works_and_a_void_needs_a_reason(browser, page, station):
+def test_a_typed_code_works_and_a_void_needs_a_reason(new_page, page, station):
     take_warm_pack(page, station.url)
     code = page.locator("#voucher-code").inner_text()
-    desk = open_desk(browser, station.url)
+    desk = open_desk(new_page, station.url)
     desk.locator("#scan-box").fill(code.lower())
     desk.get_by_role("button", name="查询").tap()
     desk.locator("#voucher-card").get_by_role("heading", name="暖心小礼包").wait_for()
@@ -132,7 +130,6 @@ def test_a_typed_code_works_and_a_void_needs_a_reason(browser, page, station):
     desk.get_by_role("button", name="作废凭证").tap()
     desk.get_by_text("凭证已作废，礼包已退回可发数量。").wait_for()
     assert desk.locator('#counts-warm [data-count="voided"]').inner_text() == "1"
-    desk.context.close()
 
 
 def test_a_volunteer_allows_a_pack_at_the_kiosk_with_pin_and_reason(page, station):
@@ -154,9 +151,9 @@ def test_the_voucher_fits_a_full_hd_screen_too(page, station):
     take_warm_pack(page, station.url, suffix="-full-hd")
 
 
-def test_a_manager_counts_a_delivery_in_on_the_stock_screen(browser, station):
+def test_a_manager_counts_a_delivery_in_on_the_stock_screen(new_page, station):
     add_volunteer(station.app, name="陈站长", pin="864297", role="manager")
-    desk = open_desk(browser, station.url, name="陈站长", pin="864297")
+    desk = open_desk(new_page, station.url, name="陈站长", pin="864297")
     desk.get_by_role("link", name="库存").tap()
     desk.get_by_role("heading", name="礼包库存").wait_for()
     desk.get_by_label("数量").fill("40")
@@ -164,7 +161,6 @@ def test_a_manager_counts_a_delivery_in_on_the_stock_screen(browser, station):
     desk.get_by_role("button", name="记录").tap()
     desk.wait_for_function("document.querySelector('#stock-warm [data-count=\"on_hand\"]').textContent.trim() === '43'")
     screenshot(desk, "packs-stock")
-    desk.context.close()
 
 
 def test_with_the_printer_out_of_paper_the_worker_is_told_before_taking_a_pack(page, serve):
