@@ -45,6 +45,7 @@ PROMPTS = {
     "trips.who": N_("Type your ID number or phone number, then tap Book."),
     "trips.booked": N_("Your seat tickets are printing. Please arrive 30 minutes early."),
     "trips.ticket": N_("Scan your seat ticket to see your trip."),
+    "trips.waiting_place": N_("You are on the waiting list. When a seat frees, bring the same ID or phone to the desk."),
     "help.job_list": N_("Here are jobs, local ones first. Tap one to see it."),
     "help.job": N_("Tap the big button to print this job and take it with you."),
     "help.job_print": N_("Your job slip is printing. Please take it with you."),
@@ -70,6 +71,7 @@ NOT_SCREENS = {
     "register.party", "register.consent", "register.phone", "register.id_number", "register.other_document",
     "register.confirm", "register.card", "luggage_screen.static",
     "trips.book", "trips.who_post", "trips.who_card",  # redirect to the booked screen, or show the trip or keypad again
+    "trips.wait",  # redirects to the waiting-list place (or the keypad first)
     "packs.ticket_png",  # the voucher's ticket picture, an image inside the voucher screen
     "packs.voucher_state",  # the voucher screen refreshing itself while its ticket prints
     # The wage-arrears tip names its step as register does (help.tip_<step>).
