@@ -167,14 +167,16 @@ def day_sheet(day, services=tuple(tallies.SERVICES), now=None):
     return dataclasses.replace(sheet, closed_at=closing.closed_at, closed_by=closing.closed_by.name)
 
 
-def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, packs=None):
+def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, packs=None, corrections=True):
     """Return a day's sheet from the count cells.
 
     Outstanding vouchers are counted at the end of the day, or now for the
     day still running; bags in custody are as of now. A handful of queries
     whatever the season's size: the console redraws this after every tap.
     A page that shows more of the day passes what it read already: ``cells``
-    (counts.day_cells of the day) and ``packs`` (pack_stock at the same moment).
+    (counts.day_cells of the day) and ``packs`` (pack_stock at the same moment);
+    one that does not show the late corrections (the console home) passes
+    ``corrections=False`` and the sheet's ``corrections`` stay empty, unread.
     """
     moment = min(now or clock.now(), _end_of(day))
     if cells is None or cells.day != day or LEVEL not in cells.levels:
@@ -207,7 +209,7 @@ def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, pack
             "in_custody": luggage.custody(),
         },
         tallies=tuple((key, cells.total(tallies.METRIC, service=key)) for key in tally_keys),
-        corrections=tuple(corrections_booked_on(day)),
+        corrections=tuple(corrections_booked_on(day)) if corrections else (),
     )
 
 

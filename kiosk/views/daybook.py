@@ -70,7 +70,7 @@ def overview_context():
     packs = daybook.pack_stock()
     stock = [pack for pack in packs if pack.active]
     return {
-        "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs),
+        "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs, corrections=False),
         "calendar_day": clock.local_day(),  # the heading says today's date even once today is closed
         "stock": stock,
         "setup": setup_steps(stock),
