@@ -280,14 +280,19 @@ def _levels(day, cells):
 
 def corrections_booked_on(day):
     """Return the late corrections counted on this day."""
-    return [_correction(row) for row in LateCorrection.select().where(LateCorrection.booked_on == day)
-            .order_by(LateCorrection.at, LateCorrection.id)]
+    return _corrections(LateCorrection.booked_on == day)
 
 
 def corrections_for(day):
     """Return the late corrections made for this (closed) day, wherever they were booked."""
-    return [_correction(row) for row in LateCorrection.select().where(LateCorrection.corrects == day)
-            .order_by(LateCorrection.at, LateCorrection.id)]
+    return _corrections(LateCorrection.corrects == day)
+
+
+def _corrections(where):
+    """The corrections that match, oldest first, with who made them (one statement, not one per name)."""
+    rows = (LateCorrection.select(LateCorrection, Volunteer).join(Volunteer).where(where)
+            .order_by(LateCorrection.at, LateCorrection.id))
+    return [_correction(row) for row in rows]
 
 
 def _correction(row):
