@@ -21,8 +21,9 @@ from kiosk.models import StationSetting
 from kiosk.models import database
 
 
-# How many times this process provisioned the station: callers that cache
-# current() (kiosk/views/station_info.py, per request) compare it to re-read.
+# How many times this process provisioned the station or changed its settings:
+# callers that cache current_with_prompts() (kiosk/views/station_info.py, per
+# request) compare it to re-read.
 _revision = 0
 
 
@@ -153,15 +154,35 @@ def provision(code, name, county_code, hotline=""):
 
 
 def revision():
-    """Return a number that changes whenever provision() runs in this process."""
+    """Return a number that changes whenever provision() or change_prompts() runs in this process."""
     return _revision
 
 
 def current():
     """Return this kiosk's StationInfo, or None before provisioning."""
     kiosk = Kiosk.current()
+    return _info(kiosk) if kiosk is not None else None
+
+
+def current_with_prompts():
+    """Return (StationInfo or None, PromptSettings) in one statement.
+
+    Pages show the station in their status bar and the screens or the console
+    the prompts' volume; the settings come along as two subqueries by their
+    unique key (read apart only before provisioning).
+    """
+    def setting(key):
+        return StationSetting.select(StationSetting.value).where(StationSetting.key == key)
+
+    kiosk = (Kiosk.select(Kiosk, Station, setting("prompt_volume").alias("prompt_volume"),
+                          setting("prompt_muted").alias("prompt_muted"))
+             .join(Station).order_by(Kiosk.id).first())
     if kiosk is None:
-        return None
+        return None, prompt_settings()
+    return _info(kiosk), _prompts({"prompt_volume": kiosk.prompt_volume, "prompt_muted": kiosk.prompt_muted})
+
+
+def _info(kiosk):
     station = kiosk.station
     return StationInfo(
         code=station.code,
@@ -187,17 +208,23 @@ class PromptSettings:
 
 def prompt_settings():
     """Return the station's prompt volume and mute (defaults until a volunteer changes them)."""
-    rows = {s.key: s.value for s in StationSetting.select().where(StationSetting.key.in_(("prompt_volume", "prompt_muted")))}
+    return _prompts({s.key: s.value for s in StationSetting.select()
+                     .where(StationSetting.key.in_(("prompt_volume", "prompt_muted")))})
+
+
+def _prompts(values):
+    """PromptSettings from the stored values by key (a missing or None value: the default)."""
     default = PromptSettings()
     try:
-        volume = min(max(int(rows.get("prompt_volume", default.volume)), 0), 100)
+        volume = min(max(int(values.get("prompt_volume") or default.volume), 0), 100)
     except ValueError:
         volume = default.volume
-    return PromptSettings(volume=volume, muted=rows.get("prompt_muted", "0") == "1")
+    return PromptSettings(volume=volume, muted=values.get("prompt_muted") == "1")
 
 
 def change_prompts(action, volunteer_id=None):
     """Apply a console tap ("louder", "quieter", "mute", "unmute") and return the new settings."""
+    global _revision
     if action not in ("louder", "quieter", "mute", "unmute"):
         raise DomainError(N_("That is not a setting of the spoken prompts."))
     with database.atomic():
@@ -216,4 +243,5 @@ def change_prompts(action, volunteer_id=None):
                         StationSetting.updated_by: volunteer_id},
             ).execute()
         audit.record("prompts", "station:prompts", volunteer_id, detail=f"volume {volume}, {'muted' if muted else 'on'}")
+    _revision += 1
     return PromptSettings(volume, muted)

@@ -8,6 +8,8 @@ import pytest
 
 from kiosk import clock
 from kiosk import counts
+from kiosk import luggage
+from kiosk import stations
 from kiosk import tallies
 from kiosk import vouchers
 from kiosk.models import DayClose
@@ -65,6 +67,34 @@ def test_console_home_shows_todays_figures_stock_and_the_report_link(client, aut
     assert "暖心小礼包 可发礼包 10 / 礼包库存 10" in text
     assert "库存不足" in body  # 10 free, warning at 10
     assert f'href="/volunteer/day/{today}"' in body
+
+
+def check_in_two_bags(app, volunteer):
+    def work():
+        rules = luggage.Rules.from_config(app.config)
+        keys = luggage.Keys(stations.current().kiosk_id, "k", "p")
+        due = clock.now() + datetime.timedelta(hours=6)
+        luggage.check_in(["backpack", "suitcase"], next(iter(rules.shelves)), due, "", volunteer, rules, keys)
+
+    in_db(app, work)
+
+
+def test_console_home_counts_the_bags_in_custody_beside_the_stock(app, client, auth, volunteer, stocked):
+    """The bags are read with the pack stock (one statement): the number is the same."""
+    check_in_two_bags(app, volunteer)
+    auth.sign_in(volunteer)
+
+    body = client.get("/volunteer/").get_data(as_text=True)
+
+    assert 'id="today-bags">2<' in body
+    assert "暖心小礼包 可发礼包 10 / 礼包库存 10" in visible_text(body)
+
+
+def test_console_home_counts_the_bags_in_custody_at_a_station_without_packs(app, client, auth, volunteer):
+    check_in_two_bags(app, volunteer)
+    auth.sign_in(volunteer)
+
+    assert 'id="today-bags">2<' in client.get("/volunteer/").get_data(as_text=True)
 
 
 def test_a_tally_tap_tells_the_overview_to_refresh(client, auth, volunteer, stocked):

@@ -32,3 +32,14 @@ def test_a_page_without_a_station_yet_says_service_point(app, client):
         database.execute_sql("DELETE FROM kiosk")
     page = client.get("/statusbar").get_data(as_text=True)
     assert "乐山客运中心站" not in page and "服务站" in page
+
+
+def test_prompts_changed_during_a_request_are_read_again_with_the_station(app):
+    """The prompt settings come with the station (one read per request) and are never stale, down to 0."""
+    with app.test_request_context("/"), database.connection_context():
+        assert station_info.prompt_settings() == stations.PromptSettings(volume=80, muted=False)
+        for _ in range(10):
+            stations.change_prompts("quieter")
+        stations.change_prompts("mute")
+        assert station_info.prompt_settings() == stations.PromptSettings(volume=0, muted=True)
+        assert station_info.current().name == "乐山客运中心站"

@@ -167,14 +167,17 @@ def day_sheet(day, services=tuple(tallies.SERVICES), now=None):
     return dataclasses.replace(sheet, closed_at=closing.closed_at, closed_by=closing.closed_by.name)
 
 
-def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, packs=None):
+def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, packs=None, corrections=True,
+               custody=None):
     """Return a day's sheet from the count cells.
 
     Outstanding vouchers are counted at the end of the day, or now for the
     day still running; bags in custody are as of now. A handful of queries
     whatever the season's size: the console redraws this after every tap.
     A page that shows more of the day passes what it read already: ``cells``
-    (counts.day_cells of the day) and ``packs`` (pack_stock at the same moment).
+    (counts.day_cells of the day), ``packs`` and ``custody`` (``on_hand()``);
+    one that does not show the late corrections (the console home) passes
+    ``corrections=False`` and the sheet's ``corrections`` stay empty, unread.
     """
     moment = min(now or clock.now(), _end_of(day))
     if cells is None or cells.day != day or LEVEL not in cells.levels:
@@ -204,10 +207,10 @@ def live_sheet(day, services=tuple(tallies.SERVICES), now=None, cells=None, pack
                        "repeat": cells.total("registrations.repeat")},
         luggage={
             **luggage.day_counts(day, cells),
-            "in_custody": luggage.custody(),
+            "in_custody": luggage.custody() if custody is None else custody,
         },
         tallies=tuple((key, cells.total(tallies.METRIC, service=key)) for key in tally_keys),
-        corrections=tuple(corrections_booked_on(day)),
+        corrections=tuple(corrections_booked_on(day)) if corrections else (),
     )
 
 
@@ -218,7 +221,25 @@ def pack_stock(moment=None):
     One statement: a correlated count per pack type that the voucher index
     on (pack type, expires) answers from the few vouchers still valid.
     """
-    moment = moment or clock.now()
+    return list(_pack_stock_query(moment or clock.now()))
+
+
+def on_hand():
+    """Return (pack_stock(), luggage.custody()) now, in one statement: what the console home shows is on the shelves.
+
+    The two luggage numbers ride along on every pack row as subqueries that
+    do not depend on the row (SQLite runs them once); a station without pack
+    types reads them apart.
+    """
+    tickets, bags = luggage.custody_queries()
+    packs = list(_pack_stock_query(clock.now()).select_extend(tickets.alias("custody_tickets"),
+                                                              bags.alias("custody_bags")))
+    if not packs:
+        return packs, luggage.custody()
+    return packs, (packs[0].custody_tickets or 0, packs[0].custody_bags or 0)
+
+
+def _pack_stock_query(moment):
     day = clock.local_day(moment)
     outstanding = (
         Voucher.select(fn.COUNT(Voucher.id))
@@ -227,9 +248,9 @@ def pack_stock(moment=None):
     )
     offered = fn.EXISTS(PackOffer.select(PackOffer.id).join(Campaign)
                         .where(PackOffer.pack_type == PackType.id, Campaign.starts <= day, Campaign.ends >= day))
-    return list(PackType.select(PackType, outstanding.alias("outstanding"), offered.alias("offered"))
-                .where(PackType.station.in_(Kiosk.select(Kiosk.station)))
-                .order_by(PackType.id))
+    return (PackType.select(PackType, outstanding.alias("outstanding"), offered.alias("offered"))
+            .where(PackType.station.in_(Kiosk.select(Kiosk.station)))
+            .order_by(PackType.id))
 
 
 def _end_of(day):
@@ -259,14 +280,19 @@ def _levels(day, cells):
 
 def corrections_booked_on(day):
     """Return the late corrections counted on this day."""
-    return [_correction(row) for row in LateCorrection.select().where(LateCorrection.booked_on == day)
-            .order_by(LateCorrection.at, LateCorrection.id)]
+    return _corrections(LateCorrection.booked_on == day)
 
 
 def corrections_for(day):
     """Return the late corrections made for this (closed) day, wherever they were booked."""
-    return [_correction(row) for row in LateCorrection.select().where(LateCorrection.corrects == day)
-            .order_by(LateCorrection.at, LateCorrection.id)]
+    return _corrections(LateCorrection.corrects == day)
+
+
+def _corrections(where):
+    """The corrections that match, oldest first, with who made them (one statement, not one per name)."""
+    rows = (LateCorrection.select(LateCorrection, Volunteer).join(Volunteer).where(where)
+            .order_by(LateCorrection.at, LateCorrection.id))
+    return [_correction(row) for row in rows]
 
 
 def _correction(row):

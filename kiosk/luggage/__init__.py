@@ -646,6 +646,13 @@ def custody():
     return tickets or 0, bags or 0
 
 
+def custody_queries():
+    """custody()'s two numbers as one-value queries (tickets, bags), for a page that reads them inside its own."""
+    on_shelf = LuggageBag.released_at.is_null()
+    return (LuggageBag.select(fn.COUNT(fn.DISTINCT(LuggageBag.deposit))).where(on_shelf),
+            LuggageBag.select(fn.COUNT(LuggageBag.id)).where(on_shelf))
+
+
 def bags_of(deposit):
     """Return the deposit's bags in order."""
     return list(LuggageBag.select().where(LuggageBag.deposit == deposit.id).order_by(LuggageBag.number))

@@ -67,10 +67,11 @@ def overview_context():
 
     cells = day_being_counted()
     open_day = cells.day
-    packs = daybook.pack_stock()
+    packs, custody = daybook.on_hand()
     stock = [pack for pack in packs if pack.active]
     return {
-        "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs),
+        "today": daybook.live_sheet(open_day, _services(), cells=cells, packs=packs, corrections=False,
+                                    custody=custody),
         "calendar_day": clock.local_day(),  # the heading says today's date even once today is closed
         "stock": stock,
         "setup": setup_steps(stock),
@@ -83,7 +84,7 @@ def setup_steps(stock):
     if not stock:
         return [N_("No gift packs are set up yet. A station manager adds them and counts stock in "
                    "(flask packs add, stock-in), then opens a campaign and offers them.")]
-    if not any(pack.offered for pack in stock):  # read with the stock (daybook.pack_stock)
+    if not any(pack.offered for pack in stock):  # read with the stock (daybook.on_hand)
         return [N_("No gift pack is on offer today: open a campaign and offer the packs "
                    "(flask packs campaign, offer). Workers are told to ask a volunteer until then.")]
     return []

@@ -22,8 +22,8 @@ from flask_babel import gettext
 
 from kiosk import htmx
 from kiosk import speech
-from kiosk import stations
 from kiosk.i18n import LANGUAGES
+from kiosk.views import station_info
 
 bp = Blueprint("speech", __name__)
 
@@ -76,19 +76,12 @@ def prompt_context():
     if not current_app.config["PROMPTS_ENABLED"] or request.path.startswith("/volunteer"):
         return {"prompt_src": None, "prompt_volume": 0, "prompt_muted": True}
     key = screen_key()
-    settings = _settings()
+    settings = station_info.prompt_settings()
     return {
         "prompt_src": prompt_url(key) if key else None,
         "prompt_volume": settings.volume,
         "prompt_muted": settings.muted,
     }
-
-
-def _settings():
-    cached = g.get("_prompt_settings")
-    if cached is None:
-        cached = g._prompt_settings = stations.prompt_settings()
-    return cached
 
 
 def announce_swapped_screen(response):

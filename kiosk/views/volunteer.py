@@ -21,6 +21,7 @@ from kiosk import volunteers
 from kiosk import web
 from kiosk.errors import DomainError
 from kiosk.models import Volunteer
+from kiosk.views import station_info
 from kiosk.views.console import devices
 from kiosk.views.console import keep_device_cookie
 from kiosk.views.console import redirect_to
@@ -60,7 +61,7 @@ def index():
     if g.volunteer is None:
         return sign_in()
     return render_template(
-        "volunteer/home.html", **tally_context(), **overview_context(), prompt_settings=stations.prompt_settings(),
+        "volunteer/home.html", **tally_context(), **overview_context(), prompt_settings=station_info.prompt_settings(),
         # This request's own clock check said trusted: no need to read the row again.
         clock_doubt=None if g.get("clock_trusted") else clock.suspect(), clock_now=clock.local_time(),
     )
