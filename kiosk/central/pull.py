@@ -133,12 +133,15 @@ class Summary:
         return [o for o in self.outcomes if o.attempts > 1]
 
 
-def fetch(kiosk, since, page_size, limits, deadline=None):
-    """GET one page from a kiosk within the limits; return the verified, validated batch."""
+def fetch(kiosk, since, page_size, limits, deadline=None, trips=False):
+    """GET one page from a kiosk within the limits; return the verified, validated batch.
+
+    ``trips``: ask for the kiosk's trip statuses too (a kiosk too old to know them ignores it).
+    """
     if not isinstance(limits, Limits):  # a number: the read timeout (older callers)
         limits = Limits(connect=min(float(limits), Limits.connect), read=float(limits))
     deadline = deadline or time.monotonic() + limits.deadline
-    query = urllib.parse.urlencode({"since": since, "limit": page_size})
+    query = urllib.parse.urlencode({"since": since, "limit": page_size, **({"trips": 1} if trips else {})})
     status, data = _get(kiosk, f"/sync/cells?{query}", limits, deadline)
     if status == 401:
         raise PullFailed(N_("The kiosk refused the token: register its current one (`flask --app kiosk sync info`)."))
@@ -364,13 +367,13 @@ def pull_one(kiosk, page_size, limits, db=None, start=None):
     deadline = time.monotonic() + limits.deadline
     outcome = Outcome(kiosk.name, ok=True)
     since, latest_id = start if start is not None else run(_cursor_of, kiosk)
-    batch = fetch(kiosk, since, page_size, limits, deadline)
+    batch = fetch(kiosk, since, page_size, limits, deadline, trips=True)
     if batch["kiosk"] != latest_id:
         # A different kiosk id answered (first pull, or the kiosk was wiped):
         # read it from its own cursor, which is 0 for a new history.
         own = run(_own_cursor, batch["kiosk"])
         if own != since:
-            batch = fetch(kiosk, own, page_size, limits, deadline)
+            batch = fetch(kiosk, own, page_size, limits, deadline, trips=True)
     identity = batch["kiosk"]
     for _ in range(MAX_PAGES):
         if batch["kiosk"] != identity:

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from kiosk import stations
 from kiosk import sync
+from kiosk import trips
 from kiosk.models import database
 
 
@@ -19,8 +20,9 @@ def sync_group():
 def sync_export(out):
     """Write every count cell to a signed bundle for `flask --app kiosk.central import`."""
     with database.connection_context():
-        batch = sync.write_bundle(out, current_app.config["SYNC_TOKEN"])
-    click.echo(f"wrote {len(batch['cells'])} count cells (up to change {batch['head']}) of kiosk {batch['kiosk']} to {out}")
+        statuses = trips.statuses(current_app.config["TRIPS_CHECK_IN_HOURS"])
+        batch = sync.write_bundle(out, current_app.config["SYNC_TOKEN"], statuses)
+    click.echo(f"wrote {len(batch['cells'])} count cells, {len(statuses)} trips (up to change {batch['head']}) of kiosk {batch['kiosk']} to {out}")
 
 
 @sync_group.command("info")
