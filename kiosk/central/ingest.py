@@ -93,6 +93,24 @@ def ingest(batch, kiosk, now=None, pulled=False):
     return received
 
 
+def ingest_trips(batch, kiosk, now=None):
+    """Take only the trips' statuses of a verified, validated batch (the daytime ``pull --trips-only``).
+
+    The cells and cursor stay for the evening pull. The kiosk id must be one this registration already
+    sent counts under; return how many trips were stored (0 when the batch carried none or was older).
+    """
+    now = now or utcnow()
+    with write_transaction():
+        history = History.get_or_none(History.kiosk_id == batch["kiosk"], History.registered == kiosk.id)
+        if history is None:
+            raise wire.BatchRefused(N_("Kiosk %(kiosk)s answered under an identity not pulled yet: "
+                                       "the evening pull reads it first."), kiosk=kiosk.name)
+        if "trips" not in batch:
+            return 0
+        station = _station(batch["station"])
+        return store_trips(batch["kiosk"], station.id, batch["trips"], wire.generated_at(batch), now)
+
+
 def upsert_cells(history_id, station_id, cells):
     """Insert or replace cells where the incoming sequence is newer; return rows changed.
 

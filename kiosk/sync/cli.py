@@ -17,12 +17,14 @@ def sync_group():
 
 @sync_group.command("export")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Bundle file to write (e.g. on a USB stick).")
-def sync_export(out):
-    """Write every count cell to a signed bundle for `flask --app kiosk.central import`."""
+@click.option("--no-trips", "no_trips", is_flag=True,
+              help="Leave out the trips' statuses (for an office older than them, which refuses a bundle carrying them).")
+def sync_export(out, no_trips):
+    """Write every count cell (and the trips' statuses) to a signed bundle for `flask --app kiosk.central import`."""
     with database.connection_context():
-        statuses = trips.statuses(current_app.config["TRIPS_CHECK_IN_HOURS"])
+        statuses = None if no_trips else trips.statuses(current_app.config["TRIPS_CHECK_IN_HOURS"])
         batch = sync.write_bundle(out, current_app.config["SYNC_TOKEN"], statuses)
-    click.echo(f"wrote {len(batch['cells'])} count cells, {len(statuses)} trips (up to change {batch['head']}) of kiosk {batch['kiosk']} to {out}")
+    click.echo(f"wrote {len(batch['cells'])} count cells, {len(statuses or [])} trips (up to change {batch['head']}) of kiosk {batch['kiosk']} to {out}")
 
 
 @sync_group.command("info")

@@ -13,6 +13,7 @@ from kiosk.central import pull
 from kiosk.central import registry
 from kiosk.central import users
 from kiosk.central.models import database as central_db
+from kiosk.central.models import History
 from kiosk.central.models import Station
 from kiosk.central.models import TripStatus
 from kiosk.central.models import utcnow
@@ -194,3 +195,25 @@ def test_a_county_user_sees_only_its_stations_trips(central_app, kiosks, tmp_pat
     with central_app.app_context(), central_db.connection_context():
         assert TripStatus.select().count() == 6
     assert ingest.TRIP_COLUMNS  # the stored columns are the wire's, less id
+
+
+def test_the_daytime_trips_only_pull_refreshes_trips_and_leaves_the_counts_to_the_evening(central_app, kiosks):
+    kiosk = kiosks()
+    late, road, _ = put_trips(kiosk)
+    with central_app.app_context(), central_db.connection_context():
+        register("bus station", kiosk)
+        assert not pull_all(central_app).failed
+        cursor = History.get(History.registered == registry.get("bus station").id).cursor
+        # A kiosk that reported no trip out is not asked during the day (this one would not even answer).
+        registry.register("quiet station", "http://127.0.0.1:9", "another-token-0123456789abcdef")
+    with kiosk.app.app_context(), kiosk_db.connection_context():
+        trips.check_in_safe(late, None)
+        trips.arrive(road, None)
+    kiosk.count("registrations", delta=2, direction="home", county="511102")
+    result = central_app.test_cli_runner().invoke(args=["pull", "--trips-only"])
+    assert result.exit_code == 0, result.output
+    assert "bus station: ok, 3 trips" in result.output and "quiet station" not in result.output
+    with central_app.app_context(), central_db.connection_context():
+        stored = {s.trip_id: s for s in TripStatus.select()}
+        assert History.get(History.registered == registry.get("bus station").id).cursor == cursor
+    assert not stored[late].overdue and stored[late].next_due_at > utcnow() and stored[road].state == "arrived"
