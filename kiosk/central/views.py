@@ -107,7 +107,8 @@ def dashboard():
     context = report_context(start, end, scope, station)
     if htmx and not htmx.history_restore_request:
         return render_template("central/_report.html", **context)
-    return render_template("central/dashboard.html", **context, **kiosk_context(scope))
+    return render_template("central/dashboard.html", trips_out=office_trips.on_the_road(scope), **context,
+                           **kiosk_context(scope))
 
 
 @bp.get("/station/<code>")

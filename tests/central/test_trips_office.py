@@ -63,7 +63,9 @@ def test_a_pull_brings_the_trips_and_the_page_lists_the_overdue_one_first_in_red
 
     client = central_app.test_client()
     OfficeAuth(client).sign_in("省厅")
-    assert 'id="nav-trips"' in client.get("/").get_data(as_text=True)  # linked from the dashboard
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'id="nav-trips"' in dashboard  # linked from the dashboard, which also says a check-in is overdue
+    assert "在途的 2 班专车专列中有 1 班报平安超时" in dashboard
     page = client.get("/trips").get_data(as_text=True)
     rows = page.split('id="trip-table"')[1].split("</table>")[0].split("<tr")[2:]
     assert [f'data-trip="{t}"' in row for row, t in zip(rows, (late, road, boarding), strict=True)] == [True] * 3
@@ -185,6 +187,7 @@ def test_a_county_user_sees_only_its_stations_trips(central_app, kiosks, tmp_pat
             users.add(f"{county}局", PASSWORD, role="viewer", scope=county)
     client = central_app.test_client()
     assert OfficeAuth(client).sign_in("511102局").status_code == 303
+    assert "在途的 2 班专车专列中有 1 班报平安超时" in client.get("/").get_data(as_text=True)  # not 4 and 2
     page = client.get("/trips").get_data(as_text=True)
     assert "乐山客运中心站" in page and "峨眉山汽车站" not in page
     assert page.count("data-trip=") == 3

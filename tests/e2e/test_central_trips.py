@@ -58,7 +58,9 @@ def test_the_trips_page_puts_the_overdue_trip_first_in_red(office, new_page, siz
     page.fill("input[name=password]", PASSWORD)
     page.click("#sign-in button[type=submit]")
     page.wait_for_url(f"{office.url}/")
-    page.click("#nav-trips")
+    assert "1 班报平安超时" in page.locator("#trips-alert").inner_text()
+    screenshot(page, f"central-dashboard-trips-alert-{size}")
+    page.click("#trips-alert a")
     page.wait_for_url("**/trips")
     rows = page.locator("#trip-table tbody tr")
     assert rows.count() == 3
