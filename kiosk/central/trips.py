@@ -32,23 +32,34 @@ class Listed:
 
 
 def listed(scope, station=None, now=None):
-    """The trips inside a scope (and of one station when given), overdue first, most overdue first."""
+    """The trips inside a scope (and of one station when given), overdue first, most overdue first.
+
+    Trips on the road are read first and all (up to MOST_LISTED), so a long list of trips not yet
+    left can never push an overdue one off the page.
+    """
     now = now or utcnow()
-    query = (TripStatus.select(TripStatus, Station).join(Station)
-             .where(scope.condition()).order_by(TripStatus.departs_at, TripStatus.id).limit(MOST_LISTED))
-    if station is not None:
-        query = query.where(Station.code == station)
-    rows = []
-    for status in query:
-        late = (now - status.next_due_at if status.state == "departed" and status.next_due_at
-                and status.next_due_at < now else None)
-        rows.append(Listed(status, status.station, late))
+
+    def query(*where):
+        found = TripStatus.select(TripStatus, Station).join(Station).where(scope.condition(), *where)
+        return found.where(Station.code == station) if station is not None else found
+
+    road = list(query(TripStatus.state == "departed").order_by(TripStatus.next_due_at, TripStatus.id)
+                .limit(MOST_LISTED))
+    rest = list(query(TripStatus.state != "departed").order_by(TripStatus.departs_at, TripStatus.id)
+                .limit(MOST_LISTED - len(road))) if len(road) < MOST_LISTED else []
+    rows = [Listed(s, s.station, _late(s, now)) for s in road + rest]
     rows.sort(key=lambda r: (not r.overdue, ORDER.get(r.status.state, 9),
-                             r.status.next_due_at if r.overdue else r.status.departs_at))
+                             r.status.next_due_at if r.status.state == "departed" else r.status.departs_at))
     return rows
 
 
-def on_the_road(scope):
-    """(trips on the road, of which overdue) inside a scope, for the dashboard's link."""
-    rows = [r for r in listed(scope) if r.status.state == "departed"]
-    return len(rows), sum(r.overdue for r in rows)
+def _late(status, now):
+    due = status.next_due_at
+    return now - due if status.state == "departed" and due is not None and due < now else None
+
+
+def on_the_road(scope, now=None):
+    """(trips on the road, of which overdue) inside a scope, for the dashboard's line."""
+    now = now or utcnow()
+    road = TripStatus.select().join(Station).where(scope.condition(), TripStatus.state == "departed")
+    return road.count(), road.where(TripStatus.next_due_at < now).count()
