@@ -211,7 +211,9 @@ def users_enable(name):
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--no-content", "no_content", is_flag=True, help="Counts only: no sealed tips in, no content out.")
 @click.option("--due", is_flag=True, help="Only the kiosks due now: the evening pull and its retries (the timer's).")
-def pull_command(only, concurrency, quiet, as_json, no_content, due):
+@click.option("--trips-only", "trips_only", is_flag=True,
+              help="Only the trips' statuses, from the kiosks that reported a trip boarding or on the road (daytime).")
+def pull_command(only, concurrency, quiet, as_json, no_content, due, trips_only):
     """Pull every registered kiosk's changed counts; exit 1 if any kiosk failed."""
     config = current_app.config
     with database.connection_context():
@@ -220,6 +222,9 @@ def pull_command(only, concurrency, quiet, as_json, no_content, due):
         except DomainError as error:
             _fail(error)
     kiosks = [k for k in kiosks if k.url]
+    if trips_only:
+        _pull_trips(kiosks, config, quiet)
+        return
     if due:
         kiosks = schedule.due(kiosks, config)
         if not kiosks:
@@ -257,6 +262,21 @@ def pull_command(only, concurrency, quiet, as_json, no_content, due):
     if not no_content:
         pulled = {o.name for o in summary.outcomes if o.ok}
         help_cli.evening_session([k for k in kiosks if k.name in pulled], quiet=quiet, silent=as_json)
+    if summary.failed:
+        sys.exit(1)
+
+
+def _pull_trips(kiosks, config, quiet):
+    """``pull --trips-only``: refresh the trips' statuses during the day; exit 1 if a kiosk failed."""
+    with database.connection_context():
+        kiosks = pulling.kiosks_with_trips_out(kiosks)
+        summary = pulling.pull_trips(kiosks, pulling.Limits.from_config(config), config["PULL_CONCURRENCY"])
+    for outcome in summary.outcomes:
+        if not quiet or not outcome.ok:
+            state = f"ok, {outcome.trips} trips" if outcome.ok else f"FAILED: {outcome.message()}"
+            click.echo(f"{outcome.name}: {state}")
+    ok = len(summary.outcomes) - len(summary.failed)
+    click.echo(f"trips of {len(summary.outcomes)} kiosks with trips out: {ok} ok, {len(summary.failed)} failed")
     if summary.failed:
         sys.exit(1)
 

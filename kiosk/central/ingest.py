@@ -23,6 +23,7 @@ from kiosk.central.models import database
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
 from kiosk.central.models import Station
+from kiosk.central.models import TripStatus
 from kiosk.central.models import utcnow
 from kiosk.central.models import write_transaction
 from kiosk.errors import N_
@@ -80,6 +81,8 @@ def ingest(batch, kiosk, now=None, pulled=False):
         if pulled:
             updates[History.clock_skew] = skew
         History.update(updates).where(History.id == history.id).execute()
+        if "trips" in batch:
+            store_trips(batch["kiosk"], station.id, batch["trips"], wire.generated_at(batch), now)
         _mark_success(kiosk, now)
     received = Received(batch["kiosk"], station.code, created, len(batch["cells"]), changed, cursor)
     received.warnings = _warnings(batch, skew, now)
@@ -88,6 +91,24 @@ def ingest(batch, kiosk, now=None, pulled=False):
             (N_("This bundle is older than what was already received; nothing in it was newer."), {})
         )
     return received
+
+
+def ingest_trips(batch, kiosk, now=None):
+    """Take only the trips' statuses of a verified, validated batch (the daytime ``pull --trips-only``).
+
+    The cells and cursor stay for the evening pull. The kiosk id must be one this registration already
+    sent counts under; return how many trips were stored (0 when the batch carried none or was older).
+    """
+    now = now or utcnow()
+    with write_transaction():
+        history = History.get_or_none(History.kiosk_id == batch["kiosk"], History.registered == kiosk.id)
+        if history is None:
+            raise wire.BatchRefused(N_("Kiosk %(kiosk)s answered under an identity not pulled yet: "
+                                       "the evening pull reads it first."), kiosk=kiosk.name)
+        if "trips" not in batch:
+            return 0
+        station = _station(batch["station"])
+        return store_trips(batch["kiosk"], station.id, batch["trips"], wire.generated_at(batch), now)
 
 
 def upsert_cells(history_id, station_id, cells):
@@ -122,6 +143,39 @@ def _upsert_sql(rows, param):
         '"value" = excluded."value", "seq" = excluded."seq", "station_id" = excluded."station_id" '
         f'WHERE "{table}"."seq" < excluded."seq"'
     )
+
+
+TRIP_COLUMNS = ("mode", "province", "city", "place", "departs_at", "seats", "booked", "boarded", "state",
+                "last_check_in_at", "next_due_at", "overdue")
+
+
+def store_trips(kiosk_id, station_id, trips, made, now):
+    """Replace a kiosk's trip statuses with a newer report (its whole list); an older report changes nothing.
+
+    Returns how many trips were stored (0 when the report was older than the one kept).
+    """
+    made = _naive_utc(made)
+    kept = TripStatus.select(TripStatus.reported_at).where(TripStatus.kiosk_id == kiosk_id).order_by(
+        TripStatus.reported_at.desc()).first()
+    if kept is not None and kept.reported_at > made:
+        return 0
+    TripStatus.delete().where(TripStatus.kiosk_id == kiosk_id,
+                              TripStatus.trip_id.not_in([t["id"] for t in trips] or [-1])).execute()
+    rows = [{"kiosk_id": kiosk_id, "station": station_id, "trip_id": t["id"], "reported_at": made, "received_at": now,
+             **{k: t[k] for k in TRIP_COLUMNS},
+             **{k: _naive_utc(wire.moment(t[k])) for k in ("departs_at", "last_check_in_at", "next_due_at")}}
+            for t in trips]
+    for start in range(0, len(rows), 100):
+        fields = [getattr(TripStatus, k) for k in ("station", "reported_at", "received_at", *TRIP_COLUMNS)]
+        TripStatus.insert_many(rows[start : start + 100]).on_conflict(
+            conflict_target=[TripStatus.kiosk_id, TripStatus.trip_id],
+            update={f: getattr(EXCLUDED, f.column_name) for f in fields},
+        ).execute()
+    return len(rows)
+
+
+def _naive_utc(moment):
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment is not None else None
 
 
 def _station(info):

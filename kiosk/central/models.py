@@ -195,7 +195,37 @@ class KioskSoftware(BaseModel):
     checked_at = DateTimeField(default=utcnow)
 
 
-MODELS = [Station, Kiosk, History, Cell, PullRun, OfficeUser, Release, KioskSoftware]
+class TripStatus(BaseModel):
+    """The latest status of one kiosk's return-to-work trip, as its last pull or bundle told it.
+
+    One row per (kiosk id, the kiosk's trip id), replaced by each newer report; a report is the
+    kiosk's whole current list, so trips it no longer lists are removed. Times are naive UTC.
+    No person: no escort, no booking.
+    """
+
+    kiosk_id = CharField(max_length=32)
+    station = ForeignKeyField(Station, backref="trips")
+    trip_id = BigIntegerField()
+    mode = CharField(max_length=8)
+    province = CharField(max_length=6)
+    city = CharField(max_length=6, null=True)
+    place = CharField(max_length=64)
+    departs_at = DateTimeField()
+    seats = IntegerField()
+    booked = IntegerField()
+    boarded = IntegerField()
+    state = CharField(max_length=12)
+    last_check_in_at = DateTimeField(null=True)
+    next_due_at = DateTimeField(null=True)
+    overdue = BooleanField(default=False)  # as the kiosk saw it when it reported
+    reported_at = DateTimeField()  # the kiosk's clock when it made the report
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("kiosk_id", "trip_id"), True),)
+
+
+MODELS = [Station, Kiosk, History, Cell, PullRun, OfficeUser, Release, KioskSoftware, TripStatus]
 
 
 # Columns added after the first release: (model, field name). An office

@@ -32,6 +32,7 @@ import threading
 import time
 import urllib.parse
 from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -42,6 +43,7 @@ from kiosk.central.models import database
 from kiosk.central.models import History
 from kiosk.central.models import Kiosk
 from kiosk.central.models import PullRun
+from kiosk.central.models import TripStatus
 from kiosk.central.models import utcnow
 from kiosk.central.models import write_transaction
 from kiosk.errors import DomainError
@@ -104,6 +106,7 @@ class Outcome:
     warnings: list = field(default_factory=list)
     attempts: int = 1
     version: str = ""  # the app release the kiosk said it runs, "" when it did not say
+    trips: int = 0  # trips' statuses stored (``pull_trips``)
 
     def message(self):
         """The error in English, for the command line and the log."""
@@ -133,12 +136,15 @@ class Summary:
         return [o for o in self.outcomes if o.attempts > 1]
 
 
-def fetch(kiosk, since, page_size, limits, deadline=None):
-    """GET one page from a kiosk within the limits; return the verified, validated batch."""
+def fetch(kiosk, since, page_size, limits, deadline=None, trips=False):
+    """GET one page from a kiosk within the limits; return the verified, validated batch.
+
+    ``trips``: ask for the kiosk's trip statuses too (a kiosk too old to know them ignores it).
+    """
     if not isinstance(limits, Limits):  # a number: the read timeout (older callers)
         limits = Limits(connect=min(float(limits), Limits.connect), read=float(limits))
     deadline = deadline or time.monotonic() + limits.deadline
-    query = urllib.parse.urlencode({"since": since, "limit": page_size})
+    query = urllib.parse.urlencode({"since": since, "limit": page_size, **({"trips": 1} if trips else {})})
     status, data = _get(kiosk, f"/sync/cells?{query}", limits, deadline)
     if status == 401:
         raise PullFailed(N_("The kiosk refused the token: register its current one (`flask --app kiosk sync info`)."))
@@ -364,13 +370,13 @@ def pull_one(kiosk, page_size, limits, db=None, start=None):
     deadline = time.monotonic() + limits.deadline
     outcome = Outcome(kiosk.name, ok=True)
     since, latest_id = start if start is not None else run(_cursor_of, kiosk)
-    batch = fetch(kiosk, since, page_size, limits, deadline)
+    batch = fetch(kiosk, since, page_size, limits, deadline, trips=True)
     if batch["kiosk"] != latest_id:
         # A different kiosk id answered (first pull, or the kiosk was wiped):
         # read it from its own cursor, which is 0 for a new history.
         own = run(_own_cursor, batch["kiosk"])
         if own != since:
-            batch = fetch(kiosk, own, page_size, limits, deadline)
+            batch = fetch(kiosk, own, page_size, limits, deadline, trips=True)
     identity = batch["kiosk"]
     for _ in range(MAX_PAGES):
         if batch["kiosk"] != identity:
@@ -563,6 +569,49 @@ def import_bundle(path):
     raise wire.BatchRefused(
         N_("The signature does not match: the data was changed or comes from another kiosk.")
     )
+
+
+def kiosks_with_trips_out(kiosks):
+    """The kiosks given (with an address) whose last report holds a trip boarding or on the road."""
+    wanted = {kiosk.id: kiosk for kiosk in kiosks if kiosk.url}
+    query = (History.select(History.registered).distinct()
+             .join(TripStatus, on=(TripStatus.kiosk_id == History.kiosk_id))
+             .where(TripStatus.state.in_(("open", "departed")), History.registered.is_null(False)))
+    found = {registered for (registered,) in query.tuples()}
+    return [kiosk for kiosk_id, kiosk in wanted.items() if kiosk_id in found]
+
+
+def pull_trips(kiosks, limits=None, concurrency=16):
+    """Ask each kiosk for its trips' statuses only (one page of at most one cell, ``trips=1``); return a Summary.
+
+    Cheap enough for every half hour of the day: the cells and cursor are left to the evening pull, and a
+    failure is only reported (the kiosk's sync state on the dashboard stays the evening pull's).
+    """
+    limits = limits or Limits()
+    starts = {kiosk.id: _cursor_of(kiosk) for kiosk in kiosks}
+
+    def ask(kiosk):
+        try:
+            return kiosk, fetch(kiosk, starts[kiosk.id][0], 1, limits, trips=True)
+        except DomainError as error:
+            return kiosk, error
+
+    summary = Summary()
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(kiosks) or 1))) as pool:
+        for kiosk, answer in pool.map(ask, kiosks):
+            outcome = Outcome(kiosk.name, ok=False)
+            if isinstance(answer, DomainError):
+                outcome.error = answer
+            else:
+                try:
+                    outcome.trips = ingest.ingest_trips(answer, kiosk)
+                    outcome.ok, outcome.kiosk_id = True, answer["kiosk"]
+                except DomainError as error:
+                    outcome.error = error
+            if not outcome.ok:
+                log.warning("trips-only pull of %s refused or failed: %s", kiosk.name, outcome.message())
+            summary.outcomes.append(outcome)
+    return summary
 
 
 def describe(outcome):

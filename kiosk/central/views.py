@@ -29,8 +29,10 @@ from kiosk.central import releases
 from kiosk.central import registry
 from kiosk.central import reports
 from kiosk.central import schedule
+from kiosk.central import trips as office_trips
 from kiosk.central import scope as scopes
 from kiosk.central.models import PullRun
+from kiosk.central.models import utcnow
 from kiosk.errors import DomainError
 from kiosk.errors import N_
 from kiosk.errors import NotFound
@@ -51,6 +53,7 @@ def inject_languages():
         "measure_header": measure_header,
         "metrics_get": metrics.get,
         "region_path": region_path,
+        "region_name": reports.region_name,
     }
 
 
@@ -104,7 +107,8 @@ def dashboard():
     context = report_context(start, end, scope, station)
     if htmx and not htmx.history_restore_request:
         return render_template("central/_report.html", **context)
-    return render_template("central/dashboard.html", **context, **kiosk_context(scope))
+    return render_template("central/dashboard.html", trips_out=office_trips.on_the_road(scope), **context,
+                           **kiosk_context(scope))
 
 
 @bp.get("/station/<code>")
@@ -113,7 +117,8 @@ def station_page(code):
     start, end, scope, _ = period()
     found = scope.station(code)
     context = report_context(start, end, scopes.Scope(found.county_code), found.code)
-    return render_template("central/station.html", found=found, **context, **kiosk_context(scope, found.code))
+    return render_template("central/station.html", found=found, trips=office_trips.listed(scope, found.code),
+                           now=utcnow(), **context, **kiosk_context(scope, found.code))
 
 
 @bp.get("/summary")
@@ -302,3 +307,10 @@ def init_errors(app):
         return render_error(500, gettext("Something went wrong"), gettext("Please try again."))
 
     app.after_request(web.security_headers)
+
+
+@bp.get("/trips")
+def trip_list():
+    """返岗专车: the reader's trips on the road and around today, overdue safety check-ins first."""
+    scope = reader_scope()
+    return render_template("central/trips.html", trips=office_trips.listed(scope), now=utcnow(), scope=scope)

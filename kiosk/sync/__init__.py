@@ -34,25 +34,28 @@ __all__ = [
 ]
 
 
-def page(token, since=0, limit=PAGE_SIZE):
-    """Return the signed batch of cells changed after ``since``, at most ``limit``."""
+def page(token, since=0, limit=PAGE_SIZE, trips=None):
+    """Return the signed batch of cells changed after ``since``, at most ``limit``.
+
+    ``trips`` (the trips domain's ``statuses``, when the office asked for them) rides along.
+    """
     if not _count(since):
         raise BatchRefused(N_("The cursor must be a whole number, zero or more."))
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
     cells = counts.changed_since(since, limit)
     head = counts.head()  # read after the cells, so it is never below the last one
     upto = cells[-1].seq if cells else since
-    return _batch(token, since, upto, head, upto < head, cells)
+    return _batch(token, since, upto, head, upto < head, cells, trips)
 
 
-def bundle(token):
-    """Return the signed batch of every cell: what a USB bundle holds."""
+def bundle(token, trips=None):
+    """Return the signed batch of every cell (and the trips' statuses when given): what a USB bundle holds."""
     cells = counts.changed_since(0, limit=None)
     head = counts.head()
-    return _batch(token, 0, head, head, False, cells)
+    return _batch(token, 0, head, head, False, cells, trips)
 
 
-def _batch(token, since, upto, head, more, cells):
+def _batch(token, since, upto, head, more, cells, trips=None):
     info = stations.current()
     batch = {
         "format": FORMAT,
@@ -68,12 +71,14 @@ def _batch(token, since, upto, head, more, cells):
             {"day": c.day, "metric": c.metric, "dims": c.dims, "value": c.value, "seq": c.seq} for c in cells
         ],
     }
+    if trips is not None:
+        batch["trips"] = trips
     return sign(validate(batch), token)
 
 
-def write_bundle(path, token):
+def write_bundle(path, token, trips=None):
     """Write every cell as a signed bundle file; return the batch written (renamed into place when whole)."""
-    return write_document(path, bundle(token))
+    return write_document(path, bundle(token, trips))
 
 
 def day_report(day):

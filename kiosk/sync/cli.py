@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from kiosk import stations
 from kiosk import sync
+from kiosk import trips
 from kiosk.models import database
 
 
@@ -16,11 +17,14 @@ def sync_group():
 
 @sync_group.command("export")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Bundle file to write (e.g. on a USB stick).")
-def sync_export(out):
-    """Write every count cell to a signed bundle for `flask --app kiosk.central import`."""
+@click.option("--no-trips", "no_trips", is_flag=True,
+              help="Leave out the trips' statuses (for an office older than them, which refuses a bundle carrying them).")
+def sync_export(out, no_trips):
+    """Write every count cell (and the trips' statuses) to a signed bundle for `flask --app kiosk.central import`."""
     with database.connection_context():
-        batch = sync.write_bundle(out, current_app.config["SYNC_TOKEN"])
-    click.echo(f"wrote {len(batch['cells'])} count cells (up to change {batch['head']}) of kiosk {batch['kiosk']} to {out}")
+        statuses = None if no_trips else trips.statuses(current_app.config["TRIPS_CHECK_IN_HOURS"])
+        batch = sync.write_bundle(out, current_app.config["SYNC_TOKEN"], statuses)
+    click.echo(f"wrote {len(batch['cells'])} count cells, {len(statuses or [])} trips (up to change {batch['head']}) of kiosk {batch['kiosk']} to {out}")
 
 
 @sync_group.command("info")

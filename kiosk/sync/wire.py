@@ -11,7 +11,13 @@ bundle file carried on a USB stick. Both are *batches*:
      "station": {"code", "name", "county"}, "since": N, "next": M, "head": H,
      "more": bool, "generated_at": <kiosk clock, UTC>,
      "cells": [{"day", "metric", "dims", "value", "seq"}, …],
+     "trips": [{"id", "mode", "province", "city", "place", "departs_at", "seats", "booked",
+                "boarded", "state", "last_check_in_at", "next_due_at", "overdue"}, …],  (optional)
      "signature": HMAC-SHA256(SYNC_TOKEN, canonical JSON of the rest)}
+
+``trips`` is optional both ways: the office asks for it (``&trips=1``), so an
+older office, whose check wants exactly the other fields, never receives it,
+and an older kiosk ignores the question and sends the batch without it.
 
 Why a bearer token plus an HMAC made with that same per-kiosk token: the
 office registers one secret per kiosk (``kiosks add NAME URL``, token on stdin) and that
@@ -54,6 +60,21 @@ BATCH_FIELDS = frozenset(
 )
 STATION_FIELDS = frozenset({"code", "name", "county"})
 CELL_FIELDS = frozenset({"day", "metric", "dims", "value", "seq"})
+# Optional parts of a batch: an office or kiosk older than one of them neither sends nor asks for it.
+OPTIONAL_FIELDS = frozenset({"trips"})
+
+# ``trips`` (optional): the kiosk's return-to-work trips on the road or departing around today, sent
+# when the office asks (``/sync/cells?…&trips=1``, first page) and in bundles. Codes, places, times
+# and seat counts only: no escort, no booking, nothing about a person.
+TRIP_FIELDS = frozenset({
+    "id", "mode", "province", "city", "place", "departs_at", "seats", "booked", "boarded", "state",
+    "last_check_in_at", "next_due_at", "overdue",
+})
+TRIP_MODES = frozenset({"bus", "train"})
+TRIP_STATES = frozenset({"open", "departed", "arrived", "cancelled"})
+MAX_TRIPS = 500
+MAX_TRIP_SEATS = 2000
+REGION_CODE = re.compile(r"[1-9][0-9]0000|[1-9][0-9]{3}00")
 
 KIOSK_ID = re.compile(r"[0-9a-f]{32}")
 KEY_ID = re.compile(r"[0-9a-f]{16}")
@@ -133,7 +154,7 @@ def validate(batch):
     personal data can travel even if a feature tried to count by it.
     """
     batch = {k: v for k, v in batch.items() if k != "signature"}
-    _require(set(batch) == BATCH_FIELDS, "fields")
+    _require(BATCH_FIELDS <= set(batch) <= BATCH_FIELDS | OPTIONAL_FIELDS, "fields")
     _require(batch["format"] == FORMAT, "format")
     _require(_text(batch["kiosk"], KIOSK_ID), "kiosk")
     _require(_text(batch["key"], KEY_ID), "key")
@@ -154,7 +175,31 @@ def validate(batch):
         _check_cell(cell, since, upto)
         seqs.add(cell["seq"])
     _require(len(seqs) == len(batch["cells"]), "duplicate seq")
+    if "trips" in batch:
+        trips = batch["trips"]
+        _require(isinstance(trips, list) and len(trips) <= MAX_TRIPS, "trips")
+        for trip in trips:
+            _check_trip(trip)
+        _require(len({trip["id"] for trip in trips}) == len(trips), "duplicate trip id")
     return batch
+
+
+def _check_trip(trip):
+    _require(isinstance(trip, dict) and set(trip) == TRIP_FIELDS, "trip fields")
+    _require(_count(trip["id"]) and trip["id"] < 2**63, "trip id")
+    _require(trip["mode"] in TRIP_MODES if isinstance(trip["mode"], str) else False, "trip mode")
+    _require(_text(trip["province"], REGION_CODE) and trip["province"].endswith("0000"), "trip province")
+    _require(trip["city"] is None or (_text(trip["city"], REGION_CODE) and trip["city"][:2] == trip["province"][:2]),
+             "trip city")
+    place = trip["place"]
+    _require(isinstance(place, str) and 0 < len(place) <= 64 and place.isprintable(), "trip place")
+    _require(all(_count(trip[k]) and trip[k] <= MAX_TRIP_SEATS for k in ("seats", "booked", "boarded")),
+             "trip seats")
+    _require(trip["state"] in TRIP_STATES if isinstance(trip["state"], str) else False, "trip state")
+    _require(_moment(trip["departs_at"]) is not None, "trip departs_at")
+    for key in ("last_check_in_at", "next_due_at"):
+        _require(trip[key] is None or _moment(trip[key]) is not None, f"trip {key}")
+    _require(isinstance(trip["overdue"], bool), "trip overdue")
 
 
 def _check_cell(cell, since, upto):
@@ -210,6 +255,11 @@ def write_document(path, document):
         os.fsync(f.fileno())
     os.replace(tmp, path)
     return document
+
+
+def moment(text):
+    """Return an ISO time with its zone (``…Z``) as an aware datetime, None for None or bad text."""
+    return _moment(text) if text is not None else None
 
 
 def generated_at(batch):

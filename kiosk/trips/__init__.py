@@ -22,6 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from peewee import fn
 from peewee import IntegrityError
 
 from kiosk import audit
@@ -778,6 +779,40 @@ def for_console(now=None, days_back=3):
     since = now - datetime.timedelta(days=days_back)
     return list(Trip.select().where((Trip.state.in_(("open", "departed"))) | (Trip.departs_at > since))
                 .order_by(Trip.departs_at, Trip.id))
+
+
+def statuses(hours, now=None, days_back=1):
+    """Return the trips the central office follows, in the sync's ``trips`` shape (kiosk.sync.wire).
+
+    Trips still open or on the road, and those departing or ended since ``days_back`` days: codes,
+    place, times (UTC, ``Z``), seat counts, state and safety check-ins. Nothing about a person: no
+    escort, no booking.
+    """
+    now = now or clock.now()
+    since = now - datetime.timedelta(days=days_back)
+    listed = list(Trip.select().where(Trip.state.in_(("open", "departed")) | (Trip.departs_at > since)
+                                      | (Trip.arrived_at > since) | (Trip.cancelled_at > since))
+                  .order_by(Trip.departs_at, Trip.id).limit(500))
+    seats = {}
+    for trip_id, state, n in (Seat.select(Seat.trip, Seat.state, fn.COUNT(Seat.id))
+                              .where(Seat.trip.in_([t.id for t in listed])).group_by(Seat.trip, Seat.state).tuples()):
+        seats.setdefault(trip_id, {})[state] = n
+    return [_status(trip, seats.get(trip.id, {}), hours, now) for trip in listed]
+
+
+def _status(trip, seats, hours, now):
+    due = check_in_due(trip, hours)
+    return {
+        "id": trip.id, "mode": trip.mode, "province": trip.destination_province, "city": trip.destination_city,
+        "place": trip.departure_place, "departs_at": _utc_text(trip.departs_at),
+        "seats": trip.seats, "booked": sum(seats.values()), "boarded": seats.get("boarded", 0),
+        "state": trip.state, "last_check_in_at": _utc_text(trip.last_check_in_at), "next_due_at": _utc_text(due),
+        "overdue": due is not None and due < now,
+    }
+
+
+def _utc_text(moment):
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
 # --- manifest and retention ---------------------------------------------------------

@@ -6,6 +6,7 @@ from flask import jsonify
 from flask import request
 
 from kiosk import sync
+from kiosk import trips
 from kiosk import web
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -33,7 +34,11 @@ def cells():
     except ValueError:
         return _json({"error": "since and limit must be whole numbers below 2**63"}, 400)
     try:
-        page = sync.page(token, since, limit)
+        # The office asks for the trips' statuses with ``trips=1`` (an older office does not, and
+        # would refuse a batch carrying them).
+        asked = request.args.get("trips") == "1"
+        statuses = trips.statuses(current_app.config["TRIPS_CHECK_IN_HOURS"]) if asked else None
+        page = sync.page(token, since, limit, statuses)
     except sync.BatchRefused as refusal:  # a count that breaks the format must not leave
         current_app.logger.error("sync page refused: %s", refusal)
         return _json({"error": str(refusal)}, 500)
