@@ -5,17 +5,26 @@
 // from jieba's and pypinyin's MIT data): type "zhengjian", tap 证件. 中/EN switches between
 // pinyin and plain letters. Scan boxes are left to the scanner (scan.js).
 // Shown only where <body data-osk="true"> (requests from the kiosk itself).
-import chinese from "./vendor/simple-keyboard-layouts-3.4.265/chinese.js";
-import phrases from "./vendor/pinyin-phrases-1/phrases.js";
+// The pinyin tables (chinese.js 37 kB, phrases.js 140 kB) are fetched and merged on the first
+// tap on a text field, not with every kiosk page: most visits never open the keyboard.
+let candidates = null;
+let LONGEST_KEY = 0;
 
 // Single characters first (what names are typed with), then common words for the same
 // pinyin ("xian": 现 先 … 西安); a longer pinyin ("zhengjian") is a word only: 证件.
 // simple-keyboard offers the candidates of the longest key the typed text ends with.
-const candidates = { ...chinese.layoutCandidates };
-for (const [key, words] of Object.entries(phrases)) {
-  candidates[key] = candidates[key] ? `${candidates[key]} ${words}` : words;
+async function loadCandidates() {
+  const [{ default: chinese }, { default: phrases }] = await Promise.all([
+    import("./vendor/simple-keyboard-layouts-3.4.265/chinese.js"),
+    import("./vendor/pinyin-phrases-1/phrases.js"),
+  ]);
+  const merged = { ...chinese.layoutCandidates };
+  for (const [key, words] of Object.entries(phrases)) {
+    merged[key] = merged[key] ? `${merged[key]} ${words}` : words;
+  }
+  LONGEST_KEY = Math.max(...Object.keys(merged).map((key) => key.length));
+  candidates = merged;
 }
-const LONGEST_KEY = Math.max(...Object.keys(candidates).map((key) => key.length));
 
 // The library's own rule (the longest key the text before the caret ends with, any case),
 // by looking each ending up: simple-keyboard 3.8.192 builds a RegExp for every key on every
@@ -99,12 +108,19 @@ if (body.dataset.osk === "true" && window.SimpleKeyboard) {
       !el.readOnly && !el.disabled && !el.hasAttribute("data-scan-box") && !el.closest("[data-no-osk]");
   }
 
-  function show(el) {
-    if (!keyboard) {
-      keyboard = make();
-      keyboard.getInputCandidates = inputCandidates;
-    }
+  let loading = null;
+
+  async function show(el) {
     target = el;
+    if (!keyboard) {
+      loading = loading || loadCandidates();
+      await loading;
+      if (target !== el) { return; }  // another field was tapped (or the keyboard put away) meanwhile
+      if (!keyboard) {
+        keyboard = make();
+        keyboard.getInputCandidates = inputCandidates;
+      }
+    }
     keyboard.setInput(el.value);
     // PINs are digits: plain keys, no pinyin candidates.
     setPinyin(el.type !== "password" && el.inputMode !== "numeric");

@@ -11,6 +11,10 @@ def tap_keys(page, keys):
         page.locator(f'#osk .hg-button[data-skbtn="{key}"]').tap()
 
 
+def word_tables_fetched(page):
+    return page.evaluate("performance.getEntriesByType('resource').some(e => e.name.includes('pinyin-phrases'))")
+
+
 def open_the_roster_and_tap_the_name_field(page, server):
     """A manager signs in at the kiosk, opens 志愿者名单 and taps the new volunteer's name: the keyboard opens."""
     add_volunteer(server.app, name="陈站长", pin="246813", role="manager")
@@ -20,8 +24,12 @@ def open_the_roster_and_tap_the_name_field(page, server):
     page.get_by_role("button", name="登录").tap()
     page.get_by_role("link", name="志愿者名单").tap()
     field = page.locator('input[name="name"]')
+    field.wait_for()
+    # The pinyin word tables (about 180 kB) come with the first tap on a field, not with every page.
+    assert not word_tables_fetched(page)
     field.tap()
     page.locator("#osk").wait_for()
+    assert word_tables_fetched(page)
     return field
 
 
