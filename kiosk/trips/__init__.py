@@ -433,12 +433,7 @@ def book(trip_id, person, seats, token, printer=None, now=None):
     now = now or clock.now()
     if not isinstance(person, Person) or not person.hash:
         raise DomainError(N_("A booking needs your ID number or phone number."))
-    try:
-        seats = int(seats)
-    except (TypeError, ValueError):
-        seats = 0
-    if not 1 <= seats <= MOST_SEATS_PER_BOOKING:
-        raise DomainError(N_("Book between 1 and %(most)s seats."), most=MOST_SEATS_PER_BOOKING)
+    seats = checked_seats(seats)
     if not isinstance(token, str) or not re.fullmatch(r"[0-9a-f]{32}", token):
         raise DomainError(N_("This screen is out of date. Please start again."))
     with counts.write_transaction():
@@ -450,6 +445,17 @@ def book(trip_id, person, seats, token, printer=None, now=None):
         booking = take_seats(trip, person, seats, token, printer, now, held=held_for_waiting_list(trip, except_for=person))
     printing.wake()
     return booking
+
+
+def checked_seats(seats):
+    """Return how many seats were asked for, as a whole number from 1 to MOST_SEATS_PER_BOOKING, or refuse."""
+    try:
+        seats = int(seats)
+    except (TypeError, ValueError):
+        seats = 0
+    if not 1 <= seats <= MOST_SEATS_PER_BOOKING:
+        raise DomainError(N_("Book between 1 and %(most)s seats."), most=MOST_SEATS_PER_BOOKING)
+    return seats
 
 
 def take_seats(trip, person, seats, token, printer, now, held=0):

@@ -44,12 +44,7 @@ def join(trip_id, person, seats, now=None):
     now = now or clock.now()
     if not isinstance(person, trips.Person) or not person.hash:
         raise DomainError(N_("The waiting list needs your ID number or phone number."))
-    try:
-        seats = int(seats)
-    except (TypeError, ValueError):
-        seats = 0
-    if not 1 <= seats <= trips.MOST_SEATS_PER_BOOKING:
-        raise DomainError(N_("Book between 1 and %(most)s seats."), most=trips.MOST_SEATS_PER_BOOKING)
+    seats = trips.checked_seats(seats)
     with counts.write_transaction():
         trip = trips.get(trip_id)
         trips.check_bookable(trip, now)
