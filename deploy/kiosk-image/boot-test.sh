@@ -83,14 +83,14 @@ truncate -s 6G "$disk"
 # Edit the boot partition (FAT, starting at 1 MiB) in place with mtools.
 esp="$disk@@1M"
 export MTOOLS_SKIP_CHECK=1
-mcopy -n -i "$esp" ::/loader/entries/nuantu.conf "$work/entry.conf"
+mcopy -n -i "$esp" ::/loader/entries/nuantu-a.conf "$work/entry.conf"
 # The serial port becomes /dev/console (listed last), so boot messages and an
 # emergency shell show up in the console log too. The probe does not power
 # off by itself: screen.py does, once the probe is done and the screen was
 # looked at.
 sed -i -e 's/console=ttyS0,115200 console=tty1/console=tty1 console=ttyS0,115200/' \
     -e 's/^options .*/& nuantu.probe/' "$work/entry.conf"
-mcopy -o -i "$esp" "$work/entry.conf" ::/loader/entries/nuantu.conf
+mcopy -o -i "$esp" "$work/entry.conf" ::/loader/entries/nuantu-a.conf
 token=boot-test-token-$(date +%s)-abcdefgh
 printf '%s\r\n' "# written by boot-test.sh" "STATION=boot-test" "STATION_NAME=启动测试站" \
     "STATION_COUNTY=510104" "PRINTER_URL=usb://0fe6:811e" "SYNC_TOKEN=$token" > "$work/provision.txt"
@@ -184,7 +184,7 @@ boot() {  # boot N: run QEMU, look at its screen, power it off when the probe is
     check "root is an overlay on tmpfs" grep -aq '^NUANTU-PROBE root overlay' "$log"
     check "lower root mounted read-only" grep -aqE '^NUANTU-PROBE root-lower .*\bro\b' "$log"
     check "journal on the data partition" grep -aq '^NUANTU-PROBE journal .*nuantu-data\|^NUANTU-PROBE journal /dev/' "$log"
-    check "data partition grown past 256M ($(probe data))" grep -aqE '^NUANTU-PROBE data /dev/vda3 +ext4 +[2-9]\.[0-9]G' "$log"
+    check "data partition grown past 256M ($(probe data))" grep -aqE '^NUANTU-PROBE data /dev/vda4 +ext4 +[2-9]\.[0-9]G' "$log"
     check "hardware watchdog in use ($(probe watchdog))" grep -aq '^NUANTU-PROBE watchdog 30s device /dev/watchdog0' "$log"
     check "udev rule for the provisioned usb:// printer" grep -aq '^NUANTU-PROBE printer-rule .*0fe6.*811e' "$log"
     echo "      after the kernel started: graphical.target at $(probe graphical), app ready at $(probe app-ready-after-boot), cage active at $(probe cage-active-after-boot)"

@@ -3,12 +3,13 @@
 # adapter on a technician's Linux machine).
 #
 #   flash.sh IMAGE DEVICE              whole disk: boot, root and an empty data partition
-#   flash.sh --keep-data IMAGE DEVICE  update: rewrite boot + root only, keep the
-#                                      data partition (database, settings, backups)
+#   flash.sh --keep-data IMAGE DEVICE  update: rewrite boot + root slot A only, keep
+#                                      the data partition (database, settings, backups)
 #
 # IMAGE is nuantu-kiosk-*.img or .img.zst; DEVICE a whole disk such as /dev/sdb.
 # --keep-data needs the same partition layout on both (every image from this
-# recipe has it: boot 256 MiB, root 3 GiB, then data).
+# recipe has it: boot 256 MiB, root slots A and B 3 GiB each, then data).
+# Kiosks updated in place use signed OS bundles instead (README, "Update").
 set -euo pipefail
 
 usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
@@ -62,22 +63,25 @@ if [[ "$image" == *.zst ]]; then
     raw=$scratch/image.img
     zstd -q -d "$image" -o "$raw"
 fi
-layout() {  # layout DISK: "start size name" of partitions 1-3, in sectors
-    sfdisk --dump "$1" | sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\),.*name="\([^"]*\)".*/\1 \2 \3/p' | head -n 3
+layout() {  # layout DISK: "start size name" of partitions 1-4, in sectors
+    sfdisk --dump "$1" | sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\),.*name="\([^"]*\)".*/\1 \2 \3/p' | head -n 4
 }
 layout "$raw" > "$scratch/image.layout"
 layout "$device" > "$scratch/device.layout"
-# Boot and root must match exactly, data must start where it did.
-if ! diff <(head -n 2 "$scratch/image.layout") <(head -n 2 "$scratch/device.layout") >/dev/null \
-    || [ "$(sed -n '3p' "$scratch/image.layout" | cut -d' ' -f1,3)" != "$(sed -n '3p' "$scratch/device.layout" | cut -d' ' -f1,3)" ]; then
+# Boot and both root slots must match exactly, data must start where it did
+# (a disk from before A/B roots, with data as partition 3, does not match).
+if ! diff <(head -n 3 "$scratch/image.layout") <(head -n 3 "$scratch/device.layout") >/dev/null \
+    || [ "$(sed -n '4p' "$scratch/image.layout" | cut -d' ' -f1,3)" != "$(sed -n '4p' "$scratch/device.layout" | cut -d' ' -f1,3)" ]; then
     echo "flash.sh: $device does not have this image's partition layout; --keep-data is impossible" >&2
     paste "$scratch/image.layout" "$scratch/device.layout" >&2
     exit 1
 fi
 while read -r start size name; do
-    [ "$name" = nuantu-data ] && continue
+    # The image's slot B is empty; the disk's (an older OS, no loader entry
+    # on the new boot partition) is left as it is.
+    case "$name" in nuantu-data|nuantu-root-b) continue ;; esac
     echo "writing $name ($((size / 2048)) MiB)"
     dd if="$raw" of="$device" bs=4M skip=$((start * 512)) seek=$((start * 512)) count=$((size * 512)) \
         iflag=skip_bytes,count_bytes,fullblock oflag=seek_bytes,direct conv=fsync,notrunc status=none
 done < "$scratch/image.layout"
-echo "boot and root updated; data partition kept"
+echo "boot and root slot A updated; data partition kept"
