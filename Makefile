@@ -11,7 +11,7 @@ CATALOGS := $(wildcard kiosk/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: lock run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-reports bench-vouchers bench-trips bench-prompts bench-daybook bench-help image-check image image-boot-test image-security bench-write-path
+.PHONY: lock run test fonts voice system-packages translations extract-messages bench bench-features bench-sync bench-reports bench-vouchers bench-trips bench-prompts bench-daybook bench-help image-check image image-boot-test image-security os-bundle image-ab-test bench-write-path
 
 run: $(RUN_STAMP) $(COMPILED) fonts voice
 	$(BIN)/flask --app kiosk init
@@ -133,6 +133,20 @@ image:
 
 image-boot-test:
 	deploy/kiosk-image/boot-test.sh --out $(IMAGE_OUT)
+
+# OS updates (A/B root slots). os-bundle signs the newest image's root, kernel
+# and initrd with the office's release key (RELEASE_KEY, default the office
+# instance's release-signing.key) into OUT/nuantu-os-VERSION.nuantu-os;
+# image-ab-test boots the image four times in QEMU: update into B, confirmed;
+# a bundle that never gets healthy, back on B.
+RELEASE_KEY ?= instance/release-signing.key
+os-bundle: $(RUN_STAMP)
+	image=$$(ls -t $(IMAGE_OUT)/nuantu-kiosk-*-amd64.img* | grep -v sha256 | head -n 1) && \
+	$(BIN)/python deploy/kiosk-image/os_bundle.py --key $(RELEASE_KEY) --image "$$image" \
+		--out $(IMAGE_OUT)/nuantu-os-$$(date -u +%Y%m%d%H%M).nuantu-os
+
+image-ab-test: $(RUN_STAMP)
+	deploy/kiosk-image/ab-boot-test.sh --out $(IMAGE_OUT)
 
 # Weekly on the build machine: rebuild the image when Debian (security) has
 # newer packages than the last one (Chromium above all); exit 10 = rebuilt.

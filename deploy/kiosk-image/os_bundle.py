@@ -88,7 +88,11 @@ def build(out, version, cmdline, root, kernel, initrd, signing_key, threads=2):
 
 
 def parts_of_image(image, scratch):
-    """Slot A's root partition, kernel, initrd and kernel command line of a built .img."""
+    """Slot A's root partition, kernel, initrd and kernel command line of a built .img (or .img.zst)."""
+    if str(image).endswith(".zst"):
+        raw = Path(scratch) / "disk.img"
+        subprocess.run(["zstd", "-q", "-d", "-f", str(image), "-o", str(raw)], check=True)
+        image = raw
     table = json.loads(subprocess.run(["sfdisk", "--json", str(image)], check=True,
                                       capture_output=True, text=True).stdout)["partitiontable"]
     sector = table.get("sectorsize", 512)
@@ -127,6 +131,7 @@ def main(argv=None):
     parser.add_argument("--initrd")
     parser.add_argument("--cmdline", help="kernel command line with root=PARTLABEL=nuantu-root-@SLOT@")
     parser.add_argument("--version", help="OS version (default with --image: its build-info's os-version)")
+    parser.add_argument("--append-cmdline", default="", help="more kernel options (tests: a bundle that never confirms)")
     args = parser.parse_args(argv)
     signing_key = keys.read_private(Path(args.key))
     with tempfile.TemporaryDirectory(prefix="nuantu-os-parts-", dir=Path(args.out).resolve().parent) as scratch:
@@ -135,6 +140,7 @@ def main(argv=None):
         else:
             root, kernel, initrd, cmdline, version = args.root, args.kernel, args.initrd, args.cmdline, None
         version = args.version or version
+        cmdline = " ".join(filter(None, [cmdline, args.append_cmdline]))
         if not (root and kernel and initrd and cmdline and version):
             parser.error("give --image, or --root --kernel --initrd --cmdline --version")
         manifest = build(args.out, version, cmdline, root, kernel, initrd, signing_key)

@@ -41,7 +41,7 @@ trap 'rm -rf "$scratch"' EXIT
 # -- the units: systemd-analyze verify and security --------------------------
 services=(nuantu-app.service cage@tty1.service nuantu-provision.service nuantu-grow-data.service
     nuantu-backup.service nuantu-sync-export.service nuantu-probe.service
-    nuantu-os-update.service nuantu-os-update-usb.service nuantu-os-confirm.service nuantu-os-reboot.service)
+    nuantu-os-update.service nuantu-os-boot.service nuantu-os-reboot.service)
 timers=(nuantu-backup.timer nuantu-sync-export.timer nuantu-os-reboot.timer nuantu-os-update.path)
 # Highest exposure each service may have, in tenths of the score
 # systemd-analyze security prints (0.0 safe .. 10.0 unsafe; --threshold takes
@@ -59,8 +59,7 @@ declare -A max_exposure=(
     # OS updates write a root partition and EFI variables and reboot: root,
     # devices, mounts; no network except the confirm's look at 127.0.0.1.
     [nuantu-os-update.service]=30
-    [nuantu-os-update-usb.service]=30
-    [nuantu-os-confirm.service]=35
+    [nuantu-os-boot.service]=35
     [nuantu-os-reboot.service]=50
 )
 

@@ -53,7 +53,7 @@ mkdir -p "$rootfs/var/lib/nuantu" "$rootfs/var/log/journal" "$rootfs/var/lib/sys
 systemctl --root="$rootfs" enable \
     nuantu-app.service cage@tty1.service nuantu-provision.service nuantu-grow-data.service \
     nuantu-probe.service nuantu-backup.timer nuantu-sync-export.timer \
-    nuantu-os-update.path nuantu-os-update-usb.service nuantu-os-confirm.service nuantu-os-reboot.timer \
+    nuantu-os-update.path nuantu-os-boot.service nuantu-os-reboot.timer \
     seatd.service chrony.service systemd-networkd.service systemd-resolved.service
 systemctl --root="$rootfs" set-default graphical.target
 # No login anywhere (root is locked anyway): not on tty1 (the screen) and not

@@ -488,8 +488,22 @@ def install(bundle, config, reboot="later", remove=True):
     return 0
 
 
-def install_spool(config, reboot=None):
-    """Install every bundle waiting in the spool folder (oldest first); a ``reboot-now`` file asks for an immediate reboot."""
+def on_trial(config):
+    """Whether the running slot is not (yet) loader.conf's default."""
+    running = running_slot(config.cmdline.read_text())
+    with MountedEsp(config) as esp:
+        return slot_of_entry(loader_default(esp)) != running
+
+
+def install_spool(config, reboot=None, wait=1800, sleep=time.sleep):
+    """Install every bundle waiting in the spool folder (oldest first); a ``reboot-now`` file asks for an immediate reboot.
+
+    During a trial boot it waits: the trial ends confirmed or in a reboot.
+    """
+    waited = 0
+    while on_trial(config) and waited < wait:
+        sleep(10)
+        waited += 10
     flag = config.spool / "reboot-now"
     wanted = reboot or ("now" if flag.exists() else "later")
     flag.unlink(missing_ok=True)
@@ -661,7 +675,9 @@ def main(argv=None):
     spool.add_argument("--reboot", choices=("now", "later"))
     conf = sub.add_parser("confirm", help="at boot: confirm a trial slot or fall back")
     conf.add_argument("--deadline", type=float, default=float(os.environ.get("NUANTU_OS_TRIAL_SECONDS", 600)))
-    sub.add_parser("install-usb", help="at boot: install a bundle found on a USB stick, reboot at once")
+    sub.add_parser("install-usb", help="install a bundle found on a USB stick, reboot at once")
+    boot = sub.add_parser("at-boot", help="confirm (or fall back), then install-usb")
+    boot.add_argument("--deadline", type=float, default=float(os.environ.get("NUANTU_OS_TRIAL_SECONDS", 600)))
     sub.add_parser("reboot-if-pending", help="reboot when a new slot waits for its first boot")
     sub.add_parser("status", help="print os-update.json")
     args = parser.parse_args(argv)
@@ -674,6 +690,9 @@ def main(argv=None):
         return install_spool(config, reboot=args.reboot)
     if args.command == "confirm":
         return confirm(config, deadline=args.deadline)
+    if args.command == "at-boot":
+        status = confirm(config, deadline=args.deadline)
+        return install_usb(config) if status == 0 else status
     if args.command == "install-usb":
         return install_usb(config)
     if args.command == "reboot-if-pending":
