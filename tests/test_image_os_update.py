@@ -298,3 +298,26 @@ def test_no_install_while_the_running_slot_is_on_trial(tmp_path, parts, office_k
     bundle = make_bundle(tmp_path, parts, office_key)
     assert kiosk.run("install", str(bundle)) == 1
     assert "runs on trial" in kiosk.status()["message"]
+
+
+def test_the_app_hands_a_bundle_from_a_stick_to_the_root_updater(tmp_path, parts, office_key):
+    from kiosk import create_app
+
+    kiosk = Kiosk(tmp_path, keys.public_text(office_key))
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    bundle = make_bundle(stick, parts, office_key)
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(kiosk.data / "instance")})
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["update", "install-os", str(bundle), "--now"])
+    assert result.exit_code == 0, result.output
+    assert bundle.exists()  # the stick is only read
+    assert sorted(p.name for p in (kiosk.data / "os-update").iterdir()) == [bundle.name, "reboot-now"]
+
+    # The path unit starts the root updater, which trusts only the signature.
+    assert kiosk.run("install-spool") == 0
+    assert kiosk.recorded() == ["bootctl set-oneshot nuantu-b.conf", "systemctl reboot"]
+    shown = json.loads(runner.invoke(args=["update", "os-status"]).output)
+    assert shown["slots"]["b"]["version"] == "2026.2"
+    assert "written to slot B; booting it once, now" in shown["message"]

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from kiosk import updates
+from kiosk.updates import os_handoff
 from kiosk.errors import DomainError
 
 
@@ -33,3 +34,18 @@ def update_install(file):
 def update_status():
     """Print the running release, a pending or trial one, failures and recent events as JSON."""
     click.echo(json.dumps(updates.status(current_app.config, current_app.config["VERSION"]), indent=1))
+
+
+@update_group.command("install-os")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--now", is_flag=True, help="Reboot into the new OS as soon as it is written (default: 03:30).")
+def update_install_os(file, now):
+    """Hand FILE (a signed .nuantu-os OS bundle) to the root updater, which checks and installs it."""
+    target = os_handoff.spool(current_app.instance_path, file, reboot_now=now)
+    click.echo(f"{target.name} handed to the OS updater; `flask --app kiosk update os-status` shows its verdict")
+
+
+@update_group.command("os-status")
+def update_os_status():
+    """Print the OS updater's state: the slots, their versions, the last refusal."""
+    click.echo(json.dumps(os_handoff.status(current_app.instance_path), indent=1, ensure_ascii=False))
