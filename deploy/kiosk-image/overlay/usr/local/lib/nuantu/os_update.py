@@ -151,14 +151,14 @@ def slot_of_entry(entry):
     return match.group(1) if match else None
 
 
-def write_atomically(path, data, mode=0o644):
+def write_atomically(path, data):
+    """Write via a temporary name and rename (also on the FAT boot partition, so no chmod)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as out:
         out.write(data if isinstance(data, bytes) else data.encode())
         out.flush()
         os.fsync(out.fileno())
-    os.chmod(tmp, mode)
     os.replace(tmp, path)
     fd = os.open(path.parent, os.O_RDONLY)
     try:
