@@ -321,3 +321,12 @@ def test_the_app_hands_a_bundle_from_a_stick_to_the_root_updater(tmp_path, parts
     shown = json.loads(runner.invoke(args=["update", "os-status"]).output)
     assert shown["slots"]["b"]["version"] == "2026.2"
     assert "written to slot B; booting it once, now" in shown["message"]
+
+
+def test_a_link_in_the_spool_is_not_followed(tmp_path, parts, office_key):
+    kiosk = Kiosk(tmp_path, keys.public_text(office_key))
+    bundle = make_bundle(tmp_path, parts, office_key)
+    (kiosk.data / "os-update" / bundle.name).symlink_to(bundle)
+    assert kiosk.run("install-spool") == 1
+    assert kiosk.recorded() == []
+    assert bundle.exists()

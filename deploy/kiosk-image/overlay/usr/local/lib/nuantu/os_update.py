@@ -35,20 +35,21 @@ partition (readable by the app). A refused bundle changes nothing else.
 """
 
 import argparse
+import base64
+import binascii
 import datetime
 import hashlib
 import json
 import logging
 import os
 import re
+import stat
 import subprocess
 import sys
 import tarfile
 import tempfile
 import threading
 import time
-import base64
-import binascii
 from pathlib import Path
 
 log = logging.getLogger("nuantu-os-update")
@@ -464,7 +465,11 @@ def install(bundle, config, reboot="later", remove=True):
     bundle = Path(bundle)
     try:
         public_key = release_key(config)
-        fd = os.open(bundle, os.O_RDONLY | os.O_NOFOLLOW)
+        # Not a symlink, not a FIFO or device the app put there: a regular file.
+        fd = os.open(bundle, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise Refused("not a regular file")
         with os.fdopen(fd, "rb") as raw, MountedEsp(config) as esp:
             try:
                 with tarfile.open(fileobj=raw, mode="r|") as tar:
