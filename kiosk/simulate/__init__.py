@@ -25,6 +25,7 @@ festival at a scale that gives about 200,000 registrations and vouchers,
 25,000 luggage tickets and 150,000 tallies.
 """
 
+import dataclasses
 import datetime
 import heapq
 import itertools
@@ -40,6 +41,7 @@ from kiosk import config as kiosk_config
 from kiosk import counts
 from kiosk import luggage
 from kiosk import personal_data
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import registration
 from kiosk import stations
@@ -127,6 +129,17 @@ class Setting:
     voucher_ticket: object = None  # kiosk.vouchers.ticket.build, or None: no print jobs
     luggage_slips: object = None  # kiosk.luggage.tickets.slips, or None
     offers: dict = field(default_factory=dict)  # (pack key, day) → offer id, filled as days go by
+    weekly_keys: bool = False  # fingerprints under kiosk.pii_keys' key of their week, as at a kiosk
+    rings: dict = field(default_factory=dict)  # period start → pii_keys.Ring
+
+    def key_at(self, moment):
+        """Return the key a fingerprint made at ``moment`` is stored under: its week's ring, or pii_key."""
+        if not self.weekly_keys:
+            return self.pii_key
+        start = pii_keys.period_start(moment)
+        if start not in self.rings:
+            self.rings[start] = pii_keys.ring(now=moment)
+        return self.rings[start]
 
 
 def rush_factor(day):
@@ -166,7 +179,7 @@ def _register(setting, visitor, now, summary):
         draft = registration.choose_destination(draft, visitor["destination"])
     if visitor["phone"]:
         draft = registration.answer_consent(draft, "yes")
-        draft = registration.add_phone(draft, visitor["phone"], setting.pii_key)
+        draft = registration.add_phone(draft, visitor["phone"], setting.key_at(now))
     receipt = registration.register(draft, now=now)
     summary.records["registrations"] += 1
     return receipt.token
@@ -231,8 +244,9 @@ def _luggage(setting, visitor, now, events, summary):
         return
     # Anything else check_in refuses is a mistake in this simulation, not a visitor turned away: it raises.
     last4 = visitor["phone"][-4:] if visitor["phone"] else ""
+    keys = dataclasses.replace(setting.keys, pii_key=setting.key_at(now))
     deposit = luggage.check_in(visitor["bags"], shelf, due_at, last4, setting.volunteer_id, setting.rules,
-                               setting.keys, now=now, slips=slips)
+                               keys, now=now, slips=slips)
     summary.records["luggage"] += 1
     claim_at = min(due_at, now + datetime.timedelta(hours=visitor["claim_hours"]))
     if visitor["late"]:
@@ -297,10 +311,12 @@ def _later(events, moment, kind, what):
     heapq.heappush(events, (moment, next(_sequence), kind, what))
 
 
-def simulate_day(day, rng, scale, summary, setting=None, events=None):
-    """Write one day of plausible activity through the use cases, an hour per write transaction."""
-    setting = setting or _setting(None, day, day)
-    events = [] if events is None else events
+def plan_day(day, rng, scale, events):
+    """Put a day's visitors on the event queue (the rush model: how many, when, who); return how many.
+
+    Both ways of writing a season (through the use cases here, in bulk in
+    ``kiosk.simulate.bulk``) plan with this, so the same seed gives the same people.
+    """
     busy, home_share = rush_factor(day)
     weekend = 1.15 if day.weekday() >= 5 else 1.0
     expected = BASE_REGISTRATIONS * scale * busy * weekend
@@ -310,15 +326,35 @@ def simulate_day(day, rng, scale, summary, setting=None, events=None):
     for hour in sorted(rng.choices(range(24), weights=HOURLY, k=people)):
         moment = start + datetime.timedelta(hours=hour, seconds=rng.randrange(3600))
         _later(events, moment, "visit", _visitor(rng, home_share, phones))
+    return people
+
+
+def leaving_share(day, scale):
+    """Return how many return-to-work trips' worth of people leave on a day (drives ``_trips``)."""
+    busy, home_share = rush_factor(day)
+    return scale * busy * (1 - home_share)
+
+
+def run_trips(setting, day, rng, scale, summary):
+    """Run the day's return-to-work trips through the use cases, in one write transaction."""
+    with counts.write_transaction():
+        _trips(setting, day, rng, leaving_share(day, scale), summary)
+
+
+def simulate_day(day, rng, scale, summary, setting=None, events=None):
+    """Write one day of plausible activity through the use cases, an hour per write transaction."""
+    setting = setting or _setting(None, day, day)
+    events = [] if events is None else events
+    people = plan_day(day, rng, scale, events)
     _restock(setting, day, people)
-    end = start + datetime.timedelta(days=1)
+    end = _utc(day) + datetime.timedelta(days=1)
     while events and events[0][0] < end:
         hour_end = min(end, events[0][0].replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1))
         with counts.write_transaction():
             while events and events[0][0] < hour_end:
                 moment, _, kind, what = heapq.heappop(events)
                 _run(setting, kind, what, moment, events, summary)
-    _trips(setting, day, rng, scale * busy * (1 - home_share), summary)
+    run_trips(setting, day, rng, scale, summary)
     summary.days.append(day)
     return events
 
@@ -362,7 +398,7 @@ def _trips(setting, day, rng, leaving, summary):
         while wanted > 0:
             party = min(wanted, _pick(rng, {1: 6, 2: 3, 3: 1}))
             person += 1
-            who = personal_data.fingerprint("phone", f"139{day:%m%d}{run}{person:03d}", setting.pii_key)
+            who = personal_data.fingerprint("phone", f"139{day:%m%d}{run}{person:03d}", setting.key_at(booked_at))
             trips.book(trip.id, trips.Person(who.hash, "phone", who.last4), party, trips.new_request_token(),
                        now=booked_at + datetime.timedelta(minutes=person))
             wanted -= party
@@ -386,6 +422,7 @@ def _utc(day):
 
 
 def _setting(config, first, last, ticket_days=1, tickets=None):
+    weekly_keys = bool(config and config.get("PII_KEY_DIR"))  # the app's configuration: create_app set up pii_keys
     config = config or {**kiosk_config.defaults(""), "PII_KEY": secrets.token_hex(32),
                         "SIGNING_KEY": secrets.token_hex(32)}
     station = stations.current()
@@ -410,6 +447,7 @@ def _setting(config, first, last, ticket_days=1, tickets=None):
         ticket_from=last - datetime.timedelta(days=ticket_days - 1),
         voucher_ticket=(tickets or {}).get("voucher"),
         luggage_slips=(tickets or {}).get("luggage"),
+        weekly_keys=weekly_keys,
     )
 
 
