@@ -376,40 +376,74 @@ def _run(setting, kind, what, now, events, summary):
 # Zhejiang by bus, Fujian and Xinjiang by train (Leshan: 114 runs in a season).
 TRIP_ROUTES = {("440000", "bus"): 5, ("330000", "bus"): 3, ("350000", "train"): 1, ("650000", "train"): 1}
 TRIP_HOURS = 20  # on the road; the escort reports 平安 every two hours of it
+TRIP_BOARDING = datetime.timedelta(minutes=20)  # before departure
+TRIP_ESCORT = ("带队员", "0833-12345")
+
+
+@dataclass
+class TripPlan:
+    """One return-to-work trip of a day as planned: the run, its bookings, and which seats board."""
+
+    run: int
+    destination: str
+    mode: str
+    departs: datetime.datetime
+    seats: int
+    bookings: list  # (party, phone number, booked at)
+    boards: list  # one True/False per seat booked, in booking order
+
+    @property
+    def booked_at(self):
+        return self.departs - datetime.timedelta(hours=20)
+
+
+def plan_trips(day, rng, leaving):
+    """Plan the day's return-to-work trips (both ways of writing a season run these plans).
+
+    Booked at the kiosk the evening before (made-up phone numbers), boarded by
+    the seat code typed at the door, about one no-show in twenty.
+    """
+    plans = []
+    runs = sum(1 for _ in range(max(1, round(2 * leaving))) if rng.random() < min(0.9, 0.5 * leaving))
+    for run in range(runs):
+        destination, mode = _pick(rng, TRIP_ROUTES)
+        departs = _utc(day) + datetime.timedelta(hours=7 + 2 * run)
+        seats = 196 if mode == "train" else 45
+        plan = TripPlan(run, destination, mode, departs, seats, [], [])
+        wanted, person = round(seats * rng.uniform(0.6, 1.0)), 0
+        while wanted > 0:
+            party = min(wanted, _pick(rng, {1: 6, 2: 3, 3: 1}))
+            person += 1
+            plan.bookings.append((party, f"139{day:%m%d}{run}{person:03d}",
+                                  plan.booked_at + datetime.timedelta(minutes=person)))
+            wanted -= party
+        plan.boards = [rng.random() < 0.95 for _ in range(sum(party for party, _, _ in plan.bookings))]
+        plans.append(plan)
+    return plans
 
 
 def _trips(setting, day, rng, leaving, summary):
     """Run the day's return-to-work trips through the trips use cases: define, book, board, leave, arrive.
 
-    Booked at the kiosk the evening before (fingerprints of made-up phone
-    numbers), boarded by the seat code typed at the door, about one no-show
-    in twenty, a safety check-in every two hours on the road.
+    A safety check-in every two hours on the road.
     """
-    runs = sum(1 for _ in range(max(1, round(2 * leaving))) if rng.random() < min(0.9, 0.5 * leaving))
     keys = trips.Keys(setting.keys.kiosk_id, setting.keys.signing_key)
-    for run in range(runs):
-        destination, mode = _pick(rng, TRIP_ROUTES)
-        departs = _utc(day) + datetime.timedelta(hours=7 + 2 * run)
-        seats = 196 if mode == "train" else 45
-        booked_at = departs - datetime.timedelta(hours=20)
-        trip = trips.define(trips.check_spec(mode, destination, setting.station.name, departs, seats, "带队员",
-                                             "0833-12345", now=booked_at))
-        wanted, person = round(seats * rng.uniform(0.6, 1.0)), 0
-        while wanted > 0:
-            party = min(wanted, _pick(rng, {1: 6, 2: 3, 3: 1}))
-            person += 1
-            who = personal_data.fingerprint("phone", f"139{day:%m%d}{run}{person:03d}", setting.key_at(booked_at))
+    for plan in plan_trips(day, rng, leaving):
+        trip = trips.define(trips.check_spec(plan.mode, plan.destination, setting.station.name, plan.departs,
+                                             plan.seats, TRIP_ESCORT[0], TRIP_ESCORT[1], now=plan.booked_at))
+        for party, phone, moment in plan.bookings:
+            who = personal_data.fingerprint("phone", phone, setting.key_at(plan.booked_at))
             trips.book(trip.id, trips.Person(who.hash, "phone", who.last4), party, trips.new_request_token(),
-                       now=booked_at + datetime.timedelta(minutes=person))
-            wanted -= party
-        for seat in trips.Seat.select().where(trips.Seat.trip == trip.id):
-            if rng.random() < 0.95:
+                       now=moment)
+        seats = trips.Seat.select().where(trips.Seat.trip == trip.id).order_by(trips.Seat.id)
+        for seat, boards in zip(seats, plan.boards, strict=True):
+            if boards:
                 trips.board_by_scan(trip.id, seat.code, setting.volunteer_id, keys,
-                                    now=departs - datetime.timedelta(minutes=20))
-        trips.depart(trip.id, setting.volunteer_id, now=departs)
+                                    now=plan.departs - TRIP_BOARDING)
+        trips.depart(trip.id, setting.volunteer_id, now=plan.departs)
         for hours in range(2, TRIP_HOURS, 2):
-            trips.check_in_safe(trip.id, setting.volunteer_id, now=departs + datetime.timedelta(hours=hours))
-        trips.arrive(trip.id, setting.volunteer_id, now=departs + datetime.timedelta(hours=TRIP_HOURS))
+            trips.check_in_safe(trip.id, setting.volunteer_id, now=plan.departs + datetime.timedelta(hours=hours))
+        trips.arrive(trip.id, setting.volunteer_id, now=plan.departs + datetime.timedelta(hours=TRIP_HOURS))
         summary.records["trips"] += 1
 
 

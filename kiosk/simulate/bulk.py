@@ -14,13 +14,14 @@ transactions in all.
 
 Whatever carries meaning comes from the domains' helpers, so a bulk-made
 record behaves as a real one: phone fingerprints under the week's key ring
-(``pii_keys``, ``personal_data.fingerprint``), voucher and luggage codes
-(``tokens.new_code``: a voucher is signed when scanned, as any other), the
-registration's cells (``registration.count_cells``), the cells' dimension
-text (``counts.encode_dims``), the forgetting of an ended campaign's people
-(``vouchers``). Return-to-work trips (a few hundred a season) still go
-through their use cases. No tickets are queued for the printer: a season's
-old tickets would have been printed and purged long ago.
+(``pii_keys``, ``personal_data.fingerprint``; a booking's last four sealed
+with ``pii_keys.seal``), voucher, luggage and seat codes (``tokens.new_code``:
+a ticket is signed when scanned, as any other), the registration's cells
+(``registration.count_cells``), the cells' dimension text
+(``counts.encode_dims``), a trip's checks (``trips.check_spec``), the
+forgetting of an ended campaign's people (``vouchers``). The trips follow
+``plan_trips`` as the use-case path does. No tickets are queued for the
+printer: a season's old tickets would have been printed and purged long ago.
 """
 
 import datetime
@@ -35,7 +36,9 @@ from kiosk import counts
 from kiosk import luggage
 from kiosk import personal_data
 from kiosk import registration
+from kiosk import pii_keys
 from kiosk import tokens
+from kiosk import trips
 from kiosk import vouchers
 from kiosk.luggage.models import LuggageBag
 from kiosk.luggage.models import LuggageDeposit
@@ -44,15 +47,22 @@ from kiosk.models import CountCell
 from kiosk.models import Kiosk
 from kiosk.registration.models import Registration
 from kiosk.simulate import PACKS
+from kiosk.simulate import TRIP_BOARDING
+from kiosk.simulate import TRIP_ESCORT
+from kiosk.simulate import TRIP_HOURS
 from kiosk.simulate import Summary
 from kiosk.simulate import _later
 from kiosk.simulate import _offer
 from kiosk.simulate import _setting
 from kiosk.simulate import _totals
 from kiosk.simulate import _utc
+from kiosk.simulate import leaving_share
 from kiosk.simulate import plan_day
-from kiosk.simulate import run_trips
+from kiosk.simulate import plan_trips
 from kiosk.tallies.models import Tally
+from kiosk.trips.models import Booking
+from kiosk.trips.models import Seat
+from kiosk.trips.models import Trip
 from kiosk.vouchers.models import Campaign
 from kiosk.vouchers.models import PackOffer
 from kiosk.vouchers.models import PackType
@@ -79,6 +89,12 @@ TALLY_FIELDS = (Tally.service, Tally.people, Tally.day, Tally.volunteer, Tally.c
 STOCK_FIELDS = (StockMove.pack_type, StockMove.at, StockMove.day, StockMove.kind, StockMove.quantity,
                 StockMove.reason, StockMove.volunteer)
 AUDIT_FIELDS = (AuditEntry.at, AuditEntry.action, AuditEntry.subject, AuditEntry.volunteer, AuditEntry.detail)
+TRIP_FIELDS = (Trip.id, Trip.mode, Trip.destination_province, Trip.destination_city, Trip.departure_place,
+               Trip.departs_at, Trip.booking_deadline, Trip.seats, Trip.escort_name, Trip.escort_phone, Trip.state,
+               Trip.created_at, Trip.departed_at, Trip.last_check_in_at, Trip.arrived_at)
+BOOKING_FIELDS = (Booking.id, Booking.trip, Booking.token, Booking.person_hash, Booking.person_kind,
+                  Booking.person_last4_sealed, Booking.seats, Booking.created_at)
+SEAT_FIELDS = (Seat.trip, Seat.booking, Seat.number, Seat.code, Seat.state, Seat.changed_at, Seat.changed_by, Seat.how)
 
 # A voucher in memory: a list, changed in place while it is open.
 V_CODE, V_TOKEN, V_PACK, V_CAMPAIGN, V_DAY, V_AT, V_EXPIRES, V_STATE, V_PERSON, V_REGISTRATION, V_CLOSED, V_BY = (
@@ -112,7 +128,7 @@ def build(days, until, scale=1.0, seed=1, config=None, progress=None):
         while events and events[0][0] < end:
             moment, _, kind, what = heapq.heappop(events)
             book.run(kind, what, moment, events, summary)
-        run_trips(setting, day, rng, scale, summary)  # through the use cases: a few a day
+        book.trips(plan_trips(day, rng, leaving_share(day, scale)), summary)
         summary.days.append(day)
         if book.waiting() >= CHUNK:
             book.write()
@@ -131,7 +147,10 @@ class Book:
         self.kiosk = Kiosk.current()
         self.cells = Counter()  # (day, metric, dims text) → value (flows)
         self.levels = {}  # (day, metric, dims text) → value (packs.on_hand)
-        self.rows = {"registration": [], "voucher": [], "deposit": [], "tally": [], "stock": [], "audit": []}
+        self.rows = {"registration": [], "voucher": [], "deposit": [], "tally": [], "stock": [], "audit": [],
+                     "trip": [], "booking": [], "seat": []}
+        self.next_trip = (Trip.select(Trip.id).order_by(Trip.id.desc()).limit(1).scalar() or 0) + 1
+        self.next_booking = (Booking.select(Booking.id).order_by(Booking.id.desc()).limit(1).scalar() or 0) + 1
         self.seen = set()  # (day, phone): a second registration that day is a repeat visit
         self.codes = set()
         self.open_vouchers = {}  # code → voucher list, while issued
@@ -352,7 +371,7 @@ class Book:
         self.count("luggage.tickets.claimed", day, 1)
         numbers = range(1, len(deposit[D_BAGS]) + 1)
         detail = luggage._detail(numbers, SimpleNamespace(bags=len(deposit[D_BAGS])), True, "; ticket shown")
-        self.rows["audit"].append((now, "luggage_claim", luggage.subject(code), self.setting.volunteer_id, detail))
+        self.audit(now, "luggage_claim", luggage.subject(code), self.setting.volunteer_id, detail)
         self.rows["deposit"].append(deposit)
         summary.records["luggage.claimed"] += 1
 
@@ -364,6 +383,59 @@ class Book:
         self.rows["tally"].append((service, visitor["party"], day, self.setting.volunteer_id, now))
         self.count("tallies", day, visitor["party"], service=service)
         summary.records["tallies"] += 1
+
+    # --- return-to-work trips: define, book, board, leave, check in on the road, arrive ---------
+
+    def trips(self, plans, summary):
+        """Write the day's planned trips as the trips use cases would leave them: arrived."""
+        setting = self.setting
+        volunteer = setting.volunteer_id
+        for plan in plans:
+            spec = trips.check_spec(plan.mode, plan.destination, setting.station.name, plan.departs, plan.seats,
+                                    *TRIP_ESCORT, now=plan.booked_at)
+            trip_id, self.next_trip = self.next_trip, self.next_trip + 1
+            subject = trips.subject(trip_id)
+            dims = {"destination": spec.destination_province, "mode": spec.mode}
+            arrived = plan.departs + datetime.timedelta(hours=TRIP_HOURS)
+            self.rows["trip"].append((trip_id, spec.mode, spec.destination_province, spec.destination_city,
+                                      spec.departure_place, spec.departs_at, spec.booking_deadline, spec.seats,
+                                      spec.escort_name, spec.escort_phone, "arrived", plan.booked_at,
+                                      plan.departs, arrived, arrived))
+            where = spec.destination_city or spec.destination_province
+            self.audit(plan.booked_at, "trip_define", subject, None, f"local {spec.mode} {where}")
+            boards = iter(plan.boards)
+            number = 0
+            boarding = plan.departs - TRIP_BOARDING
+            for party, phone, moment in plan.bookings:
+                who = personal_data.fingerprint("phone", phone, setting.key_at(plan.booked_at))
+                booking_id, self.next_booking = self.next_booking, self.next_booking + 1
+                self.rows["booking"].append((booking_id, trip_id, trips.new_request_token(), who.hash, "phone",
+                                             pii_keys.seal(who.last4, moment), party, moment))
+                self.count("trips.seats_booked", clock.local_day(moment), party, **dims)
+                for _ in range(party):
+                    number += 1
+                    if next(boards):
+                        self.rows["seat"].append((trip_id, booking_id, number, self.new_code(), "boarded", boarding,
+                                                  volunteer, "scan"))
+                        self.count("trips.boarded", clock.local_day(boarding), **dims)
+                        self.audit(boarding, "trip_board", subject, volunteer, f"seat {number} by scan")
+                    else:
+                        self.rows["seat"].append((trip_id, booking_id, number, self.new_code(), "no_show",
+                                                  plan.departs, None, None))
+            no_shows = plan.boards.count(False)
+            self.count("trips.run", clock.local_day(plan.departs), **dims)
+            self.count("trips.no_show", clock.local_day(plan.departs), no_shows, **dims)
+            self.audit(plan.departs, "trip_depart", subject, volunteer, f"{no_shows} no-show(s)")
+            for hours in range(2, TRIP_HOURS, 2):
+                moment = plan.departs + datetime.timedelta(hours=hours)
+                self.count("trips.safety_checkins", clock.local_day(moment), **dims)
+                self.audit(moment, "trip_safe", subject, volunteer)
+            self.count("trips.arrived", clock.local_day(arrived), **dims)
+            self.audit(arrived, "trip_arrive", subject, volunteer)
+            summary.records["trips"] += 1
+
+    def audit(self, at, action, subject, volunteer_id, detail=""):
+        self.rows["audit"].append((at, action, subject, volunteer_id, detail))
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -387,6 +459,9 @@ class Book:
             _insert(Tally, TALLY_FIELDS, self.rows["tally"])
             _insert(StockMove, STOCK_FIELDS, self.rows["stock"])
             _insert(AuditEntry, AUDIT_FIELDS, self.rows["audit"])
+            _insert(Trip, TRIP_FIELDS, self.rows["trip"])
+            _insert(Booking, BOOKING_FIELDS, self.rows["booking"])
+            _insert(Seat, SEAT_FIELDS, self.rows["seat"])
             if final:
                 self.write_cells()
                 for key, pack in self.packs.items():
