@@ -147,3 +147,14 @@ def test_the_quota_applies_to_a_phone_registered_in_bulk(app, season):
         with pytest.raises(DomainError, match="already got"):
             vouchers.issue(offer_id, vouchers.new_request_token(), person_key=person, now=now)
         assert took.pack_type.key == "return"
+
+
+def test_the_season_command_builds_in_bulk_and_says_what_it_wrote(app, runner):
+    result = runner.invoke(args=["simulate", "--season", "--scale", "0.003"])
+
+    assert result.exit_code == 0, result.output
+    assert "simulated 80 days ending 2027-03-10" in result.output
+    with app.app_context(), database.connection_context():
+        assert Registration.select().count() > 300
+        assert cell_sum("vouchers.issued") == Voucher.select().count()
+        assert LuggageDeposit.select().count() > 0
