@@ -138,7 +138,10 @@ def simulate_command(days, until, scale, seed, season, ticket_days, through_use_
 
     with database.connection_context():
         if season if through_use_cases is None else not through_use_cases:
-            summary = bulk.build(days, until, scale=scale, seed=seed, config=config, progress=progress)
+            try:
+                summary = bulk.build(days, until, scale=scale, seed=seed, config=config, progress=progress)
+            except ValueError as refused:  # visitors already there: the cells would be written twice
+                raise click.ClickException(str(refused)) from None
         else:
             summary = simulate.simulate(days, until, scale=scale, seed=seed, config=config,
                                         ticket_days=ticket_days, tickets=tickets, progress=progress)

@@ -158,3 +158,10 @@ def test_the_season_command_builds_in_bulk_and_says_what_it_wrote(app, runner):
         assert Registration.select().count() > 300
         assert cell_sum("vouchers.issued") == Voucher.select().count()
         assert LuggageDeposit.select().count() > 0
+
+
+def test_the_season_command_refuses_to_build_in_bulk_over_visitors(app, runner, season):
+    result = runner.invoke(args=["simulate", "--season", "--scale", "0.003"])
+
+    assert result.exit_code != 0
+    assert "use the use-case path" in result.output
