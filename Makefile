@@ -77,7 +77,7 @@ extract-messages: $(RUN_STAMP)
 # Issue #16's table: the kiosk on a season's database (built once by
 # `flask --app kiosk simulate --season` into build/season-1/, then reused) vs a
 # bare Flask hello under the same waitress settings, plus a night's pull with
-# hanging kiosks. BENCH_SCALE=0.25 uses a quarter season (quicker to build).
+# hanging kiosks. The full season builds in ~2 minutes (in bulk); BENCH_SCALE=0.25 uses a quarter.
 BENCH_SCALE ?= 1
 bench: $(TEST_STAMP) $(COMPILED) fonts
 	$(BIN)/python bench/bench_season.py --scale $(BENCH_SCALE)

@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_season.py [--scale 1.0] [--requests 300] [--kiosks 2000] [--hanging 40]
 
 Builds the season database once with ``flask --app kiosk simulate --season``
-(real registrations, vouchers, luggage and tallies written through the use
-cases; kept under build/season-SCALE/ and reused by later runs; --scale 0.25
+(real registrations, vouchers, luggage, tallies and trips, written in bulk by
+``kiosk.simulate.bulk`` with the use cases' rules, ~2 minutes for the whole
+season; kept under build/season-SCALE/ and reused by later runs; --scale 0.25
 builds a quarter of it), copies it, and serves the kiosk app from the copy
 with waitress (4 threads) in a child process. A separate bare Flask "hello"
 app is served by a second child process with the same waitress settings, and
@@ -68,8 +69,7 @@ def ensure_season(scale):
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     env = {**os.environ, "KIOSK_INSTANCE_PATH": str(folder / "instance"), "KIOSK_PRINTER_URL": "virtual://"}
-    command = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "kiosk", "simulate", "--season", "--scale", str(scale),
-               "--ticket-days", "0"]
+    command = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "kiosk", "simulate", "--season", "--scale", str(scale)]
     print(f"season database: building with {' '.join(command[1:])} (minutes; progress below)", file=sys.stderr)
     started = time.monotonic()
     subprocess.run(command, env=env, check=True, cwd=ROOT)
@@ -82,6 +82,8 @@ def copy_instance(source, workdir):
     target = Path(workdir) / "instance"
     target.mkdir(parents=True)
     shutil.copy2(source / "secrets.json", target / "secrets.json")
+    if (source / "pii-keys").is_dir():  # the weeks' keys: without them no fingerprint of the season is recognised
+        shutil.copytree(source / "pii-keys", target / "pii-keys")
     with sqlite3.connect(source / "kiosk.sqlite3") as src, sqlite3.connect(target / "kiosk.sqlite3") as dst:
         src.backup(dst)
     return target

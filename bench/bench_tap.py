@@ -68,12 +68,18 @@ def main():
     parser.add_argument("--taps", type=int, default=300)
     parser.add_argument("--per-client", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--trace", default=None,
+                        help="write the served kiosk's write turns (queue wait, hold, commit ms) to this file")
+    parser.add_argument("--checkpoint-aside", action="store_true",
+                        help="experiment: the served kiosk checkpoints the WAL in a thread, never inside a commit")
     args = parser.parse_args()
     source = ensure_season(args.scale)
     with tempfile.TemporaryDirectory() as workdir:
         instance = copy_instance(source, Path(workdir) / "served")
         _app, ids = prepare(instance)
-        kiosk = Served("bench.season_server:create", {"KIOSK_INSTANCE_PATH": str(instance)}, call=True)
+        env = {"KIOSK_INSTANCE_PATH": str(instance), **({"KIOSK_BENCH_TRACE": args.trace} if args.trace else {}),
+               **({"KIOSK_BENCH_CHECKPOINT_ASIDE": "1"} if args.checkpoint_aside else {})}
+        kiosk = Served("bench.season_server:create", env, call=True)
         offer = ids["offers"]["warm"]
         rounds = []
         try:

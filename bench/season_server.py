@@ -19,6 +19,70 @@ def set_clock(start=None):
     clock.now = lambda: SEASON_NOW + datetime.timedelta(seconds=time.monotonic() - started)
 
 
+def trace_writes(path):
+    """Record, per write turn, how long the thread waited for the writer queue, held it, and spent in COMMIT.
+
+    Bench-only (bench_tap.py --trace): wraps kiosk.database's queue and commit and rewrites
+    ``path`` as JSON lines (wait, hold, commit in ms; which thread) every 20 turns.
+    """
+    import json
+    import threading
+
+    from kiosk import database as kiosk_database
+
+    queue_class, serial = kiosk_database.WriterQueue, kiosk_database.SerialWrites
+    acquire, release, commit = queue_class.acquire, queue_class.release, serial.commit
+    turns, local = [], threading.local()
+
+    def timed_acquire(self, timeout):
+        asked = time.perf_counter()
+        got = acquire(self, timeout)
+        local.asked, local.got = asked, time.perf_counter()
+        return got
+
+    def timed_release(self):
+        done = time.perf_counter()
+        release(self)
+        if hasattr(local, "got"):
+            committing = getattr(local, "committing", None)  # COMMIT releases the turn from inside
+            local.committing = None
+            turns.append({"wait": (local.got - local.asked) * 1000, "hold": (done - local.got) * 1000,
+                          "commit": (done - committing) * 1000 if committing else 0.0,
+                          "thread": threading.current_thread().name})
+            if len(turns) % 20 == 0:
+                with open(path, "w") as out:
+                    out.writelines(json.dumps(turn) + "\n" for turn in turns)
+
+    def timed_commit(self):
+        local.committing = time.perf_counter()
+        return commit(self)
+
+    queue_class.acquire, queue_class.release, serial.commit = timed_acquire, timed_release, timed_commit
+
+
+def checkpoint_aside(instance, every=0.5):
+    """Bench-only experiment (bench_tap.py --checkpoint-aside): no checkpoint inside a commit.
+
+    The app's connections stop checkpointing the WAL themselves (wal_autocheckpoint=0) and a
+    thread of this process runs PASSIVE checkpoints on its own connection, outside the writer
+    queue: a commit then never pays for copying the WAL into the database file.
+    """
+    import sqlite3
+    import threading
+
+    from kiosk import database as kiosk_database
+
+    kiosk_database.SQLITE_PRAGMAS["wal_autocheckpoint"] = 0
+
+    def run():
+        connection = sqlite3.connect(os.path.join(instance, "kiosk.sqlite3"), check_same_thread=False)
+        while True:
+            time.sleep(every)
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    threading.Thread(target=run, name="checkpoint", daemon=True).start()
+
+
 def create():
     # As on the kiosk image, which installs the app without the office's PostgreSQL
     # extra: peewee would otherwise load psycopg (20 MB) that a kiosk never uses.
@@ -27,6 +91,10 @@ def create():
     sys.modules.setdefault("psycopg", None)
     sys.modules.setdefault("psycopg2", None)
     set_clock()
+    if os.environ.get("KIOSK_BENCH_TRACE"):
+        trace_writes(os.environ["KIOSK_BENCH_TRACE"])
+    if os.environ.get("KIOSK_BENCH_CHECKPOINT_ASIDE"):
+        checkpoint_aside(os.environ["KIOSK_INSTANCE_PATH"])
     from kiosk import create_app
 
     # The no-ID limits (one anonymous pack per 20 s, 60 an hour) are off: the taps measured here are

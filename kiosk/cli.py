@@ -28,6 +28,7 @@ from kiosk.luggage.cli import luggage_group
 from kiosk.models import database
 from kiosk.printing.cli import printer_group
 from kiosk.registration.cli import registrations_group
+from kiosk.simulate import bulk
 from kiosk.speech.cli import prompts_group
 from kiosk.sync.cli import sync_group
 from kiosk.trips.cli import trips_group
@@ -109,9 +110,13 @@ def counts_command(day, fmt):
               help="The benchmark season: 80 days around the 2027 festival, ~200k registrations and vouchers, "
                    "25k luggage tickets, 150k tallies (sets --days, --until, --seed; --scale 0.25 builds a quarter).")
 @click.option("--ticket-days", default=1, show_default=True,
-              help="Queue printed tickets for the last N days only (older ones would have been purged).")
-def simulate_command(days, until, scale, seed, season, ticket_days):
-    """Generate plausible activity through the use cases: registrations, vouchers, luggage, tallies."""
+              help="Queue printed tickets for the last N days only (older ones would have been purged; "
+                   "through the use cases only).")
+@click.option("--through-use-cases/--bulk", "through_use_cases", default=None,
+              help="Write every visitor through the use cases (10–25 a second), or the same visitors in bulk "
+                   "(a season in minutes, no tickets). Default: bulk with --season, else through the use cases.")
+def simulate_command(days, until, scale, seed, season, ticket_days, through_use_cases):
+    """Generate plausible activity: registrations, vouchers, luggage, tallies, trips, as real records."""
     config = dict(current_app.config)
     if season:
         days, until, seed = (simulate.SEASON[k] for k in ("days", "until", "seed"))
@@ -132,8 +137,14 @@ def simulate_command(days, until, scale, seed, season, ticket_days):
                    f"{summary.records['tallies']:>7} tallies ({time.monotonic() - started:.0f} s)", err=True)
 
     with database.connection_context():
-        summary = simulate.simulate(days, until, scale=scale, seed=seed, config=config, ticket_days=ticket_days,
-                                    tickets=tickets, progress=progress)
+        if season if through_use_cases is None else not through_use_cases:
+            try:
+                summary = bulk.build(days, until, scale=scale, seed=seed, config=config, progress=progress)
+            except ValueError as refused:  # visitors already there: the cells would be written twice
+                raise click.ClickException(str(refused)) from None
+        else:
+            summary = simulate.simulate(days, until, scale=scale, seed=seed, config=config,
+                                        ticket_days=ticket_days, tickets=tickets, progress=progress)
     click.echo(f"simulated {len(summary.days)} days ending {until.isoformat()} "
                f"in {time.monotonic() - started:.0f} s:")
     for kind, value in sorted(summary.records.items()):

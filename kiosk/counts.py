@@ -28,10 +28,12 @@ import re
 from dataclasses import dataclass
 
 from peewee import SQL
+from peewee import fn
 
 from kiosk import clock
 from kiosk.errors import DomainError
 from kiosk.errors import N_
+from kiosk.models import ClockWatch
 from kiosk.models import CountCell
 from kiosk.models import DayClose
 from kiosk.models import database
@@ -189,11 +191,33 @@ def booking_day(day):
 def held_day(day):
     """Return the day a cell dated ``day`` is written under: held on the last trusted day while the clock is in doubt."""
     doubt = clock.suspect()
-    if doubt is None:
-        return day
-    trusted = clock.local_day(doubt.latest_seen)
+    return day if doubt is None else _held(day, doubt.latest_seen)
+
+
+def _held(day, latest_seen):
+    trusted = clock.local_day(latest_seen)
     if day > trusted or day == clock.local_day():
         return trusted
+    return day
+
+
+def _counted_day(day):
+    """Return booking_day(held_day(day)): one read while the clock is trusted, not one for each question.
+
+    The closed days from ``day`` on and the clock's doubt come in one UNION ALL;
+    only a clock in doubt (rare: a manager is asked to confirm it) reads again.
+    """
+    closed = DayClose.select(DayClose.day, SQL("NULL")).where(DayClose.day >= day)
+    doubt = ClockWatch.select(SQL("NULL"), ClockWatch.latest_seen).where(ClockWatch.suspect_since.is_null(False))
+    rows = list((closed + doubt).tuples())
+    latest_seen = next((seen for _, seen in rows if seen is not None), None)
+    if latest_seen is not None:
+        if not isinstance(latest_seen, datetime.datetime):
+            latest_seen = datetime.datetime.fromisoformat(str(latest_seen))
+        return booking_day(_held(day, latest_seen))
+    closed_days = {_as_date(closed_day) for closed_day, _ in rows if closed_day is not None}
+    while day in closed_days:
+        day += datetime.timedelta(days=1)
     return day
 
 
@@ -205,7 +229,7 @@ def add(metric, day, delta=1, **dims):
     dated by a clock in doubt on the last trusted day.
     """
     check_metric(metric)
-    day = booking_day(held_day(day))
+    day = _counted_day(day)
     key = encode_dims(dims)
     cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
     value = (cell.value if cell else 0) + delta
@@ -225,7 +249,7 @@ def put(metric, day, value, **dims):
     transaction. A level dated to a closed day is booked on the next open day.
     """
     check_metric(metric)
-    day = booking_day(held_day(day))
+    day = _counted_day(day)
     key = encode_dims(dims)
     if value < 0:
         raise DomainError(N_("A count cannot go below zero."))
@@ -236,10 +260,16 @@ def put(metric, day, value, **dims):
 
 
 def _store(cell, day, metric, key, value):
+    # The next sequence number is read by the write itself (a subquery on the seq index): no read before it.
     if cell is None:
-        CountCell.create(day=day, metric=metric, dims=key, value=value, seq=next_seq())
+        CountCell.insert(day=day, metric=metric, dims=key, value=value, seq=_next_seq_value()).execute()
     else:
-        CountCell.update(value=value, seq=next_seq()).where(CountCell.id == cell.id).execute()
+        CountCell.update(value=value, seq=_next_seq_value()).where(CountCell.id == cell.id).execute()
+
+
+def _next_seq_value():
+    """The next sequence number as an SQL expression: the highest stamped so far, plus one."""
+    return fn.COALESCE(CountCell.select(CountCell.seq).order_by(CountCell.seq.desc()).limit(1), 0) + 1
 
 
 def value(metric, day, **dims):

@@ -442,24 +442,30 @@ def count_places(direction, home, destination, city=None):
 
 
 def _count(row, day):
-    """Add the registration to the day's count cells (codes only, never personal data).
+    """Add the registration to the day's count cells (codes only, never personal data)."""
+    for metric, delta, dims in count_cells(row):
+        counts.add(metric, day, delta, **dims)
+
+
+def count_cells(row):
+    """Return the (metric, delta, dimensions) a saved registration adds to its day's cells.
 
     A repeat visit goes to registrations.repeat and adds nothing else, so every
-    other registration cell counts people.
+    other registration cell counts people. (kiosk.simulate.bulk counts with this too.)
     """
     places = count_places(row.direction, row.home_code, row.destination_code, row.destination_city_code)
     if row.visit == "repeat":
-        counts.add("registrations.repeat", day, **places)
-        return
-    counts.add("registrations", day, **places)
+        return [("registrations.repeat", 1, places)]
+    cells = [("registrations", 1, places)]
     # By direction and home county too, so a county's register can count its own people.
     person = {"direction": row.direction, "county": row.home_code}
     for intention in filter(None, row.intentions.split(",")):
-        counts.add("registrations.intention", day, intention=intention, **person)
+        cells.append(("registrations.intention", 1, {"intention": intention, **person}))
     for kind in COMPANION_KINDS:
         number = getattr(row, kind)
         if number:
-            counts.add(f"registrations.{kind}", day, number, **person)
+            cells.append((f"registrations.{kind}", number, person))
+    return cells
 
 
 def _receipt(row, draft=None):

@@ -13,9 +13,15 @@ their events in time order. A new domain adds its own step the same way.
 
 Speed: an hour of events runs inside one write transaction (each use case's
 own transaction becomes a savepoint inside it), so a season is a few
-thousand commits, not half a million fsyncs. Tickets (ESC/POS bytes in the
-print queue) are built only for the last ``ticket_days`` days: older ones
-would have been printed and purged after PRINTJOB_RETENTION_DAYS anyway.
+thousand commits, not half a million fsyncs; still 10–25 visitors a second,
+hours for a whole season. ``kiosk.simulate.bulk`` writes the same visitors
+(``plan_day``, ``plan_trips``: same seed, same people, same cells) in bulk,
+in about two minutes: ``flask simulate --season`` uses it. Tickets (ESC/POS
+bytes in the print queue) are built only for the last ``ticket_days`` days:
+older ones would have been printed and purged after PRINTJOB_RETENTION_DAYS anyway.
+
+Fingerprints are made under the week's key of ``kiosk.pii_keys`` (the ring of
+the simulated moment) when the app's configuration is given, as at a kiosk.
 
 The shape follows the reports in DOMAIN.md: traffic swells around the Spring
 Festival, people arrive home (``home``) before it and leave for work
@@ -25,6 +31,7 @@ festival at a scale that gives about 200,000 registrations and vouchers,
 25,000 luggage tickets and 150,000 tallies.
 """
 
+import dataclasses
 import datetime
 import heapq
 import itertools
@@ -40,6 +47,7 @@ from kiosk import config as kiosk_config
 from kiosk import counts
 from kiosk import luggage
 from kiosk import personal_data
+from kiosk import pii_keys
 from kiosk import printing
 from kiosk import registration
 from kiosk import stations
@@ -127,6 +135,17 @@ class Setting:
     voucher_ticket: object = None  # kiosk.vouchers.ticket.build, or None: no print jobs
     luggage_slips: object = None  # kiosk.luggage.tickets.slips, or None
     offers: dict = field(default_factory=dict)  # (pack key, day) → offer id, filled as days go by
+    weekly_keys: bool = False  # fingerprints under kiosk.pii_keys' key of their week, as at a kiosk
+    rings: dict = field(default_factory=dict)  # period start → pii_keys.Ring
+
+    def key_at(self, moment):
+        """Return the key a fingerprint made at ``moment`` is stored under: its week's ring, or pii_key."""
+        if not self.weekly_keys:
+            return self.pii_key
+        start = pii_keys.period_start(moment)
+        if start not in self.rings:
+            self.rings[start] = pii_keys.ring(now=moment)
+        return self.rings[start]
 
 
 def rush_factor(day):
@@ -166,7 +185,7 @@ def _register(setting, visitor, now, summary):
         draft = registration.choose_destination(draft, visitor["destination"])
     if visitor["phone"]:
         draft = registration.answer_consent(draft, "yes")
-        draft = registration.add_phone(draft, visitor["phone"], setting.pii_key)
+        draft = registration.add_phone(draft, visitor["phone"], setting.key_at(now))
     receipt = registration.register(draft, now=now)
     summary.records["registrations"] += 1
     return receipt.token
@@ -231,8 +250,9 @@ def _luggage(setting, visitor, now, events, summary):
         return
     # Anything else check_in refuses is a mistake in this simulation, not a visitor turned away: it raises.
     last4 = visitor["phone"][-4:] if visitor["phone"] else ""
+    keys = dataclasses.replace(setting.keys, pii_key=setting.key_at(now))
     deposit = luggage.check_in(visitor["bags"], shelf, due_at, last4, setting.volunteer_id, setting.rules,
-                               setting.keys, now=now, slips=slips)
+                               keys, now=now, slips=slips)
     summary.records["luggage"] += 1
     claim_at = min(due_at, now + datetime.timedelta(hours=visitor["claim_hours"]))
     if visitor["late"]:
@@ -297,10 +317,12 @@ def _later(events, moment, kind, what):
     heapq.heappush(events, (moment, next(_sequence), kind, what))
 
 
-def simulate_day(day, rng, scale, summary, setting=None, events=None):
-    """Write one day of plausible activity through the use cases, an hour per write transaction."""
-    setting = setting or _setting(None, day, day)
-    events = [] if events is None else events
+def plan_day(day, rng, scale, events):
+    """Put a day's visitors on the event queue (the rush model: how many, when, who); return how many.
+
+    Both ways of writing a season (through the use cases here, in bulk in
+    ``kiosk.simulate.bulk``) plan with this, so the same seed gives the same people.
+    """
     busy, home_share = rush_factor(day)
     weekend = 1.15 if day.weekday() >= 5 else 1.0
     expected = BASE_REGISTRATIONS * scale * busy * weekend
@@ -310,15 +332,35 @@ def simulate_day(day, rng, scale, summary, setting=None, events=None):
     for hour in sorted(rng.choices(range(24), weights=HOURLY, k=people)):
         moment = start + datetime.timedelta(hours=hour, seconds=rng.randrange(3600))
         _later(events, moment, "visit", _visitor(rng, home_share, phones))
+    return people
+
+
+def leaving_share(day, scale):
+    """Return how many return-to-work trips' worth of people leave on a day (drives ``_trips``)."""
+    busy, home_share = rush_factor(day)
+    return scale * busy * (1 - home_share)
+
+
+def run_trips(setting, day, rng, scale, summary):
+    """Run the day's return-to-work trips through the use cases, in one write transaction."""
+    with counts.write_transaction():
+        _trips(setting, day, rng, leaving_share(day, scale), summary)
+
+
+def simulate_day(day, rng, scale, summary, setting=None, events=None):
+    """Write one day of plausible activity through the use cases, an hour per write transaction."""
+    setting = setting or _setting(None, day, day)
+    events = [] if events is None else events
+    people = plan_day(day, rng, scale, events)
     _restock(setting, day, people)
-    end = start + datetime.timedelta(days=1)
+    end = _utc(day) + datetime.timedelta(days=1)
     while events and events[0][0] < end:
         hour_end = min(end, events[0][0].replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1))
         with counts.write_transaction():
             while events and events[0][0] < hour_end:
                 moment, _, kind, what = heapq.heappop(events)
                 _run(setting, kind, what, moment, events, summary)
-    _trips(setting, day, rng, scale * busy * (1 - home_share), summary)
+    run_trips(setting, day, rng, scale, summary)
     summary.days.append(day)
     return events
 
@@ -340,40 +382,74 @@ def _run(setting, kind, what, now, events, summary):
 # Zhejiang by bus, Fujian and Xinjiang by train (Leshan: 114 runs in a season).
 TRIP_ROUTES = {("440000", "bus"): 5, ("330000", "bus"): 3, ("350000", "train"): 1, ("650000", "train"): 1}
 TRIP_HOURS = 20  # on the road; the escort reports 平安 every two hours of it
+TRIP_BOARDING = datetime.timedelta(minutes=20)  # before departure
+TRIP_ESCORT = ("带队员", "0833-12345")
+
+
+@dataclass
+class TripPlan:
+    """One return-to-work trip of a day as planned: the run, its bookings, and which seats board."""
+
+    run: int
+    destination: str
+    mode: str
+    departs: datetime.datetime
+    seats: int
+    bookings: list  # (party, phone number, booked at)
+    boards: list  # one True/False per seat booked, in booking order
+
+    @property
+    def booked_at(self):
+        return self.departs - datetime.timedelta(hours=20)
+
+
+def plan_trips(day, rng, leaving):
+    """Plan the day's return-to-work trips (both ways of writing a season run these plans).
+
+    Booked at the kiosk the evening before (made-up phone numbers), boarded by
+    the seat code typed at the door, about one no-show in twenty.
+    """
+    plans = []
+    runs = sum(1 for _ in range(max(1, round(2 * leaving))) if rng.random() < min(0.9, 0.5 * leaving))
+    for run in range(runs):
+        destination, mode = _pick(rng, TRIP_ROUTES)
+        departs = _utc(day) + datetime.timedelta(hours=7 + 2 * run)
+        seats = 196 if mode == "train" else 45
+        plan = TripPlan(run, destination, mode, departs, seats, [], [])
+        wanted, person = round(seats * rng.uniform(0.6, 1.0)), 0
+        while wanted > 0:
+            party = min(wanted, _pick(rng, {1: 6, 2: 3, 3: 1}))
+            person += 1
+            plan.bookings.append((party, f"139{day:%m%d}{run}{person:03d}",
+                                  plan.booked_at + datetime.timedelta(minutes=person)))
+            wanted -= party
+        plan.boards = [rng.random() < 0.95 for _ in range(sum(party for party, _, _ in plan.bookings))]
+        plans.append(plan)
+    return plans
 
 
 def _trips(setting, day, rng, leaving, summary):
     """Run the day's return-to-work trips through the trips use cases: define, book, board, leave, arrive.
 
-    Booked at the kiosk the evening before (fingerprints of made-up phone
-    numbers), boarded by the seat code typed at the door, about one no-show
-    in twenty, a safety check-in every two hours on the road.
+    A safety check-in every two hours on the road.
     """
-    runs = sum(1 for _ in range(max(1, round(2 * leaving))) if rng.random() < min(0.9, 0.5 * leaving))
     keys = trips.Keys(setting.keys.kiosk_id, setting.keys.signing_key)
-    for run in range(runs):
-        destination, mode = _pick(rng, TRIP_ROUTES)
-        departs = _utc(day) + datetime.timedelta(hours=7 + 2 * run)
-        seats = 196 if mode == "train" else 45
-        booked_at = departs - datetime.timedelta(hours=20)
-        trip = trips.define(trips.check_spec(mode, destination, setting.station.name, departs, seats, "带队员",
-                                             "0833-12345", now=booked_at))
-        wanted, person = round(seats * rng.uniform(0.6, 1.0)), 0
-        while wanted > 0:
-            party = min(wanted, _pick(rng, {1: 6, 2: 3, 3: 1}))
-            person += 1
-            who = personal_data.fingerprint("phone", f"139{day:%m%d}{run}{person:03d}", setting.pii_key)
+    for plan in plan_trips(day, rng, leaving):
+        trip = trips.define(trips.check_spec(plan.mode, plan.destination, setting.station.name, plan.departs,
+                                             plan.seats, TRIP_ESCORT[0], TRIP_ESCORT[1], now=plan.booked_at))
+        for party, phone, moment in plan.bookings:
+            who = personal_data.fingerprint("phone", phone, setting.key_at(plan.booked_at))
             trips.book(trip.id, trips.Person(who.hash, "phone", who.last4), party, trips.new_request_token(),
-                       now=booked_at + datetime.timedelta(minutes=person))
-            wanted -= party
-        for seat in trips.Seat.select().where(trips.Seat.trip == trip.id):
-            if rng.random() < 0.95:
+                       now=moment)
+        seats = trips.Seat.select().where(trips.Seat.trip == trip.id).order_by(trips.Seat.id)
+        for seat, boards in zip(seats, plan.boards, strict=True):
+            if boards:
                 trips.board_by_scan(trip.id, seat.code, setting.volunteer_id, keys,
-                                    now=departs - datetime.timedelta(minutes=20))
-        trips.depart(trip.id, setting.volunteer_id, now=departs)
+                                    now=plan.departs - TRIP_BOARDING)
+        trips.depart(trip.id, setting.volunteer_id, now=plan.departs)
         for hours in range(2, TRIP_HOURS, 2):
-            trips.check_in_safe(trip.id, setting.volunteer_id, now=departs + datetime.timedelta(hours=hours))
-        trips.arrive(trip.id, setting.volunteer_id, now=departs + datetime.timedelta(hours=TRIP_HOURS))
+            trips.check_in_safe(trip.id, setting.volunteer_id, now=plan.departs + datetime.timedelta(hours=hours))
+        trips.arrive(trip.id, setting.volunteer_id, now=plan.departs + datetime.timedelta(hours=TRIP_HOURS))
         summary.records["trips"] += 1
 
 
@@ -386,6 +462,7 @@ def _utc(day):
 
 
 def _setting(config, first, last, ticket_days=1, tickets=None):
+    weekly_keys = bool(config and config.get("PII_KEY_DIR"))  # the app's configuration: create_app set up pii_keys
     config = config or {**kiosk_config.defaults(""), "PII_KEY": secrets.token_hex(32),
                         "SIGNING_KEY": secrets.token_hex(32)}
     station = stations.current()
@@ -410,6 +487,7 @@ def _setting(config, first, last, ticket_days=1, tickets=None):
         ticket_from=last - datetime.timedelta(days=ticket_days - 1),
         voucher_ticket=(tickets or {}).get("voucher"),
         luggage_slips=(tickets or {}).get("luggage"),
+        weekly_keys=weekly_keys,
     )
 
 
