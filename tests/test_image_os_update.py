@@ -330,3 +330,15 @@ def test_a_link_in_the_spool_is_not_followed(tmp_path, parts, office_key):
     assert kiosk.run("install-spool") == 1
     assert kiosk.recorded() == []
     assert bundle.exists()
+
+
+def test_when_bootctl_fails_the_new_slot_gets_no_entry(tmp_path, parts, office_key):
+    kiosk = Kiosk(tmp_path, keys.public_text(office_key))
+    failing = kiosk.root / "failing-bootctl"
+    failing.write_text("#!/bin/sh\necho 'Failed to set EFI variable' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    bundle = make_bundle(tmp_path, parts, office_key)
+    assert os_update.main([*kiosk.args(), "--bootctl", str(failing), "install", str(bundle)]) == 1
+    assert not (kiosk.esp / "loader" / "entries" / "nuantu-b.conf").exists()
+    assert "Failed to set EFI variable" in kiosk.status()["message"]
+    assert "pending_reboot" not in kiosk.status()

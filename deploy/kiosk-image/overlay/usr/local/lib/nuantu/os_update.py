@@ -415,8 +415,14 @@ def install_from(tar, config, esp, state, public_key):
     for part, data in boot_files.items():
         write_atomically(folder / ESP_FILES[part], data)
     carried = [t for t in entry_options(_read(entries / ENTRY.format(slot=running))) if CARRIED.match(t)]
-    write_atomically(entries / ENTRY.format(slot=idle), entry_text(idle, version, manifest["cmdline"], carried))
-    run(config.bootctl + ["set-oneshot", ENTRY.format(slot=idle)])
+    entry = entries / ENTRY.format(slot=idle)
+    write_atomically(entry, entry_text(idle, version, manifest["cmdline"], carried))
+    try:
+        run(config.bootctl + ["set-oneshot", ENTRY.format(slot=idle)])
+    except Refused:
+        entry.unlink(missing_ok=True)  # never booted: no entry left for it
+        state["slots"][idle] = {"state": "empty", "at": now_text()}
+        raise
     state["slots"][idle] = {"state": "trial", "version": version, "at": now_text(),
                             "write_seconds": round(seconds, 1), "bytes": written}
     return idle, version
