@@ -654,7 +654,7 @@ def _wait_and_confirm(config, state, running, default, version, deadline, check,
             if version not in state.setdefault("failed", []):
                 state["failed"].append(version)
             save_state(config, state, f"version {version} in slot {running.upper()} not healthy "
-                                      f"{deadline} s after boot: rebooting into slot {default.upper()}", logging.ERROR)
+                                      f"{deadline:.0f} s after boot: rebooting into slot {default.upper()}", logging.ERROR)
             run(config.systemctl + ["reboot"])
             return 1
         sleep(5)
