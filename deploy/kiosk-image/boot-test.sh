@@ -77,8 +77,9 @@ case "$image" in
     *.zst) zstd -q -d -f "$image" -o "$disk" ;;
     *) cp --sparse=always "$image" "$disk" ;;
 esac
-# A bigger "disk" than the image, as on a kiosk: the data partition must grow.
-truncate -s 6G "$disk"
+# A bigger "disk" than the image (6.5 GiB with both root slots), as on a
+# kiosk: the data partition must grow.
+truncate -s 10G "$disk"
 
 # Edit the boot partition (FAT, starting at 1 MiB) in place with mtools.
 esp="$disk@@1M"
