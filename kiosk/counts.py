@@ -231,13 +231,18 @@ def add(metric, day, delta=1, **dims):
     check_metric(metric)
     day = _counted_day(day)
     key = encode_dims(dims)
-    cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
-    value = (cell.value if cell else 0) + delta
+    # Plain SQL: every counted write sends these two, and peewee's query building cost more than them.
+    cell = database.execute_sql("SELECT id, value FROM countcell WHERE day = ? AND metric = ? AND dims = ?",
+                                (CountCell.day.db_value(day), metric, key)).fetchone()
+    value = (cell[1] if cell else 0) + delta
     if value < 0:
         raise DomainError(N_("A count cannot go below zero."))
     if delta == 0:
         return value
-    _store(cell, day, metric, key, value)
+    if cell is None:
+        _store(None, day, metric, key, value)
+    else:
+        database.execute_sql(f"UPDATE countcell SET value = ?, seq = {NEXT_SEQ} WHERE id = ?", (value, cell[0]))
     return value
 
 
@@ -265,6 +270,9 @@ def _store(cell, day, metric, key, value):
         CountCell.insert(day=day, metric=metric, dims=key, value=value, seq=_next_seq_value()).execute()
     else:
         CountCell.update(value=value, seq=_next_seq_value()).where(CountCell.id == cell.id).execute()
+
+
+NEXT_SEQ = "(COALESCE((SELECT seq FROM countcell ORDER BY seq DESC LIMIT 1), 0) + 1)"  # _next_seq_value() in SQL
 
 
 def _next_seq_value():
