@@ -144,11 +144,9 @@ def process_queue(backend, limit=None, stale_after=None, hold_after=None, stoppi
             log.warning("print job %s (%s %s) waited since %s: held back", job.id, job.kind, job.code, job.created_at)
             run.held.append(job.id)
             continue
-        claimed = (
-            PrintJob.update(state=PRINTING, attempts=PrintJob.attempts + 1)
-            .where((PrintJob.id == job.id) & (PrintJob.state == QUEUED))
-            .execute()
-        )
+        # The claim and the "printed" mark in plain SQL: two writes per ticket, every ticket.
+        claimed = database.execute_sql("UPDATE printjob SET state = ?, attempts = attempts + 1 WHERE id = ? AND state = ?",
+                                       (PRINTING, job.id, QUEUED)).rowcount
         if not claimed:  # another process took it
             continue
         try:
@@ -162,7 +160,8 @@ def process_queue(backend, limit=None, stale_after=None, hold_after=None, stoppi
                 log.exception("print job %s: unexpected error", job.id)
             run.failed_job, run.error = job.id, error
             break
-        PrintJob.update(state=PRINTED, printed_at=utcnow(), last_error="").where(PrintJob.id == job.id).execute()
+        database.execute_sql("UPDATE printjob SET state = ?, printed_at = ?, last_error = '' WHERE id = ?",
+                             (PRINTED, PrintJob.printed_at.db_value(utcnow()), job.id))
         log.info("print job %s (%s %s%s) printed", job.id, job.kind, job.code, ", reprint" if job.reprint_of_id else "")
         run.printed.append(job.id)
     return run
@@ -193,6 +192,12 @@ def queue_summary():
         " (SELECT last_error FROM printjob WHERE state = ? ORDER BY id LIMIT 1)",
         (QUEUED, PRINTING, FAILED, QUEUED)).fetchone()
     return waiting, failed, error or ""
+
+
+def family_states(job_id):
+    """Return [(id, state, last_error)] of a job and its reprints, in one read (plain SQL: every voucher screen asks)."""
+    return database.execute_sql("SELECT id, state, last_error FROM printjob WHERE id = ? OR reprint_of_id = ?",
+                                (job_id, job_id)).fetchall()
 
 
 def recent_jobs(limit=20):
