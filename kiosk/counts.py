@@ -33,7 +33,6 @@ from peewee import fn
 from kiosk import clock
 from kiosk.errors import DomainError
 from kiosk.errors import N_
-from kiosk.models import ClockWatch
 from kiosk.models import CountCell
 from kiosk.models import DayClose
 from kiosk.models import database
@@ -207,9 +206,11 @@ def _counted_day(day):
     The closed days from ``day`` on and the clock's doubt come in one UNION ALL;
     only a clock in doubt (rare: a manager is asked to confirm it) reads again.
     """
-    closed = DayClose.select(DayClose.day, SQL("NULL")).where(DayClose.day >= day)
-    doubt = ClockWatch.select(SQL("NULL"), ClockWatch.latest_seen).where(ClockWatch.suspect_since.is_null(False))
-    rows = list((closed + doubt).tuples())
+    # Plain SQL: every counted write asks, and peewee took longer to build it than SQLite to answer.
+    rows = database.execute_sql(
+        "SELECT day, NULL FROM dayclose WHERE day >= ?"
+        " UNION ALL SELECT NULL, latest_seen FROM clockwatch WHERE suspect_since IS NOT NULL",
+        (DayClose.day.db_value(day),)).fetchall()
     latest_seen = next((seen for _, seen in rows if seen is not None), None)
     if latest_seen is not None:
         if not isinstance(latest_seen, datetime.datetime):

@@ -65,9 +65,9 @@ def submit(ticket, profile, unprintable="reject"):
     data = escpos_build.build(ticket, profile)
     try:
         with database.atomic():
-            return PrintJob.create(
+            return PrintJob(
                 kind=ticket.kind, code=ticket.code, ticket=ticket.to_json(), data=data, profile=profile.spec
-            )
+            ).insert_row()
     except IntegrityError as exc:
         raise Conflict(
             N_("Ticket %(code)s was already sent to the printer. Ask a volunteer to reprint it."),

@@ -475,11 +475,8 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
         refused = quota_refusal(item, person_key, today)
         if refused is not None and override is None:
             raise refused
-        reserved = (
-            PackType.update(reserved=PackType.reserved + 1)
-            .where(PackType.id == pack.id, PackType.on_hand - PackType.reserved >= 1)
-            .execute()
-        )
+        reserved = database.execute_sql(
+            "UPDATE packtype SET reserved = reserved + 1 WHERE id = ? AND on_hand - reserved >= 1", (pack.id,)).rowcount
         if not reserved:
             raise Conflict(N_("Sorry, %(pack)s just ran out. Please ask a volunteer."), pack=pack.name)
         voucher = Voucher(
@@ -496,7 +493,7 @@ def issue(offer_id, request_token, person_key=None, registration_token=None, ove
         )
         if printer is not None:  # the job first, so the voucher is written once, with its job
             voucher.print_job = printer(voucher)
-        voucher.save(force_insert=True)
+        voucher.insert_row()
         counts.add("vouchers.issued", today, pack=pack.key)
         if voucher.expires < _expired_through.get(database.obj, voucher.expires):
             _expired_through.pop(database.obj, None)  # issued "in the past" (a test, a replay): sweep again
