@@ -384,6 +384,14 @@ def main():
             rows.append((f"same, {args.clients} concurrent clients (hello: {fmt(hello_conc)}){note}", fmt(lat), "–", "–",
                          f"{percentile(lat, 99) / percentile(hello_conc, 99):.1f}× p99"))
             notes.extend(concurrent.failures)
+            floor = Served("bench.hello_write_app:app", {"HELLO_WRITE_DB": str(Path(workdir) / "floor.sqlite3")})
+            try:
+                time_requests(floor.port, "POST", "/", 20)
+                floor_conc = concurrent(args.clients, floor.port, "POST", "/", n // 2)
+            finally:
+                floor.close()
+            rows.append((f"floor: bare Flask committing one SQLite row (WAL, FULL), {args.clients} concurrent clients",
+                         fmt(floor_conc), "–", "2", f"kiosk tap p99 {percentile(lat, 99) / percentile(floor_conc, 99):.1f}× this"))
 
             visit = {**form, "Cookie": ids["registered_cookie"]}
             body = http.client.HTTPConnection("127.0.0.1", kp, timeout=30)

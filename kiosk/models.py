@@ -37,6 +37,25 @@ class BaseModel(Model):
     class Meta:
         database = database
 
+    def insert_row(self):
+        """INSERT this new row with SQL text built once per model, set its id and return it.
+
+        What ``save(force_insert=True)`` writes (every field, NULL where unset), for the
+        hot paths (a voucher and its print job on every tap): peewee spent longer
+        building the INSERT than SQLite took to run it.
+        """
+        model = type(self)
+        if "_insert_sql" not in model.__dict__:
+            fields = [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
+            columns = ", ".join(f'"{f.column_name}"' for f in fields)
+            model._insert_sql = (fields, f'INSERT INTO "{model._meta.table_name}" ({columns}) '
+                                         f'VALUES ({", ".join("?" * len(fields))})')
+        fields, sql = model._insert_sql
+        cursor = self._meta.database.execute_sql(sql, [f.db_value(self.__data__.get(f.name)) for f in fields])
+        self._pk = cursor.lastrowid
+        self._dirty.clear()
+        return self
+
 
 class SchemaMigration(BaseModel):
     """One row per schema migration already applied to this database."""

@@ -220,3 +220,22 @@ def test_a_connection_is_set_up_once_and_then_reused_by_later_requests(app, clie
     with app.app_context(), database.connection_context():
         assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+
+def test_a_tap_writes_its_voucher_once_with_its_print_job(app, client, season, recorder):
+    """领取 by a registered worker: the print job, then the voucher with the job's id: one INSERT each."""
+    with client.session_transaction() as session:
+        session[DONE_KEY] = season["token"]
+    client.get("/packs/", headers=htmx_headers())  # the day's first request: its purge and sweep are not the tap's
+    form = {"offer": season["offers"]["return"], "token": vouchers.new_request_token()}
+    recorder.on = True
+    response = client.post("/packs/issue", data=form, headers=htmx_headers())
+    recorder.on = False
+    assert response.status_code == 200 and "<img" in response.get_data(as_text=True)
+    writes = [re.match(r'\s*(?:INSERT INTO|UPDATE) "?(\w+)', sql).group(1) for sql, _ in recorder.statements
+              if re.match(r"\s*(INSERT|UPDATE)", sql)]
+    assert writes == ["packtype", "printjob", "voucher", "countcell"]  # no UPDATE of the voucher after its INSERT
+    # 18 before: the voucher was inserted, then updated with its job's id. The anonymous tap of
+    # bench_tap.py sends two fewer (no registration, no quota read): 16 → 15.
+    assert len(recorder.statements) <= 17

@@ -67,6 +67,7 @@ from kiosk.printing.service import cancel
 from kiosk.printing.service import check_text
 from kiosk.printing.service import configure
 from kiosk.printing.service import init_app
+from kiosk.printing.service import job_family_states
 from kiosk.printing.service import job_preview_png
 from kiosk.printing.service import preview_data_uri
 from kiosk.printing.service import preview_png
@@ -96,6 +97,7 @@ __all__ = [
     "check_text",
     "configure",
     "init_app",
+    "job_family_states",
     "job_preview_png",
     "preview_data_uri",
     "preview_png",

@@ -200,6 +200,12 @@ def purge_finished(cutoff, keep=()):
     return purged
 
 
+def job_family_states(job_id):
+    """Return [(id, state, last_error)] of a print job and its reprints."""
+    with _connected():
+        return jobs.family_states(job_id)
+
+
 def recent_jobs(limit=20):
     """Return the latest print jobs, newest first (for the volunteer console)."""
     with _connected():

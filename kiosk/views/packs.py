@@ -23,7 +23,6 @@ from kiosk import printing
 from kiosk import volunteers
 from kiosk import vouchers
 from kiosk import web
-from kiosk.printing import PrintJob
 from kiosk.vouchers import Voucher
 from kiosk.errors import N_
 from kiosk.errors import NotFound
@@ -136,14 +135,13 @@ def render_voucher(voucher):
 
 def paper_state(voucher):
     """Where the voucher's ticket is: "printed", "printing" (still on its way) or "held" (a volunteer brings the pack)."""
-    # The job and its reprints in one read.
+    # The job and its reprints in one read, (id, state, last_error): plain SQL, as every tap asks.
     job_id = voucher.print_job
-    jobs = list(PrintJob.select(PrintJob.id, PrintJob.state, PrintJob.last_error)
-                .where((PrintJob.id == job_id) | (PrintJob.reprint_of == job_id))) if job_id else []
-    job = next((j for j in jobs if j.id == job_id), None)
-    if job is None or any(j.state == "printed" for j in jobs):
+    jobs = printing.job_family_states(job_id) if job_id else []
+    job = next((j for j in jobs if j[0] == job_id), None)
+    if job is None or any(state == "printed" for _, state, _ in jobs):
         return "printed"
-    if job.state in ("failed", "cancelled") or job.last_error or printer_down():
+    if job[1] in ("failed", "cancelled") or job[2] or printer_down():
         return "held"
     return "printing"
 
