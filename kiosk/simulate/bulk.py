@@ -40,12 +40,12 @@ from kiosk import pii_keys
 from kiosk import tokens
 from kiosk import trips
 from kiosk import vouchers
-from kiosk.luggage.models import LuggageBag
-from kiosk.luggage.models import LuggageDeposit
+from kiosk.luggage import LuggageBag
+from kiosk.luggage import LuggageDeposit
 from kiosk.models import AuditEntry
 from kiosk.models import CountCell
 from kiosk.models import Kiosk
-from kiosk.registration.models import Registration
+from kiosk.registration import Registration
 from kiosk.simulate import PACKS
 from kiosk.simulate import TRIP_BOARDING
 from kiosk.simulate import TRIP_ESCORT
@@ -59,15 +59,15 @@ from kiosk.simulate import _utc
 from kiosk.simulate import leaving_share
 from kiosk.simulate import plan_day
 from kiosk.simulate import plan_trips
-from kiosk.tallies.models import Tally
-from kiosk.trips.models import Booking
-from kiosk.trips.models import Seat
-from kiosk.trips.models import Trip
-from kiosk.vouchers.models import Campaign
-from kiosk.vouchers.models import PackOffer
-from kiosk.vouchers.models import PackType
-from kiosk.vouchers.models import StockMove
-from kiosk.vouchers.models import Voucher
+from kiosk.tallies import Tally
+from kiosk.trips import Booking
+from kiosk.trips import Seat
+from kiosk.trips import Trip
+from kiosk.vouchers import Campaign
+from kiosk.vouchers import PackOffer
+from kiosk.vouchers import PackType
+from kiosk.vouchers import StockMove
+from kiosk.vouchers import Voucher
 
 CHUNK = 50_000  # rows kept before they are written (one write transaction per chunk)
 RESTOCK_REASON = "模拟配送"  # as kiosk.simulate._restock
