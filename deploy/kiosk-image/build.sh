@@ -148,6 +148,7 @@ mmdebstrap --variant=minbase --mode=root \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-include=/usr/share/locale/zh_CN/*' \
     --customize-hook="sync-in $here/overlay /" \
+    --customize-hook="find \"\$1/usr/local/lib/nuantu\" -name __pycache__ -prune -exec rm -rf {} +" \
     --customize-hook="'$here/hooks/customize.sh' \"\$1\" '$work/wheels'" \
     bookworm "$work/rootfs" \
     "deb $mirror bookworm main" \

@@ -150,7 +150,7 @@ else
     fail "Chromium policies (port '${port}')"
     sed 's/^/      /' "$scratch/out"
 fi
-mismatched=$(grep -rhoE '127\.0\.0\.1:[0-9]+' "$overlay" | sort -u | grep -v ":$port\$" || true)
+mismatched=$(grep -rhoIE '127\.0\.0\.1:[0-9]+' "$overlay" | sort -u | grep -v ":$port\$" || true)
 if [ -z "$mismatched" ]; then
     pass "every 127.0.0.1 URL in the image uses the app's port $port"
 else
