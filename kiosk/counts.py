@@ -28,7 +28,6 @@ import re
 from dataclasses import dataclass
 
 from peewee import SQL
-from peewee import fn
 
 from kiosk import clock
 from kiosk.errors import DomainError
@@ -232,18 +231,12 @@ def add(metric, day, delta=1, **dims):
     check_metric(metric)
     day = _counted_day(day)
     key = encode_dims(dims)
-    # Plain SQL: every counted write sends these two, and peewee's query building cost more than them.
-    cell = database.execute_sql("SELECT id, value FROM countcell WHERE day = ? AND metric = ? AND dims = ?",
-                                (CountCell.day.db_value(day), metric, key)).fetchone()
+    cell = _cell(day, metric, key)
     value = (cell[1] if cell else 0) + delta
     if value < 0:
         raise DomainError(N_("A count cannot go below zero."))
-    if delta == 0:
-        return value
-    if cell is None:
-        _store(None, day, metric, key, value)
-    else:
-        database.execute_sql(f"UPDATE countcell SET value = ?, seq = {NEXT_SEQ} WHERE id = ?", (value, cell[0]))
+    if delta != 0:
+        _store(cell, day, metric, key, value)
     return value
 
 
@@ -259,26 +252,31 @@ def put(metric, day, value, **dims):
     key = encode_dims(dims)
     if value < 0:
         raise DomainError(N_("A count cannot go below zero."))
-    cell = CountCell.get_or_none(day=day, metric=metric, dims=key)
-    if cell is None or cell.value != value:
+    cell = _cell(day, metric, key)
+    if cell is None or cell[1] != value:
         _store(cell, day, metric, key, value)
     return value
 
 
+# Plain SQL for the cell's read and write: every counted write sends them, and peewee took longer
+# to build them than SQLite to run them. The next sequence number is read by the write itself (a
+# subquery on the seq index): no read before it.
+NEXT_SEQ = "(COALESCE((SELECT seq FROM countcell ORDER BY seq DESC LIMIT 1), 0) + 1)"
+
+
+def _cell(day, metric, key):
+    """(id, value) of a day's cell, or None."""
+    return database.execute_sql("SELECT id, value FROM countcell WHERE day = ? AND metric = ? AND dims = ?",
+                                (CountCell.day.db_value(day), metric, key)).fetchone()
+
+
 def _store(cell, day, metric, key, value):
-    # The next sequence number is read by the write itself (a subquery on the seq index): no read before it.
+    """Write a cell's new value with the next sequence number: insert it, or update ``cell`` (id, value)."""
     if cell is None:
-        CountCell.insert(day=day, metric=metric, dims=key, value=value, seq=_next_seq_value()).execute()
+        database.execute_sql(f"INSERT INTO countcell (day, metric, dims, value, seq) VALUES (?, ?, ?, ?, {NEXT_SEQ})",
+                             (CountCell.day.db_value(day), metric, key, value))
     else:
-        CountCell.update(value=value, seq=_next_seq_value()).where(CountCell.id == cell.id).execute()
-
-
-NEXT_SEQ = "(COALESCE((SELECT seq FROM countcell ORDER BY seq DESC LIMIT 1), 0) + 1)"  # _next_seq_value() in SQL
-
-
-def _next_seq_value():
-    """The next sequence number as an SQL expression: the highest stamped so far, plus one."""
-    return fn.COALESCE(CountCell.select(CountCell.seq).order_by(CountCell.seq.desc()).limit(1), 0) + 1
+        database.execute_sql(f"UPDATE countcell SET value = ?, seq = {NEXT_SEQ} WHERE id = ?", (value, cell[0]))
 
 
 def value(metric, day, **dims):
