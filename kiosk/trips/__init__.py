@@ -192,12 +192,7 @@ def check_spec(mode, destination, departure_place, departs_at, seats, escort_nam
         raise DomainError(N_("Booking must close before the trip leaves."))
     if deadline <= now:
         raise DomainError(N_("The booking deadline has already passed."))
-    try:
-        seats = int(seats)
-    except (TypeError, ValueError):
-        seats = 0
-    if not 1 <= seats <= MOST_SEATS_PER_TRIP:
-        raise DomainError(N_("A trip has between 1 and %(most)s seats."), most=MOST_SEATS_PER_TRIP)
+    seats = _seats_between(seats, MOST_SEATS_PER_TRIP, N_("A trip has between 1 and %(most)s seats."))
     name = _clean_text(escort_name, N_("Give the escort's name."), 32)
     phone = _clean_phone(escort_phone)
     return TripSpec(mode, province, city, place, departs, deadline, seats, name, phone)
@@ -449,12 +444,17 @@ def book(trip_id, person, seats, token, printer=None, now=None):
 
 def checked_seats(seats):
     """Return how many seats were asked for, as a whole number from 1 to MOST_SEATS_PER_BOOKING, or refuse."""
+    return _seats_between(seats, MOST_SEATS_PER_BOOKING, N_("Book between 1 and %(most)s seats."))
+
+
+def _seats_between(seats, most, message):
+    """``seats`` as a whole number from 1 to ``most``, or a refusal with ``message`` (given ``most``)."""
     try:
         seats = int(seats)
     except (TypeError, ValueError):
         seats = 0
-    if not 1 <= seats <= MOST_SEATS_PER_BOOKING:
-        raise DomainError(N_("Book between 1 and %(most)s seats."), most=MOST_SEATS_PER_BOOKING)
+    if not 1 <= seats <= most:
+        raise DomainError(message, most=most)
     return seats
 
 
