@@ -35,8 +35,6 @@ partition (readable by the app). A refused bundle changes nothing else.
 """
 
 import argparse
-import base64
-import binascii
 import datetime
 import hashlib
 import json
@@ -229,19 +227,11 @@ def release_key(config):
 
 
 def verify_signature(manifest_bytes, signature_text, public_text):
-    """kiosk.keys.verify: Ed25519, base64 signature and key (PyNaCl, as in the app's venv)."""
-    from nacl.exceptions import BadSignatureError
-    from nacl.signing import VerifyKey
+    """The app's own check (kiosk.keys.verify: Ed25519, base64 signature and key), from the image's
+    venv on the read-only root, never from a release on the data partition."""
+    from kiosk import keys
 
-    try:
-        public = base64.b64decode(public_text.strip(), validate=True)
-        signature = base64.b64decode(signature_text.strip(), validate=True)
-        if len(public) != 32 or len(signature) != 64:
-            return False
-        VerifyKey(public).verify(manifest_bytes, signature)
-    except (BadSignatureError, binascii.Error, ValueError, TypeError):
-        return False
-    return True
+    return keys.verify(manifest_bytes, signature_text, public_text)
 
 
 def check_manifest(manifest):
