@@ -62,6 +62,33 @@ def in_process(instance, offer, taps):
         database.obj.execute_sql = original
 
 
+def summarise_trace(path):
+    """Print the write turns recorded by season_server.trace_writes: waits, holds, commits, checkpoints."""
+    import json
+
+    from bench.harness import percentile
+
+    turns = [json.loads(line) for line in open(path)]
+    if not turns:
+        return
+    worker = [t for t in turns if t["thread"] == "print-worker"]
+    slow = [t for t in turns if t["hold"] > 50]
+    checkpoints = [t for t in turns if t["checkpoint"]]
+
+    def spread(values):
+        return f"{percentile(values, 50):.1f} / {percentile(values, 99):.1f} / {max(values):.1f}"
+
+    print(f"write turns: {len(turns)} ({len(worker)} the print worker's); WAL frames per turn p50 "
+          f"{percentile([t['frames'] for t in turns], 50)}")
+    print(f"  wait for the turn p50 / p99 / max ms: {spread([t['wait'] for t in turns])}")
+    print(f"  hold it: {spread([t['hold'] for t in turns])}; of it COMMIT {spread([t['commit'] for t in turns])}")
+    print(f"  turns held > 50 ms: {len(slow)}, of them with a checkpoint: {sum(t['checkpoint'] for t in slow)}, "
+          f"the print worker's: {sum(t['thread'] == 'print-worker' for t in slow)}")
+    if checkpoints:
+        print(f"  checkpoints inside a turn: {len(checkpoints)}, held p50 / max ms "
+              f"{percentile([t['hold'] for t in checkpoints], 50):.1f} / {max(t['hold'] for t in checkpoints):.1f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.03)
@@ -72,13 +99,18 @@ def main():
                         help="write the served kiosk's write turns (queue wait, hold, commit ms) to this file")
     parser.add_argument("--checkpoint-aside", action="store_true",
                         help="experiment: the served kiosk checkpoints the WAL in a thread, never inside a commit")
+    parser.add_argument("--no-print-worker", action="store_true",
+                        help="the served kiosk queues tickets but sends none: what the print worker's turns cost")
     args = parser.parse_args()
+    if args.trace and os.path.exists(args.trace):
+        os.remove(args.trace)
     source = ensure_season(args.scale)
     with tempfile.TemporaryDirectory() as workdir:
         instance = copy_instance(source, Path(workdir) / "served")
         _app, ids = prepare(instance)
         env = {"KIOSK_INSTANCE_PATH": str(instance), **({"KIOSK_BENCH_TRACE": args.trace} if args.trace else {}),
-               **({"KIOSK_BENCH_CHECKPOINT_ASIDE": "1"} if args.checkpoint_aside else {})}
+               **({"KIOSK_BENCH_CHECKPOINT_ASIDE": "1"} if args.checkpoint_aside else {}),
+               **({"KIOSK_BENCH_NO_WORKER": "1"} if args.no_print_worker else {})}
         kiosk = Served("bench.season_server:create", env, call=True)
         offer = ids["offers"]["warm"]
         rounds = []
@@ -96,6 +128,8 @@ def main():
     print(f"season scale {args.scale:g}; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"in process, {args.taps} taps: CPU {cpu:.2f} ms/tap, wall {wall:.2f} ms/tap, {statements:.0f} SQL statements/tap")
     print(f"8 concurrent clients × {args.per_client} taps over waitress (4 threads), p50 / p99 ms: " + "; ".join(rounds))
+    if args.trace:
+        summarise_trace(args.trace)
 
 
 if __name__ == "__main__":

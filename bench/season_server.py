@@ -5,6 +5,7 @@
 
 import datetime
 import os
+import sys
 import time
 
 # 10:00 on the season's last day in Leshan (UTC+8), as naive UTC like clock.now().
@@ -22,8 +23,9 @@ def set_clock(start=None):
 def trace_writes(path):
     """Record, per write turn, how long the thread waited for the writer queue, held it, and spent in COMMIT.
 
-    Bench-only (bench_tap.py --trace): wraps kiosk.database's queue and commit and rewrites
-    ``path`` as JSON lines (wait, hold, commit in ms; which thread) every 20 turns.
+    Bench-only (bench_tap.py --trace): wraps kiosk.database's queue and commit and appends to
+    ``path`` JSON lines (wait, hold, commit in ms; which thread; WAL frames written; whether the
+    turn ran a checkpoint), 20 turns at a time.
     """
     import json
     import threading
@@ -32,26 +34,44 @@ def trace_writes(path):
 
     queue_class, serial = kiosk_database.WriterQueue, kiosk_database.SerialWrites
     acquire, release, commit = queue_class.acquire, queue_class.release, serial.commit
-    turns, local = [], threading.local()
+    turns, local, guard = [], threading.local(), threading.Lock()
+    shm = os.path.join(os.environ["KIOSK_INSTANCE_PATH"], "kiosk.sqlite3-shm")
+
+    def wal_index():
+        """(frames in the WAL, frames already copied into the database): SQLite's WAL-index header."""
+        try:
+            with open(shm, "rb") as header:
+                head = header.read(100)
+        except OSError:
+            return (0, 0)
+        return (int.from_bytes(head[16:20], sys.byteorder), int.from_bytes(head[96:100], sys.byteorder))
 
     def timed_acquire(self, timeout):
         asked = time.perf_counter()
         got = acquire(self, timeout)
         local.asked, local.got = asked, time.perf_counter()
+        local.wal_before = wal_index()
         return got
 
     def timed_release(self):
         done = time.perf_counter()
+        after = wal_index()
         release(self)
         if hasattr(local, "got"):
             committing = getattr(local, "committing", None)  # COMMIT releases the turn from inside
             local.committing = None
-            turns.append({"wait": (local.got - local.asked) * 1000, "hold": (done - local.got) * 1000,
-                          "commit": (done - committing) * 1000 if committing else 0.0,
-                          "thread": threading.current_thread().name})
-            if len(turns) % 20 == 0:
-                with open(path, "w") as out:
-                    out.writelines(json.dumps(turn) + "\n" for turn in turns)
+            before = getattr(local, "wal_before", (0, 0))
+            turn = {"wait": (local.got - local.asked) * 1000, "hold": (done - local.got) * 1000,
+                    "commit": (done - committing) * 1000 if committing else 0.0,
+                    "thread": threading.current_thread().name, "frames": after[0] - before[0],
+                    # the turn copied the WAL into the database file (an automatic checkpoint)
+                    "checkpoint": after[1] > before[1]}
+            with guard:
+                turns.append(turn)
+                if len(turns) >= 20:  # appended 20 at a time: the trace must not cost the kiosk more as it grows
+                    with open(path, "a") as out:
+                        out.writelines(json.dumps(one) + "\n" for one in turns)
+                    turns.clear()
 
     def timed_commit(self):
         local.committing = time.perf_counter()
@@ -100,5 +120,5 @@ def create():
     # The no-ID limits (one anonymous pack per 20 s, 60 an hour) are off: the taps measured here are
     # anonymous and back to back, which is what those limits exist to refuse.
     return create_app({"INSTANCE_PATH": os.environ["KIOSK_INSTANCE_PATH"], "WTF_CSRF_ENABLED": False,
-                       "PRINTER_URL": "virtual://", "PRINTER_WORKER": True, "NO_ID_MIN_SECONDS": 0,
+                       "PRINTER_URL": "virtual://", "PRINTER_WORKER": not os.environ.get("KIOSK_BENCH_NO_WORKER"), "NO_ID_MIN_SECONDS": 0,
                        "NO_ID_PER_HOUR": 0})
