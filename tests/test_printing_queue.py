@@ -110,6 +110,54 @@ def test_a_job_cut_off_by_a_crash_is_flagged_for_a_volunteer_not_resent(tmp_path
     assert printing.process_queue().printed == [copy.id]
 
 
+def test_a_power_cut_while_a_backlog_prints_leaves_only_the_ticket_in_the_printer_in_doubt(tmp_path):
+    """While the printer takes ticket N, the file on disk (all a power cut leaves) says: before N printed, N printing.
+
+    The earlier tickets' "printed" marks are committed with the next ticket's claim, never after it.
+    """
+    import sqlite3
+
+    virtual_app(tmp_path)
+    jobs = [printing.submit(voucher(f"V-{n}")) for n in range(4)]
+    printer = printing.backend()
+    on_disk = []
+    receive = printer.send
+
+    def send(data, name, **kwargs):  # another connection: it sees only what was committed
+        with sqlite3.connect(tmp_path / "kiosk.sqlite3") as other:
+            on_disk.append(dict(other.execute("SELECT id, state FROM printjob").fetchall()))
+        receive(data, name, **kwargs)
+
+    printer.send = send
+    assert printing.process_queue().printed == [job.id for job in jobs]
+    for n, states in enumerate(on_disk):
+        assert [states[job.id] for job in jobs] == ["printed"] * n + ["printing"] + ["queued"] * (3 - n)
+    assert all(job.printed_at for job in PrintJob.select())
+    assert {job.state for job in PrintJob.select()} == {"printed"}
+
+
+def test_a_run_stopped_or_failed_mid_backlog_still_marks_the_tickets_that_came_out(tmp_path):
+    virtual_app(tmp_path)
+    first, second, third = (printing.submit(voucher(f"V-{n}")) for n in range(3))
+    printer = printing.backend()
+    receive = printer.send
+
+    def send(data, name, **kwargs):
+        if name == third.name:
+            printer.set(fault="paper_out")
+        receive(data, name, **kwargs)
+
+    printer.send = send
+    run = printing.process_queue()
+    printer.send = receive
+    assert run.printed == [first.id, second.id] and run.error.state == "paper_out"
+    states = {job.id: job.state for job in PrintJob.select()}
+    assert states == {first.id: "printed", second.id: "printed", third.id: "queued"}
+    printer.set(fault=None)
+    assert printing.process_queue(limit=1).printed == [third.id]
+    assert PrintJob.get_by_id(third.id).state == "printed"
+
+
 def test_a_reprint_sends_the_same_bytes_and_code_marked_as_a_reprint(tmp_path):
     virtual_app(tmp_path)
     job = printing.submit(voucher("V-1"))

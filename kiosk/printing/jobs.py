@@ -131,40 +131,67 @@ def process_queue(backend, limit=None, stale_after=None, hold_after=None, stoppi
     """
     run = QueueRun()
     hold_after = hold_after or {}
-    while limit is None or len(run.printed) < limit:
-        if stopping is not None and stopping():
-            break
-        job = PrintJob.waiting().first()
-        if job is None:
-            break
-        limits = [after for after in (stale_after, hold_after.get(job.kind)) if after]
-        if limits and job.created_at < utcnow() - min(limits):
-            PrintJob.update(state=FAILED, last_error=HELD).where(
-                (PrintJob.id == job.id) & (PrintJob.state == QUEUED)).execute()
-            log.warning("print job %s (%s %s) waited since %s: held back", job.id, job.kind, job.code, job.created_at)
-            run.held.append(job.id)
-            continue
-        # The claim and the "printed" mark in plain SQL: two writes per ticket, every ticket.
-        claimed = database.execute_sql("UPDATE printjob SET state = ?, attempts = attempts + 1 WHERE id = ? AND state = ?",
-                                       (PRINTING, job.id, QUEUED)).rowcount
-        if not claimed:  # another process took it
-            continue
-        try:
-            ticket = Ticket.from_json(job.ticket)
-            backend.send(bytes(job.data), job.name, ticket=ticket, profile=get_profile(job.profile))
-        except Exception as exc:  # the job must go back to the queue whatever broke
-            error = exc if isinstance(exc, PrinterError) else PrinterError("error", f"{type(exc).__name__}: {exc}")
-            PrintJob.update(state=QUEUED, last_error=error.detail).where(PrintJob.id == job.id).execute()
-            log.warning("print job %s (%s %s) not printed: %s", job.id, job.kind, job.code, error.detail)
-            if not isinstance(exc, PrinterError):
-                log.exception("print job %s: unexpected error", job.id)
-            run.failed_job, run.error = job.id, error
-            break
-        database.execute_sql("UPDATE printjob SET state = ?, printed_at = ?, last_error = '' WHERE id = ?",
-                             (PRINTED, PrintJob.printed_at.db_value(utcnow()), job.id))
-        log.info("print job %s (%s %s%s) printed", job.id, job.kind, job.code, ", reprint" if job.reprint_of_id else "")
-        run.printed.append(job.id)
+    # The job just sent: its "printed" mark is written with the next job's claim, one commit per
+    # ticket while a backlog drains instead of two (each commit waits for the disk), and on its own
+    # when the run ends, however it ends.
+    sent = None
+    try:
+        while limit is None or len(run.printed) < limit:
+            if stopping is not None and stopping():
+                break
+            job = PrintJob.waiting().first()
+            if job is None:
+                break
+            limits = [after for after in (stale_after, hold_after.get(job.kind)) if after]
+            if limits and job.created_at < utcnow() - min(limits):
+                with database.atomic():
+                    _mark_printed(sent)
+                    PrintJob.update(state=FAILED, last_error=HELD).where(
+                        (PrintJob.id == job.id) & (PrintJob.state == QUEUED)).execute()
+                sent = None
+                log.warning("print job %s (%s %s) waited since %s: held back", job.id, job.kind, job.code,
+                            job.created_at)
+                run.held.append(job.id)
+                continue
+            with database.atomic():
+                _mark_printed(sent)
+                claimed = _claim(job.id)
+            sent = None
+            if not claimed:  # another process took it
+                continue
+            try:
+                ticket = Ticket.from_json(job.ticket)
+                backend.send(bytes(job.data), job.name, ticket=ticket, profile=get_profile(job.profile))
+            except Exception as exc:  # the job must go back to the queue whatever broke
+                error = exc if isinstance(exc, PrinterError) else PrinterError("error", f"{type(exc).__name__}: {exc}")
+                PrintJob.update(state=QUEUED, last_error=error.detail).where(PrintJob.id == job.id).execute()
+                log.warning("print job %s (%s %s) not printed: %s", job.id, job.kind, job.code, error.detail)
+                if not isinstance(exc, PrinterError):
+                    log.exception("print job %s: unexpected error", job.id)
+                run.failed_job, run.error = job.id, error
+                break
+            sent = (job.id, utcnow())
+            log.info("print job %s (%s %s%s) printed", job.id, job.kind, job.code,
+                     ", reprint" if job.reprint_of_id else "")
+            run.printed.append(job.id)
+    finally:
+        _mark_printed(sent)
     return run
+
+
+# The claim and the "printed" mark in plain SQL: every ticket writes them.
+def _claim(job_id):
+    """Mark a queued job as being sent (committed before its bytes go out); return whether it was still queued."""
+    return database.execute_sql("UPDATE printjob SET state = ?, attempts = attempts + 1 WHERE id = ? AND state = ?",
+                                (PRINTING, job_id, QUEUED)).rowcount
+
+
+def _mark_printed(sent):
+    """Record that a job (``(id, when)`` from process_queue, or None for none) came out of the printer."""
+    if sent is not None:
+        job_id, when = sent
+        database.execute_sql("UPDATE printjob SET state = ?, printed_at = ?, last_error = '' WHERE id = ?",
+                             (PRINTED, PrintJob.printed_at.db_value(when), job_id))
 
 
 def recover_interrupted():
