@@ -83,11 +83,19 @@ def booking_sealed_last4(migrator, db):
     migrate(migrator.add_column("booking", "person_last4_sealed", Booking.person_last4_sealed))
 
 
+def voucher_prefix_indexes(migrator, db):
+    """Three voucher indexes that only repeated the first column of another one (person_key, state,
+    pack_type): every voucher issued wrote a page to each, inside the tap's write turn."""
+    for name in ("voucher_person_key", "voucher_state", "voucher_pack_type_id"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
 MIGRATIONS = [
     ("0001_volunteer_screen_lockout_and_sessions", _volunteer_screen_lockout_and_sessions),
     ("campaign_people_forgotten", campaign_people_forgotten),
     ("registration_purge_index", registration_purge_index),
     ("booking_sealed_last4", booking_sealed_last4),
+    ("voucher_prefix_indexes", voucher_prefix_indexes),
 ]
 
 

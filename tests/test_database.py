@@ -7,6 +7,7 @@ from playhouse.migrate import migrate
 from kiosk import schema
 from kiosk.models import BaseModel
 from kiosk.models import Kiosk
+from kiosk.models import SchemaMigration
 from kiosk.models import database
 from tests.conftest import make_app
 
@@ -80,3 +81,23 @@ def test_a_fresh_database_marks_every_migration_as_applied(tmp_path):
                                  migrations=[("0001_note_priority", add_priority)])
         assert applied == []
         assert NoteWithPriority.create(text="x", priority=2).priority == 2
+
+
+def test_an_upgraded_kiosk_drops_the_voucher_indexes_another_index_already_starts_with(app):
+    """Each index is one more page written per voucher; these three only repeated another's first column."""
+    repeated = {"voucher_person_key": "person_key", "voucher_state": "state", "voucher_pack_type_id": "pack_type_id"}
+
+    def voucher_indexes():
+        return {row[0] for row in database.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'voucher'").fetchall()}
+
+    with database.connection_context():
+        assert not voucher_indexes() & set(repeated)  # a new kiosk never has them
+        for name, column in repeated.items():  # as a kiosk from before this release has them
+            database.execute_sql(f'CREATE INDEX "{name}" ON voucher ("{column}")')
+        SchemaMigration.delete().where(SchemaMigration.name == "voucher_prefix_indexes").execute()
+        assert schema.upgrade() == ["voucher_prefix_indexes"]
+        left = voucher_indexes()
+        assert not left & set(repeated)
+        assert {"voucher_person_key_campaign_id_pack_type_id_day", "voucher_state_expires",
+                "voucher_pack_type_id_expires"} <= left

@@ -99,13 +99,14 @@ class Voucher(BaseModel):
 
     code = CharField(unique=True, max_length=8)
     request_token = CharField(unique=True, max_length=32)  # a double tap on 领取 issues once
-    pack_type = ForeignKeyField(PackType, backref="vouchers")
+    # No index of its own: (pack_type, expires) below starts with it (each index is one more page per tap).
+    pack_type = ForeignKeyField(PackType, backref="vouchers", index=False)
     campaign = ForeignKeyField(Campaign, backref="vouchers")
     day = DateField(index=True)  # station-local day of issue
     issued_at = DateTimeField(default=utcnow)
     expires = DateField(index=True)  # last station-local day it can be collected
-    state = CharField(max_length=10, default="issued", index=True)  # issued | redeemed | voided | expired
-    person_key = CharField(max_length=64, null=True, index=True)
+    state = CharField(max_length=10, default="issued")  # issued | redeemed | voided | expired; see (state, expires)
+    person_key = CharField(max_length=64, null=True)  # searched by the indexes below that start with it
     registration_token = CharField(max_length=32, null=True)
     overridden_by = ForeignKeyField(Volunteer, null=True, backref="overrides")
     prints = IntegerField(default=1)
