@@ -451,7 +451,7 @@ def main():
         print(f"| {page} | {count} | {connects} |")
     for note in notes:
         print(f"\nconcurrent client stopped: {note}")
-    print(f"\nRSS after the mix above: kiosk {rss[0]:.0f} MB, bare Flask hello {rss[1]:.0f} MB")
+    print(f"\nRSS after the mix above: kiosk {rss[0]:.1f} MB, bare Flask hello {rss[1]:.1f} MB")
     if pull_rows:
         print(f"\nCentral pull of {args.kiosks} kiosks (one process serving them), {args.hanging} of them hanging "
               f"(connection accepted, no answer); connect {limits.connect:g} s, read {limits.read:g} s, "

@@ -12,6 +12,7 @@ other: the machine's load moves both.
 import argparse
 import os
 import secrets
+import sqlite3
 import sys
 import tempfile
 import time
@@ -122,12 +123,15 @@ def main():
                 rounds.append(f"{fmt(latencies)} ({len(concurrent.failures)} clients stopped by an error)")
         finally:
             kiosk.close()
+        with sqlite3.connect(instance / "kiosk.sqlite3") as served:
+            jobs = dict(served.execute("SELECT state, COUNT(*) FROM printjob GROUP BY state").fetchall())
         own = copy_instance(source, Path(workdir) / "own")
         _app, own_ids = prepare(own)
         cpu, wall, statements = in_process(own, own_ids["offers"]["warm"], args.taps)
     print(f"season scale {args.scale:g}; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"in process, {args.taps} taps: CPU {cpu:.2f} ms/tap, wall {wall:.2f} ms/tap, {statements:.0f} SQL statements/tap")
     print(f"8 concurrent clients × {args.per_client} taps over waitress (4 threads), p50 / p99 ms: " + "; ".join(rounds))
+    print("print jobs when the kiosk stopped: " + ", ".join(f"{n} {state}" for state, n in sorted(jobs.items())))
     if args.trace:
         summarise_trace(args.trace)
 

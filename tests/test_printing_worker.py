@@ -1,6 +1,7 @@
 """The worker prints in the background, so no screen ever waits for paper."""
 
 import threading
+import time
 
 from flask import Blueprint
 from flask import request
@@ -100,8 +101,6 @@ def test_tests_and_cli_commands_do_not_start_a_worker(tmp_path):
 
 
 def test_the_backlog_prints_within_seconds_of_the_fault_clearing_not_after_the_back_off(tmp_path):
-    import time
-
     app = make_app(tmp_path, PRINTER_URL="virtual://?fault=paper_out", PRINTER_WORKER=True)
     app.test_client().get("/")
     try:
@@ -134,3 +133,25 @@ def test_a_normal_stop_lets_the_job_being_sent_finish_and_leaves_the_rest_clearl
         states = [PrintJob.get_by_id(i).state for i in ids]
     assert states == [PRINTED, QUEUED, QUEUED]  # nothing left "printing", so nothing "may have printed"
     assert len(printer.received) == 1
+
+
+def test_a_normal_stop_mid_backlog_leaves_every_ticket_that_came_out_marked_printed(tmp_path):
+    """The first ticket's "printed" mark is written with the second's claim; the second's, when the stop ends the run."""
+    from kiosk.models import database
+    from kiosk.printing.models import PRINTED
+    from kiosk.printing.models import QUEUED
+
+    app = make_app(tmp_path, PRINTER_URL="virtual://?delay=0.6", PRINTER_WORKER=True)
+    with app.app_context(), database.connection_context():
+        ids = [printing.submit(sample_ticket("voucher", code=f"K7M2Q9X{n}")).id for n in range(3)]
+    app.test_client().get("/")
+    printer = printing.backend()
+    deadline = time.monotonic() + 10
+    while not (len(printer.received) == 1 and printer.receiving.is_set()):  # mid-send of the second ticket
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert printing.stop_worker(10)
+    with app.app_context(), database.connection_context():
+        states = [PrintJob.get_by_id(i).state for i in ids]
+    assert states == [PRINTED, PRINTED, QUEUED]
+    assert len(printer.received) == 2
