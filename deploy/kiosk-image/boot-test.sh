@@ -56,14 +56,9 @@ if [ -z "$image" ] || [ ! -f "$image" ]; then
     exit 1
 fi
 
-need=()
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || need+=(ovmf)
-command -v mcopy >/dev/null || need+=(mtools)
-if [ ${#need[@]} -gt 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+# shellcheck source=qemu-tools.sh
+. "$here/qemu-tools.sh"
+need_qemu_tools
 
 work=$out/boot-test
 rm -rf "$work"
