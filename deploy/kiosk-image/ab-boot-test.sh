@@ -41,7 +41,7 @@ if [ -z "$image" ]; then
 fi
 if [ -z "$image" ] || [ ! -f "$image" ]; then echo "ab-boot-test.sh: no image; run make image first" >&2; exit 1; fi
 python=$repo/.venv/bin/python
-# shellcheck source=qemu-tools.sh
+# shellcheck source-path=SCRIPTDIR source=qemu-tools.sh
 . "$here/qemu-tools.sh"
 need_qemu_tools
 

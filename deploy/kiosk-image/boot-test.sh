@@ -56,7 +56,7 @@ if [ -z "$image" ] || [ ! -f "$image" ]; then
     exit 1
 fi
 
-# shellcheck source=qemu-tools.sh
+# shellcheck source-path=SCRIPTDIR source=qemu-tools.sh
 . "$here/qemu-tools.sh"
 need_qemu_tools
 

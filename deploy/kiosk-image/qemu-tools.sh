@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by boot-test.sh and ab-boot-test.sh: install what booting the image in
 # QEMU needs on this (Debian) host, once: QEMU, the UEFI firmware (OVMF), and
 # mtools/dosfstools to read and write the boot partition and "USB sticks"
