@@ -226,7 +226,6 @@ def test_a_connection_is_set_up_once_and_then_reused_by_later_requests(app, clie
         assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-
 def test_a_tap_writes_its_voucher_once_with_its_print_job(app, client, season, recorder):
     """领取 by a registered worker: the print job, then the voucher with the job's id: one INSERT each."""
     with client.session_transaction() as session:

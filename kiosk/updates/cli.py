@@ -1,4 +1,4 @@
-"""``flask update …``: a release from a USB stick, and what is installed."""
+"""``flask update …``: a release or an OS bundle from a USB stick, and what is installed."""
 
 import json
 from pathlib import Path
@@ -8,8 +8,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from kiosk import updates
-from kiosk.updates import os_handoff
 from kiosk.errors import DomainError
+from kiosk.updates import os_handoff
 
 
 @click.group("update", cls=AppGroup)
