@@ -35,14 +35,13 @@ while [ $# -gt 0 ]; do
         *) echo "ab-boot-test.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
+# shellcheck source-path=SCRIPTDIR source=qemu-tools.sh
+. "$here/qemu-tools.sh"
 if [ -z "$image" ]; then
-    image=$(find "$out" -maxdepth 1 -name 'nuantu-kiosk-*-amd64.img*' ! -name '*.sha256' -printf '%T@ %p\n' \
-        | sort -n | tail -n 1 | cut -d' ' -f2-)
+    image=$(newest_image "$out")
 fi
 if [ -z "$image" ] || [ ! -f "$image" ]; then echo "ab-boot-test.sh: no image; run make image first" >&2; exit 1; fi
 python=$repo/.venv/bin/python
-# shellcheck source-path=SCRIPTDIR source=qemu-tools.sh
-. "$here/qemu-tools.sh"
 need_qemu_tools
 
 work=$out/ab-boot-test
@@ -56,10 +55,7 @@ else
 rm -rf "$work"
 mkdir -p "$work"
 echo "== image $image"
-case "$image" in
-    *.zst) zstd -q -d -f "$image" -o "$disk" ;;
-    *) cp --sparse=always "$image" "$disk" ;;
-esac
+unpack_image "$image" "$disk"
 os_version=$(mtype -i "$esp" ::/nuantu/build-info.txt | tr -d '\r' | sed -n 's/^os-version: //p')
 echo "== image OS version $os_version"
 

@@ -47,17 +47,16 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# shellcheck source-path=SCRIPTDIR source=qemu-tools.sh
+. "$here/qemu-tools.sh"
 if [ -z "$image" ]; then
-    image=$(find "$out" -maxdepth 1 -name 'nuantu-kiosk-*-amd64.img*' ! -name '*.sha256' -printf '%T@ %p\n' \
-        | sort -n | tail -n 1 | cut -d' ' -f2-)
+    image=$(newest_image "$out")
 fi
 if [ -z "$image" ] || [ ! -f "$image" ]; then
     echo "boot-test.sh: no image found in $out; run make image first" >&2
     exit 1
 fi
 
-# shellcheck source-path=SCRIPTDIR source=qemu-tools.sh
-. "$here/qemu-tools.sh"
 need_qemu_tools
 
 work=$out/boot-test
@@ -68,10 +67,7 @@ trap cleanup EXIT
 
 disk=$work/disk.img
 echo "== image $image"
-case "$image" in
-    *.zst) zstd -q -d -f "$image" -o "$disk" ;;
-    *) cp --sparse=always "$image" "$disk" ;;
-esac
+unpack_image "$image" "$disk"
 # A bigger "disk" than the image (6.5 GiB with both root slots), as on a
 # kiosk: the data partition must grow.
 truncate -s 10G "$disk"
